@@ -30,7 +30,21 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_is_help(const char *arg);
 
 /* Commands (one file each). */
+int cmd_doctor(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+/* the suppression list (cmd_ingest.c, cmd_check.c, cmd_filter.c,
+ * cmd_suppress.c, cmd_list.c, cmd_history.c, cmd_report.c, cmd_rebuild.c) */
+int cmd_ingest(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_suppress(int argc, char **argv);
+int cmd_unsuppress(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 
 #endif

@@ -7,8 +7,20 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    {"doctor", "check a sending IP and domain: blocklists, reverse DNS, SPF, DMARC, DKIM", cmd_doctor},
     {"explain", "explain SMTP replies, reply codes and enhanced status codes", cmd_explain},
     {"parse", "read bounce messages and print one record per failed recipient", cmd_parse},
+    {"ingest", "record bounces in the suppression list (files, Maildir, mbox, MTA pipe)", cmd_ingest},
+    {"check", "may these addresses be mailed? (exit 1 when any is suppressed)", cmd_check},
+    {"filter", "keep only the deliverable addresses of a list", cmd_filter},
+    {"suppress", "put addresses on the suppression list by hand", cmd_suppress},
+    {"unsuppress", "take addresses off the suppression list", cmd_unsuppress},
+    {"list", "list the suppressed addresses", cmd_list},
+    {"export", "write the suppression list as CSV", cmd_export},
+    {"import", "add the addresses of a CSV to the suppression list", cmd_import},
+    {"history", "the events and manual actions of an address", cmd_history},
+    {"report", "per receiving domain figures; warnings where the sender is the problem", cmd_report},
+    {"rebuild", "re-evaluate the suppression list from the stored events", cmd_rebuild},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -4,7 +4,7 @@
 set -eu
 set_name=${1:-build}
 
-pkgs="build-essential cmake ninja-build pkg-config libsqlite3-dev libpq-dev"
+pkgs="build-essential cmake ninja-build pkg-config libsqlite3-dev libpq-dev libc-ares-dev"
 case "$set_name" in
   build) ;;
   test) pkgs="$pkgs libcmocka-dev python3 sqlite3" ;;
@@ -37,6 +37,10 @@ else
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# debconf answers a module's packages need (scripts/deps-<set>.d/*.debconf)
+for f in "$(dirname "$0")"/deps-"$set_name".d/*.debconf; do
+  [ -f "$f" ] && $SUDO debconf-set-selections "$f"
+done
 $SUDO apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

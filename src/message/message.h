@@ -42,7 +42,7 @@ typedef struct bn_part {
     bn_headers hdrs;
     bn_str type;       /* lowercased "text/plain"; "text/plain" when absent */
     bn_str charset;    /* parameter as written, may be empty */
-    bn_str boundary;   /* for multipart/*, may be empty */
+    bn_str boundary;   /* for multipart types, may be empty */
     bn_str report_type;/* multipart/report's report-type, lowercased */
     bn_cte cte;
     bn_str body_raw;   /* the body as in the input, before transfer decoding */
@@ -67,6 +67,7 @@ typedef struct bn_msg {
     size_t len;
     bn_part *parts;    /* parts[0] is the top-level entity */
     size_t nparts;
+    size_t parts_cap;  /* allocated entries of parts (internal) */
     size_t decoded_total; /* bytes decoded so far (max_decoded) */
     unsigned anomalies;   /* BN_ANOM_* */
     void *iconv_cache;    /* charset.c's descriptors, owned by the parser */
@@ -79,6 +80,29 @@ typedef struct bn_msg {
  * BN_ENOMEM.
  */
 int bn_msg_parse(bn_msg *msg, const char *buf, size_t len);
+
+/*
+ * bn_msg_parse_entity - parse p[0..n) (an embedded message found in text,
+ * for example) as one more entity: headers, body and, for multiparts, its
+ * children, appended to msg->parts with parent as the parent (-1 for none).
+ * Returns the new part's index (>= 0), BN_ETOOBIG past max_mime_parts or
+ * max_mime_depth, or BN_ENOMEM. Appending may move msg->parts: keep
+ * indices, not bn_part pointers, across this call.
+ */
+int bn_msg_parse_entity(bn_msg *msg, const char *p, size_t n, int parent);
+
+/*
+ * bn_headers_parse - parse the header block at the start of p[0..n) (a
+ * message's, a MIME part's, or a "Name: value" block such as a DSN field
+ * group) into *out (fields in the arena, spans into p). *consumed is where
+ * the body starts: after the empty line, at the end of p when there is no
+ * empty line, or at the first non-header line not followed by a header
+ * line. Lines end at LF, CRLF or CR. Returns BN_OK or BN_ENOMEM; bad lines
+ * set BN_ANOM_BAD_HEADER, NUL/8-bit bytes BN_ANOM_NUL/BN_ANOM_8BIT_HEADER,
+ * limits BN_ANOM_HEADER_LIMIT. Values have leading blanks skipped.
+ */
+int bn_headers_parse(bn_msg *msg, const char *p, size_t n, bn_headers *out,
+                     size_t *consumed);
 
 /* bn_hdr_find - raw value of the first header named name (case-insensitive) */
 bool bn_hdr_find(const bn_headers *h, const char *name, bn_str *value);
@@ -111,9 +135,12 @@ bn_str bn_decode_qp(bn_arena *a, const char *p, size_t n, bool *bad);
 bn_str bn_decode_rfc2047(bn_msg *msg, bn_str value);
 /*
  * bn_to_utf8 - convert from charset (any label real mail uses) to UTF-8;
- * invalid sequences become U+FFFD; nothing is dropped. Sets *bad when the
- * charset is unknown or bytes were invalid. Empty charset: UTF-8 if valid,
- * else windows-1252.
+ * invalid sequences become U+FFFD; nothing is dropped. *bad (bad may be
+ * NULL) tells whether the charset was unknown or bytes were invalid; both
+ * also set BN_ANOM_BAD_CHARSET. Empty charset: UTF-8 if valid, else
+ * windows-1252. Returns bytes itself when nothing needs converting (ASCII
+ * in an ASCII-compatible charset, valid UTF-8); output counts against
+ * max_decoded (BN_ANOM_DECODE_LIMIT when cut).
  */
 bn_str bn_to_utf8(bn_msg *msg, bn_str charset, bn_str bytes, bool *bad);
 /* bn_utf8_valid - the bytes are valid UTF-8 */

@@ -1,0 +1,225 @@
+#!/bin/sh
+# run.sh - make bench: how fast bounce parses compared with the floor (wc -l)
+# and with Sisimai, how its memory grows with the input, and the figures of
+# every build/bench_* program. Prints a report and appends it to
+# bench/results.md.
+#
+# Inputs: mbox files built once from the labelled corpus (every .eml as one
+# mbox message with a From_ line, the whole set repeated) and cached under
+# bench/work/ (gitignored): about 6 MB and 60 MB, and 600 MB with
+# BENCH_FULL=1. Everything runs pinned to one core (taskset -c 0), wall time
+# and peak RSS from /usr/bin/time.
+#
+# Environment:
+#   BN_CORPUS_DIR  the corpus (default ../shared/corpus next to the repo)
+#   BENCH_FULL=1   also build and run the 600 MB mbox
+#   BENCH_BUILD    build dir of the release binary (default build)
+# The bench_* programs get BENCH_MBOX (the 60 MB mbox), BENCH_MBOX_MESSAGES
+# and BN_CORPUS_DIR in their environment and no arguments; each prints its
+# own result lines, which are copied into the report.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+root=$(pwd)
+corpus=${BN_CORPUS_DIR:-$root/../shared/corpus}
+build=${BENCH_BUILD:-build}
+work=bench/work
+results=bench/results.md
+report=$(mktemp /tmp/bounce-bench.XXXXXX)
+trap 'rm -f "$report" "$report.t" "$report.err"' EXIT
+mkdir -p "$work"
+
+# say - print a report line and keep it for results.md
+say() { printf '%s\n' "$*" | tee -a "$report"; }
+
+pin=""
+command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null && pin="taskset -c 0"
+timer=/usr/bin/time
+[ -x "$timer" ] || timer=""
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1)
+[ -n "$cpu" ] || cpu=$(uname -m)
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+[ -n "$(git status --porcelain 2>/dev/null | head -n1)" ] && rev="$rev + uncommitted changes"
+
+# ---- inputs -------------------------------------------------------------
+
+# build_base - every corpus .eml as one mbox message (mboxrd quoting)
+build_base() {
+  out=$1
+  find "$corpus" -name '*.eml' -type f | LC_ALL=C sort | while read -r f; do
+    awk 'NR == 1 { print "From MAILER-DAEMON Mon Nov 30 07:00:00 2026";
+                   if ($0 ~ /^From /) next }
+         /^>*From / { print ">" $0; next }
+         { print }
+         END { print "" }' "$f"
+  done >"$out"
+}
+
+# build_mbox - repeat the base mbox until it holds about $2 MB
+build_mbox() {
+  out=$1 mb=$2 base=$work/base.mbox
+  [ -s "$out" ] && return 0
+  bytes=$(wc -c <"$base")
+  reps=$(( (mb * 1000000 + bytes - 1) / bytes ))
+  echo "bench: building $out ($reps x the corpus)" >&2
+  i=0
+  while [ $i -lt $reps ]; do cat "$base"; i=$((i + 1)); done >"$out.tmp" && mv "$out.tmp" "$out"
+}
+
+if [ ! -d "$corpus" ]; then
+  echo "bench: corpus $corpus not found (set BN_CORPUS_DIR); nothing to measure" >&2
+  exit 1
+fi
+[ -s "$work/base.mbox" ] || build_base "$work/base.mbox"
+base_msgs=$(grep -c '^From MAILER-DAEMON Mon Nov 30 07:00:00 2026$' "$work/base.mbox")
+sizes="6 60"
+[ "${BENCH_FULL:-0}" = 1 ] && sizes="6 60 600"
+for mb in $sizes; do build_mbox "$work/corpus-${mb}M.mbox" "$mb"; done
+
+# messages_in - number of messages of an mbox built here
+messages_in() { grep -c '^From MAILER-DAEMON Mon Nov 30 07:00:00 2026$' "$1"; }
+
+# ---- measuring ------------------------------------------------------------
+
+# measure - run a command pinned, output to /dev/null; sets secs (wall,
+# from date's nanoseconds: /usr/bin/time only has 10 ms) and rss_kb (peak
+# RSS from /usr/bin/time, 0 without it); the command's stderr is kept in
+# $report.err for the caller
+measure() {
+  secs="" rss_kb=0
+  t0=$(date +%s%N)
+  if [ -n "$timer" ]; then
+    # shellcheck disable=SC2086
+    $timer -f '%M' -o "$report.t" $pin "$@" >/dev/null 2>"$report.err"
+    rc=$?
+    rss_kb=$(tail -n1 "$report.t")
+  else
+    # shellcheck disable=SC2086
+    $pin "$@" >/dev/null 2>"$report.err"
+    rc=$?
+  fi
+  secs=$(echo "$t0 $(date +%s%N)" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }')
+  return $rc
+}
+
+# row - one result line: name, file, messages/s, MB/s, peak RSS
+row() {
+  name=$1 file=$2 msgs=$3
+  bytes=$(wc -c <"$file")
+  awk -v n="$name" -v f="$(basename "$file")" -v m="$msgs" -v b="$bytes" \
+      -v s="$secs" -v r="$rss_kb" 'BEGIN {
+        if (s < 0.001) s = 0.001
+        printf "| %-32s | %-16s | %8d | %7.3f | %12.0f | %8.1f | %7.1f |\n",
+               n, f, m, s, m / s, b / 1e6 / s, r / 1024 }' | tee -a "$report"
+}
+
+header() {
+  say "| program                          | input            | messages |  wall s |   messages/s |     MB/s | RSS MB  |"
+  say "|----------------------------------|------------------|---------:|--------:|-------------:|---------:|--------:|"
+}
+
+say ""
+say "## $when, $cpu (commit $rev)"
+say ""
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+say "One core (${pin:-not pinned: taskset missing}); wall time and peak RSS by ${timer:-date (no /usr/bin/time: RSS not measured)}."
+say "Load average before the run: $load ($(nproc 2>/dev/null || echo ?) CPUs; the figures are only comparable on a quiet machine)."
+say "Input: the corpus ($base_msgs messages, $(wc -c <"$work/base.mbox") bytes) repeated into mboxes."
+say ""
+header
+
+f60=$work/corpus-60M.mbox
+f6=$work/corpus-6M.mbox
+m60=$(messages_in "$f60")
+m6=$(messages_in "$f6")
+
+# Warm the page cache so that every program reads from memory.
+for mb in $sizes; do cat "$work/corpus-${mb}M.mbox" >/dev/null; done
+
+# The floor: reading the bytes and finding the lines.
+measure wc -l "$f60" && row "wc -l (floor)" "$f60" "$m60"
+
+bounce_rate=""
+bounce_rss=""
+if [ -x "$build/bounce" ]; then
+  for mb in $sizes; do
+    f=$work/corpus-${mb}M.mbox
+    # the 6 MB run takes a fraction of a second: best of three
+    runs=1
+    [ "$mb" = 6 ] && runs=3
+    best="" best_rss=0 i=0 worst_rc=0
+    while [ $i -lt $runs ]; do
+      measure "$build/bounce" parse --json "$f"
+      [ "$rc" -gt "$worst_rc" ] && worst_rc=$rc
+      if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN{exit !(a < b)}'; then
+        best=$secs best_rss=$rss_kb
+      fi
+      i=$((i + 1))
+    done
+    secs=$best rss_kb=$best_rss rc=$worst_rc
+    # exit 1 means "records found" for some commands: only >1 is a failure
+    if [ "$rc" -le 1 ]; then
+      row "bounce parse --json$([ $runs -gt 1 ] && echo " (best of $runs)")" "$f" "$(messages_in "$f")"
+      bounce_rss="$bounce_rss ${mb}MB:$(awk -v r="$rss_kb" 'BEGIN{printf "%.1f", r/1024}')"
+      [ "$mb" = 6 ] && bounce_rate=$(awk -v m="$m6" -v s="$secs" 'BEGIN{ if (s < 0.001) s = 0.001; print m / s }')
+    else
+      say "| bounce parse --json          | $(basename "$f") | failed (exit $rc) | | | | |"
+    fi
+  done
+else
+  say "| bounce parse --json          | -                | not built ($build/bounce) | | | | |"
+fi
+
+sisimai_rate=""
+sisimai_said=""
+if perl -MSisimai -e 1 2>/dev/null; then
+  # Sisimai is about 1,000 times slower: it runs on the 6 MB file only.
+  if measure perl bench/sisimai.pl "$f6"; then
+    row "Sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION') (6 MB only)" "$f6" "$m6"
+    sisimai_said=$(tail -n1 "$report.err")
+    sisimai_rate=$(awk -v m="$m6" -v s="$secs" 'BEGIN{ if (s < 0.001) s = 0.001; print m / s }')
+  else
+    say "| Sisimai                      | $(basename "$f6") | failed (exit $rc) | | | | |"
+  fi
+else
+  say "| Sisimai                      | -                | not installed (apt-get install libsisimai-perl) | | | | |"
+fi
+
+say ""
+if [ -x "$build/bounce" ]; then
+  say "bounce: $("$build/bounce" parse --json "$f6" 2>/dev/null | wc -l) records from the $m6 messages of $(basename "$f6")."
+fi
+if [ -n "$bounce_rate" ] && [ -n "$sisimai_rate" ]; then
+  say "Sisimai: ${sisimai_said:-?}."
+  say "bounce/Sisimai on the same 6 MB mbox: $(awk -v a="$bounce_rate" -v b="$sisimai_rate" 'BEGIN{printf "%.1f", a / b}')x the messages/s (Sisimai measured on the 6 MB file only)."
+fi
+[ -n "$bounce_rss" ] && say "bounce peak RSS by input size:$bounce_rss (a streaming parser stays flat)."
+
+# ---- the bench_* programs ------------------------------------------------
+say ""
+say "### bench_* programs"
+say ""
+found=0
+for b in "$build"/bench_*; do
+  [ -x "$b" ] || continue
+  found=1
+  name=$(basename "$b")
+  out=$(BENCH_MBOX="$root/$f60" BENCH_MBOX_MESSAGES="$m60" BN_CORPUS_DIR="$corpus" \
+        $pin "$b" 2>&1)
+  rc=$?
+  # name each line once (some programs already start their lines with it)
+  printf '%s\n' "$out" |
+    awk -v n="$name" 'index($0, n) == 1 { print "    " $0; next } { print "    " n ": " $0 }' |
+    tee -a "$report"
+  [ $rc -ne 0 ] && say "    $name: exited $rc"
+done
+[ $found = 0 ] && say "    (none built in $build/)"
+
+# ---- results.md -------------------------------------------------------------
+if [ ! -f "$results" ]; then
+  printf '# Benchmark results\n\nAppended by `make bench` (bench/run.sh), newest last.\n' >"$results"
+fi
+cat "$report" >>"$results"
+echo ""
+echo "bench: appended to $results"

@@ -1,0 +1,355 @@
+/*
+ * cmd_ingest.c - bounce ingest: record bounces in the suppression list
+ *
+ * Reads messages (files, directories, Maildir, mbox, stdin) through
+ * bn_source, parses each with bn_parse and stores its records with
+ * bn_store_ingest, committing in batches (1000 records or one second).
+ * Storing is idempotent: a bounce already stored changes nothing, so an
+ * interrupted run is simply run again.
+ *
+ * --pipe is the MTA's door (an alias or a pipe transport): one message on
+ * stdin, exit 0 only once its events are committed, EX_TEMPFAIL (75) when
+ * the store cannot be written so the MTA keeps the message and retries.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log_cmd.h"
+#include "core/alloc.h"
+#include "core/json.h"
+#include "store_cli.h"
+
+#define BATCH_RECORDS 1000
+
+typedef struct ingest_run {
+    store_cli c;
+    bool json, pipe, progress, progress_shown;
+    const char *envelope_to;
+    const char *verp_pattern;
+    size_t batch_max;
+    bn_store *s;
+    bn_parser *p;
+    bn_ingest_stats st;
+    unsigned long messages, not_bounces, unreadable;
+    size_t in_batch;
+    time_t batch_start, last_tick;
+    int status;
+} ingest_run;
+
+/* ingest_help - usage */
+static void ingest_help(FILE *out)
+{
+    fputs("usage: bounce ingest [--db PATH] [--json] [PATH... | -]\n"
+          "       bounce ingest --pipe [--db PATH] [--envelope-to ADDR] < message\n\n"
+          "Records bounces in the suppression list: every failed recipient becomes\n"
+          "an event, and the policy decides who is suppressed (hard bounces and\n"
+          "complaints at once, soft bounces after 3 within 15 days, sender-side\n"
+          "rejections never). Ingesting the same bounce again changes nothing.\n"
+          "Prints a summary: records, new suppressions, sender-side events.\n\n"
+          "options:\n", out);
+    store_cli_common_help(out);
+    fputs("  --json            the summary as one JSON object\n"
+          "  --pipe            one message on stdin, for an MTA alias or pipe\n"
+          "                    transport: exit 0 only after the events are committed;\n"
+          "                    a non-bounce is logged and accepted; exit 75 when the\n"
+          "                    store cannot be written (the MTA retries)\n"
+          "  --envelope-to ADDR  the bounce's envelope recipient (default: the\n"
+          "                    ORIGINAL_RECIPIENT or RECIPIENT variable Postfix's pipe\n"
+          "                    sets); a VERP address names the failed recipient when\n"
+          "                    the bounce does not\n"
+          "  --verp-pattern P  VERP form, default 'bounces+{local}={domain}@*'\n"
+          "  --batch N         records per transaction (default 1000)\n"
+          "  --log [--follow]  the paths are MTA logs ('bounce ingest --log --help')\n", out);
+    store_cli_policy_help(out);
+    fputs("                    (for a new list; an existing list keeps its policy:\n"
+          "                    change it with 'bounce rebuild')\n\n"
+          "examples:\n"
+          "  bounce ingest ~/Maildir/.Bounces\n"
+          "  bounce ingest --db /var/lib/bounce/list.db /var/mail/bounces\n"
+          "  /etc/aliases:  bounces: \"|/usr/bin/bounce ingest --pipe --db /var/lib/bounce/list.db\"\n",
+          out);
+}
+
+/* note - a line for the log: stderr, and syslog (mail) in pipe mode */
+static void note(ingest_run *r, const char *name, const char *what)
+{
+    fprintf(stderr, "bounce ingest: %s: %s\n", name, what);
+    if (r->pipe)
+        syslog(LOG_MAIL | LOG_NOTICE, "%s: %s", name, what);
+}
+
+/* progress_clear - erase the progress line */
+static void progress_clear(ingest_run *r)
+{
+    if (r->progress_shown)
+        fputs("\r\033[K", stderr);
+    r->progress_shown = false;
+}
+
+/* progress_tick - one line on a terminal, once a second */
+static void progress_tick(ingest_run *r)
+{
+    time_t t = time(NULL);
+    if (!r->progress || t == r->last_tick)
+        return;
+    r->last_tick = t;
+    fprintf(stderr, "\r\033[Kbounce ingest: %lu messages, %zu records, %zu new "
+            "suppressions", r->messages, r->st.records, r->st.suppressed);
+    r->progress_shown = true;
+}
+
+/* commit_batch - commit the open transaction and start the next */
+static int commit_batch(ingest_run *r, bool reopen)
+{
+    int rc = bn_store_commit(r->s);
+    r->in_batch = 0;
+    r->batch_start = time(NULL);
+    if (rc == BN_OK && reopen)
+        rc = bn_store_begin(r->s);
+    return rc;
+}
+
+/* verp_fill - a recipient from the envelope for records that name none */
+static void verp_fill(ingest_run *r, bn_record *recs, size_t n, char *buf,
+                      size_t size)
+{
+    if (!r->envelope_to ||
+        bn_verp_decode(buf, size, r->verp_pattern, r->envelope_to,
+                       strlen(r->envelope_to)) != BN_OK)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].recipient.n == 0)
+            recs[i].recipient = (bn_str){buf, strlen(buf)};
+}
+
+/* store_records - the records of one message into the open transaction */
+static int store_records(ingest_run *r, const bn_source_msg *m,
+                         const bn_record *recs, size_t n)
+{
+    char verp[BN_ADDR_MAX];
+    bn_record *copy = NULL;
+    if (r->envelope_to && n > 0) {
+        if (!(copy = bn_malloc(n * sizeof *copy)))
+            return BN_ENOMEM;
+        memcpy(copy, recs, n * sizeof *copy);
+        verp_fill(r, copy, n, verp, sizeof verp);
+        recs = copy;
+    }
+    int rc = bn_store_ingest(r->s, recs, n, m->name, m->buf, m->len, &r->st);
+    bn_free(copy);
+    r->in_batch += n;
+    return rc;
+}
+
+/* ingest_message - parse one message and store its records */
+static int ingest_message(ingest_run *r, const bn_source_msg *m)
+{
+    const bn_record *recs;
+    size_t n;
+    int rc = bn_parse(r->p, m->buf, m->len, &recs, &n);
+    r->messages++;
+    if (rc == BN_EFORMAT || (rc == BN_OK && n == 0)) {
+        r->not_bounces++;
+        if (r->pipe) /* in a batch the summary counts them */
+            note(r, m->name, rc == BN_EFORMAT ? "not a mail message; accepted"
+                                              : "not a bounce; accepted");
+        return BN_OK;
+    }
+    if (rc != BN_OK)
+        return rc;
+    rc = store_records(r, m, recs, n);
+    if (rc == BN_OK && (r->in_batch >= r->batch_max ||
+                        time(NULL) > r->batch_start))
+        rc = commit_batch(r, true);
+    return rc;
+}
+
+/* run_messages - every message of the source, in batches */
+static int run_messages(ingest_run *r, bn_source *src)
+{
+    bn_source_msg m;
+    int rc = bn_store_begin(r->s);
+    r->batch_start = time(NULL);
+    while (rc == BN_OK && bn_source_next(src, &m)) {
+        if (m.err != BN_OK) {
+            progress_clear(r);
+            note(r, m.name, m.why ? m.why : bn_strerror(m.err));
+            r->unreadable++;
+            r->status = 1;
+            continue;
+        }
+        rc = ingest_message(r, &m);
+        progress_tick(r);
+    }
+    progress_clear(r);
+    if (rc == BN_OK)
+        return commit_batch(r, false);
+    bn_store_rollback(r->s);
+    return rc;
+}
+
+/* summary_json - the summary object */
+static void summary_json(void *ctx, void *json)
+{
+    ingest_run *r = ctx;
+    bn_json *j = json;
+    bn_json_object_begin(j);
+    bn_json_kv_cstr(j, "db", r->c.db);
+    bn_json_kv_int(j, "messages", (long long)r->messages);
+    bn_json_kv_int(j, "not_bounces", (long long)r->not_bounces);
+    bn_json_kv_int(j, "unreadable", (long long)r->unreadable);
+    bn_json_kv_int(j, "records", (long long)r->st.records);
+    bn_json_kv_int(j, "new_events", (long long)r->st.events);
+    bn_json_kv_int(j, "duplicates", (long long)r->st.duplicates);
+    bn_json_kv_int(j, "new_suppressions", (long long)r->st.suppressed);
+    bn_json_kv_int(j, "sender_side", (long long)r->st.sender_side);
+    bn_json_kv_int(j, "no_recipient", (long long)r->st.no_recipient);
+    bn_json_object_end(j);
+}
+
+/* print_summary - the run in one or two lines */
+static void print_summary(ingest_run *r)
+{
+    if (r->json) {
+        store_cli_json_line(stdout, summary_json, r);
+        return;
+    }
+    printf("%lu messages (%lu not bounces), %zu records: %zu new events, %zu "
+           "already stored\n", r->messages, r->not_bounces, r->st.records,
+           r->st.events, r->st.duplicates);
+    printf("%zu new suppressions, %zu sender-side events (recipients not "
+           "suppressed; see 'bounce report')", r->st.suppressed, r->st.sender_side);
+    if (r->st.no_recipient)
+        printf(", %zu records without a usable recipient", r->st.no_recipient);
+    printf("\n");
+}
+
+/* parse_args - options; the index of the first path, or -(exit status) */
+static int parse_args(ingest_run *r, int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *v;
+        int k = store_cli_option(&r->c, argc, argv, &i, true);
+        if (k < 0)
+            return -EXIT_USAGE;
+        if (k > 0)
+            continue;
+        if (cli_is_help(argv[i])) {
+            ingest_help(stdout);
+            return -1000;
+        } else if (!strcmp(argv[i], "--json")) {
+            r->json = true;
+        } else if (!strcmp(argv[i], "--pipe")) {
+            r->pipe = true;
+        } else if ((v = store_cli_value(argc, argv, &i, "--envelope-to"))) {
+            r->envelope_to = v;
+        } else if ((v = store_cli_value(argc, argv, &i, "--verp-pattern"))) {
+            char t[8];
+            if (bn_verp_decode(t, sizeof t, v, "", 0) == BN_EINVAL)
+                return -cli_usage_error("ingest", "bad --verp-pattern '%s' (like "
+                                        "'bounces+{local}={domain}@*')", v);
+            r->verp_pattern = v;
+        } else if ((v = store_cli_value(argc, argv, &i, "--batch"))) {
+            long b = atol(v);
+            if (b < 1 || b > 1000000)
+                return -cli_usage_error("ingest", "bad --batch '%s' (1 to 1000000)", v);
+            r->batch_max = (size_t)b;
+        } else if (!strcmp(argv[i], "--")) {
+            return i + 1;
+        } else {
+            return -cli_usage_error("ingest", "unknown option '%s'", argv[i]);
+        }
+    }
+    return i;
+}
+
+/* check_policy - an existing list keeps its policy: refuse a different one */
+static int check_policy(ingest_run *r)
+{
+    char a[4096], b[4096];
+    if (!r->c.policy_given)
+        return 0;
+    bn_policy_format(bn_store_policy(r->s), a, sizeof a);
+    bn_policy_format(&r->c.policy, b, sizeof b);
+    if (!strcmp(a, b))
+        return 0;
+    return cli_usage_error("ingest", "%s was built with another policy; change "
+                           "it with 'bounce rebuild --policy FILE' (or --set), "
+                           "which re-evaluates the list", r->c.db);
+}
+
+/* open_all - source, parser and store */
+static int open_all(ingest_run *r, bn_source **src, int argc, char **argv,
+                    int first)
+{
+    bn_parse_opts po = BN_PARSE_OPTS_INIT;
+    po.envelope_to = r->envelope_to;
+    int rc = bn_source_new(src, po.max_message_size);
+    for (int i = first; rc == BN_OK && i < argc; i++)
+        rc = bn_source_add(*src, argv[i]);
+    if (rc == BN_OK && (first >= argc || r->pipe))
+        rc = first >= argc ? bn_source_add(*src, "-") : BN_OK;
+    if (rc == BN_OK)
+        rc = bn_parser_new(&r->p, &po);
+    if (rc != BN_OK) {
+        cli_error("out of memory");
+        return r->pipe ? EXIT_TEMPFAIL : 1;
+    }
+    int status = store_cli_open(&r->c, &r->s, false);
+    return status ? status : check_policy(r);
+}
+
+/* cmd_ingest - bounce ingest [options] [PATH...|-] */
+int cmd_ingest(int argc, char **argv)
+{
+    ingest_run r = {.batch_max = BATCH_RECORDS};
+    bn_source *src = NULL;
+    if (cli_log_wanted(argc, argv)) /* MTA logs: cli/log_cmd.c */
+        return cli_log_ingest(argc, argv);
+    store_cli_init(&r.c, "ingest");
+    int first = parse_args(&r, argc, argv);
+    if (first == -1000)
+        return 0;
+    if (first < 0)
+        return -first;
+    if (r.pipe && first < argc)
+        return cli_usage_error("ingest", "--pipe reads one message on stdin, not paths");
+    if (first >= argc && isatty(STDIN_FILENO))
+        return cli_usage_error("ingest", "no input: give a path, or '-' / a pipe for stdin");
+    if (!r.envelope_to)
+        r.envelope_to = getenv("ORIGINAL_RECIPIENT");
+    if (!r.envelope_to || !*r.envelope_to)
+        r.envelope_to = getenv("RECIPIENT");
+    if (r.envelope_to && !*r.envelope_to)
+        r.envelope_to = NULL;
+    if (r.pipe)
+        openlog("bounce", LOG_PID, LOG_MAIL);
+    r.progress = !r.pipe && !r.json && isatty(STDERR_FILENO);
+    int status = open_all(&r, &src, argc, argv, first);
+    if (status == 0) {
+        int rc = run_messages(&r, src);
+        status = rc ? store_cli_fail(&r.c, r.s, rc) : r.status;
+        if (rc == BN_ENOMEM || rc == BN_EIO)
+            status = r.pipe ? EXIT_TEMPFAIL : 1;
+        if (rc && !r.pipe && r.st.events)
+            fprintf(stderr, "bounce ingest: the batch being written was rolled "
+                    "back; earlier batches are stored; run again to finish "
+                    "(stored bounces are skipped)\n");
+        if (rc == BN_OK)
+            print_summary(&r);
+    } else if (r.pipe && status == EXIT_USAGE) {
+        status = EXIT_USAGE;
+    }
+    if (r.pipe && status != 0 && status != EXIT_TEMPFAIL && status != EXIT_USAGE)
+        status = EXIT_TEMPFAIL; /* never make the MTA drop a bounce */
+    bn_parser_free(r.p);
+    bn_source_free(src);
+    bn_store_close(r.s);
+    if (r.pipe)
+        closelog();
+    return status;
+}

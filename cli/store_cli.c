@@ -1,0 +1,223 @@
+/* store_cli.c - options and helpers shared by the suppression-list commands */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/alloc.h"
+#include "core/json.h"
+#include "store_cli.h"
+
+/* store_cli_init - defaults: BOUNCE_DB or ./bounce.db, 10 s wait */
+void store_cli_init(store_cli *c, const char *cmd)
+{
+    const char *env = getenv("BOUNCE_DB");
+    memset(c, 0, sizeof *c);
+    c->cmd = cmd;
+    c->db = env && *env ? env : "bounce.db";
+    c->wait_ms = 10000;
+    bn_policy_init(&c->policy);
+}
+
+/* store_cli_value - the value of "--opt VALUE" or "--opt=VALUE", or NULL */
+const char *store_cli_value(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    if (strncmp(argv[*i], opt, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc)
+        return "";
+    return argv[++*i];
+}
+
+/* policy_setting - "--set KEY=VALUE" or a named flag */
+static int policy_setting(store_cli *c, const char *key, const char *value)
+{
+    char err[256];
+    if (bn_policy_set(&c->policy, key, value, err, sizeof err) != BN_OK) {
+        cli_usage_error(c->cmd, "%s", err);
+        return -2;
+    }
+    c->policy_given = true;
+    return 1;
+}
+
+/* named_flag - the policy flags that map onto one setting */
+static int named_flag(store_cli *c, int argc, char **argv, int *i)
+{
+    static const char *const map[][2] = {
+        {"--soft-threshold", "soft_threshold"}, {"--soft-window", "soft_window"},
+        {"--soft-expiry", "soft_expiry"}, {"--suspend-expiry", "suspend_expiry"},
+        {"--unknown", "unknown"}};
+    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
+        const char *v = store_cli_value(argc, argv, i, map[k][0]);
+        if (v)
+            return policy_setting(c, map[k][1], v);
+    }
+    if (!strcmp(argv[*i], "--case-sensitive-local"))
+        return policy_setting(c, "local_case_sensitive", "true");
+    return 0;
+}
+
+/* policy_option - --policy FILE, --set KEY=VALUE, named flags */
+static int policy_option(store_cli *c, int argc, char **argv, int *i)
+{
+    const char *v;
+    char err[512];
+    if ((v = store_cli_value(argc, argv, i, "--policy"))) {
+        if (bn_policy_load(&c->policy, v, err, sizeof err) != BN_OK) {
+            cli_usage_error(c->cmd, "%s", err);
+            return -2;
+        }
+        c->policy_given = true;
+        return 1;
+    }
+    if ((v = store_cli_value(argc, argv, i, "--set"))) {
+        char key[128];
+        const char *eq = strchr(v, '=');
+        if (!eq || (size_t)(eq - v) >= sizeof key) {
+            cli_usage_error(c->cmd, "--set needs KEY=VALUE, not '%s'", v);
+            return -2;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(eq - v), v);
+        return policy_setting(c, key, eq + 1);
+    }
+    return named_flag(c, argc, argv, i);
+}
+
+/* store_cli_option - consume a common option */
+int store_cli_option(store_cli *c, int argc, char **argv, int *i, bool policy)
+{
+    const char *v;
+    if ((v = store_cli_value(argc, argv, i, "--db"))) {
+        if (!*v) {
+            cli_usage_error(c->cmd, "--db needs a path");
+            return -2;
+        }
+        c->db = v;
+        return 1;
+    }
+    if ((v = store_cli_value(argc, argv, i, "--wait"))) {
+        long secs;
+        if (bn_parse_duration(&secs, v) != BN_OK || secs > 3600) {
+            cli_usage_error(c->cmd, "bad --wait '%s' (seconds, at most 3600)", v);
+            return -2;
+        }
+        c->wait_ms = secs * 1000;
+        return 1;
+    }
+    return policy ? policy_option(c, argc, argv, i) : 0;
+}
+
+/* store_cli_exit - exit status for an error code */
+int store_cli_exit(int rc)
+{
+    switch (rc) {
+    case BN_OK: return 0;
+    case BN_EBUSY: case BN_EFULL: case BN_EUNAVAIL: return EXIT_TEMPFAIL;
+    case BN_EINVAL: return EXIT_USAGE;
+    default: return 1;
+    }
+}
+
+/* store_cli_fail - print the store's error; the exit status for rc */
+int store_cli_fail(store_cli *c, bn_store *s, int rc)
+{
+    const char *msg = s ? bn_store_errmsg(s) : "";
+    fprintf(stderr, "bounce %s: %s\n", c->cmd, *msg ? msg : bn_strerror(rc));
+    return store_cli_exit(rc);
+}
+
+/* store_cli_open - open the store; prints the error; exit status or 0 */
+int store_cli_open(store_cli *c, bn_store **s, bool readonly)
+{
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    const char *pages = getenv("BOUNCE_DB_MAX_PAGES");
+    o.wait_ms = c->wait_ms;
+    o.readonly = readonly;
+    o.policy = c->policy_given ? &c->policy : NULL;
+    o.max_pages = pages ? atol(pages) : 0;
+    int rc = bn_store_open(s, c->db, &o);
+    if (rc == BN_OK)
+        return 0;
+    int status = store_cli_fail(c, *s, rc);
+    bn_store_close(*s);
+    *s = NULL;
+    return status;
+}
+
+/* store_cli_time - ISO 8601 UTC, or zero's text for 0 */
+const char *store_cli_time(time_t t, char buf[32], const char *zero)
+{
+    struct tm tm;
+    if (t == 0)
+        return zero;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* store_cli_common_help - --db and --wait */
+void store_cli_common_help(FILE *out)
+{
+    fputs("  --db PATH         the suppression list (default: $BOUNCE_DB, else\n"
+          "                    ./bounce.db)\n"
+          "  --wait SECONDS    how long to wait for a lock held by another process\n"
+          "                    (default 10); then exit 75 (EX_TEMPFAIL)\n", out);
+}
+
+/* store_cli_policy_help - the policy options */
+void store_cli_policy_help(FILE *out)
+{
+    fputs("  --policy FILE     policy settings, one 'key = value' a line\n"
+          "  --set KEY=VALUE   one setting (repeatable), e.g. --set reason.filtered=hard\n"
+          "  --soft-threshold N, --soft-window DUR, --soft-expiry DUR,\n"
+          "  --suspend-expiry DUR, --unknown soft|ignore|hard, --case-sensitive-local\n"
+          "                    the same as the settings of those names (durations:\n"
+          "                    30d, 12h, 3600); see docs/store.md\n", out);
+}
+
+/* store_cli_json_line - build an object with fn and print it with a newline */
+int store_cli_json_line(FILE *out, store_cli_json_fn fn, void *ctx)
+{
+    char small[4096], *buf = small;
+    size_t size = sizeof small;
+    for (int pass = 0; pass < 2; pass++) {
+        bn_json j;
+        bn_json_init(&j, buf, size);
+        fn(ctx, &j);
+        size_t need = bn_json_finish(&j);
+        if (need < size) {
+            fwrite(buf, 1, need, out);
+            fputc('\n', out);
+            if (buf != small)
+                bn_free(buf);
+            return 0;
+        }
+        if (!(buf = bn_malloc(need + 1)))
+            return -1;
+        size = need + 1;
+    }
+    bn_free(buf);
+    return -1;
+}
+
+/* store_cli_csv_field - write a CSV field (RFC 4180 quoting when needed) */
+void store_cli_csv_field(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}

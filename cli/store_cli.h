@@ -1,0 +1,52 @@
+/*
+ * store_cli.h - options and helpers shared by the suppression-list commands
+ * (ingest, check, filter, suppress, unsuppress, list, export, import,
+ * history, report, rebuild)
+ */
+#ifndef BN_STORE_CLI_H
+#define BN_STORE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "bounce.h"
+
+typedef struct store_cli {
+    const char *cmd;        /* command name, for messages */
+    const char *db;         /* --db, BOUNCE_DB, or "bounce.db" */
+    long wait_ms;           /* --wait SECONDS */
+    bn_policy policy;       /* --policy FILE, --set KEY=VALUE */
+    bool policy_given;
+} store_cli;
+
+/* store_cli_init - defaults: BOUNCE_DB or ./bounce.db, 10 s wait */
+void store_cli_init(store_cli *c, const char *cmd);
+/*
+ * store_cli_option - consume a common option at argv[*i] (--db, --wait,
+ * and with policy true: --policy, --set and the named policy flags).
+ * Returns 1 when consumed, 0 when not a common option, -2 on a bad value
+ * (message printed).
+ */
+int store_cli_option(store_cli *c, int argc, char **argv, int *i, bool policy);
+/* store_cli_value - the value of "--opt VALUE" or "--opt=VALUE", or NULL */
+const char *store_cli_value(int argc, char **argv, int *i, const char *opt);
+/* store_cli_open - open the store; prints the error; exit status or 0 */
+int store_cli_open(store_cli *c, bn_store **s, bool readonly);
+/* store_cli_fail - print the store's error; the exit status for rc */
+int store_cli_fail(store_cli *c, bn_store *s, int rc);
+/* store_cli_exit - exit status for an error code (75 for busy/full/unreachable) */
+int store_cli_exit(int rc);
+/* store_cli_time - "2026-11-30T07:00:00Z", or "never"/"-" for 0 */
+const char *store_cli_time(time_t t, char buf[32], const char *zero);
+/* store_cli_policy_help - the policy options, for --help texts */
+void store_cli_policy_help(FILE *out);
+/* store_cli_common_help - --db and --wait, for --help texts */
+void store_cli_common_help(FILE *out);
+/* store_cli_json_line - print a bn_json-built object (grows its buffer) */
+typedef void (*store_cli_json_fn)(void *ctx, void *json);
+int store_cli_json_line(FILE *out, store_cli_json_fn fn, void *ctx);
+/* store_cli_csv_field - write a CSV field (quoted when needed) */
+void store_cli_csv_field(FILE *out, const char *s, bool last);
+
+#endif

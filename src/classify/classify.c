@@ -1,0 +1,424 @@
+/*
+ * classify.c - bn_classify(): from a reply (code, enhanced status, text,
+ * command) to a verdict (reason, permanence, fault, action, evidence)
+ *
+ * Precedence. Every piece of evidence becomes a candidate with a weight;
+ * the heaviest decides the reason and its rule id becomes verdict.rule.
+ * On equal weight the candidate considered first (the code) stays.
+ *
+ *   weight  evidence                                      rule id
+ *   95      a 2xx reply / 2.x.x status (success)          reply.2xx / status.2.x.x
+ *   90      phrase of priority 9 (outranks a blocklist)   phrase.*
+ *   85      provider marker ([TSS04], (S3150), IB508)     prov.*
+ *   80      a blocklist named in the text                 bl.*
+ *   70      provider-only unregistered status (5.7.509)   prov.*.s-*
+ *   50-70   phrase of priority 5-7 (specific wording)     phrase.*
+ *   45      identified provider's reading of a status     prov.*.s-*
+ *   10*s    registered status of strength s (0-4)         status.x.s.d
+ *   30      phrase of priority 3 (weak wording)           phrase.*
+ *   10      reply code alone (only those that decide)     reply.nnn
+ *
+ * So: specific text beats a generic code; a specific enhanced code beats a
+ * bare reply code and weak wording; a provider's own marker beats generic
+ * text once the provider is identified. 550 and 554 never decide alone.
+ *
+ * Then the SMTP context rules (each named in verdict.rule when it fires):
+ *   rule.mail-stage        5xx at MAIL FROM with a recipient-side reason, no
+ *                          reason, or weak "blocked" wording: the sender was
+ *                          refused -> rejected
+ *   rule.conn-stage        refused at connect/HELO: a host-level event, never a
+ *                          recipient fact (554 -> blocked, 421 -> systemerror)
+ *   rule.status-x.2.0      "user unknown" under X.2.0 (other mailbox status):
+ *                          the server says mailbox, not address -> filtered
+ *   rule.data-stage        "user unknown" after DATA without an addressing
+ *                          status: the address was accepted at RCPT, so a
+ *                          filter refused it -> filtered
+ *   rule.userunknown-unconfirmed  "user unknown" by wording only (status
+ *                          absent or X.0.x) and not known to answer RCPT:
+ *                          as likely a filter's wording -> filtered
+ *   rule.552-recipients    552 "too many recipients": RFC 5321 §4.5.3.1.10,
+ *                          transient (it means 452)
+ *   none.onhold / none.undefined   nothing decided: with or without evidence
+ *
+ * Permanence: the reply code's class when there is a reply code (it is what
+ * the server did to this transaction: "550 4.4.7" is final), else the
+ * status class, else a transient hint in the text. X.2.2, X.3.1, X.4.5 and
+ * X.5.3 are persistent-transient even under 5xx (RFC 3463), and so is
+ * mailboxfull found by text.
+ */
+#include <string.h>
+
+#include "classify/classify.h"
+#include "core/str.h"
+#include "knowledge/knowledge.h"
+
+/* Text past this many normalised bytes is not matched (replies are short). */
+#define NORM_MAX 8192
+
+typedef struct cand {
+    int reason; /* -1: none */
+    int weight;
+    const char *rule;
+} cand;
+
+typedef struct ctx {
+    const bn_reply *in;
+    bn_verdict *out;
+    unsigned char norm[NORM_MAX];
+    size_t nn;
+    bn_status_code st;
+    bool have_st;
+    const bn_kb_status *st_row;
+    bn_kb_hits hits;
+    const char *provider;
+    cand best;
+    bool has_text;
+} ctx;
+
+enum cmd { CMD_NONE, CMD_CONN, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_OTHER };
+
+/* consider - keep the candidate if it outweighs the current best */
+static void consider(ctx *c, int reason, int weight, const char *rule)
+{
+    if (reason < 0 || !rule)
+        return;
+    if (c->best.reason < 0 || weight > c->best.weight)
+        c->best = (cand){reason, weight, rule};
+}
+
+/* skip_code_token - at a continuation "550-5.7.1 " / "550 5.7.1 " token: its length */
+static size_t skip_code_token(const char *t, size_t n, size_t i, int code)
+{
+    char c3[4];
+    if (code < 200 || code > 599 || i + 3 > n)
+        return 0;
+    c3[0] = (char)('0' + code / 100), c3[1] = (char)('0' + code / 10 % 10);
+    c3[2] = (char)('0' + code % 10);
+    if (memcmp(t + i, c3, 3) != 0 || (i + 3 < n && t[i + 3] != '-' && t[i + 3] != ' '))
+        return 0;
+    size_t j = i + 4;
+    if (j >= n)
+        return n - i;
+    /* also the repeated enhanced code right after it */
+    size_t k = j;
+    while (k < n && (bn_is_digit((unsigned char)t[k]) || t[k] == '.'))
+        k++;
+    if (k > j + 4 && k < n && t[k] == ' ' && t[j + 1] == '.')
+        j = k + 1;
+    return j - i;
+}
+
+/* normalise - fold case, collapse blanks, drop repeated multi-line code prefixes */
+static void normalise(ctx *c, const char *t, size_t n, int code)
+{
+    size_t o = 0;
+    bool space = true;
+    unsigned char first = (unsigned char)('0' + code / 100);
+    for (size_t i = 0; i < n && o < NORM_MAX; i++) {
+        unsigned char b = bn_kb_fold_table[(unsigned char)t[i]];
+        if (b == ' ') {
+            if (!space)
+                c->norm[o++] = ' ';
+            space = true;
+            continue;
+        }
+        if (space && o > 0 && b == first) {
+            size_t skip = skip_code_token(t, n, i, code);
+            if (skip) {
+                i += skip - 1;
+                continue;
+            }
+        }
+        c->norm[o++] = b;
+        space = false;
+    }
+    while (o > 0 && c->norm[o - 1] == ' ')
+        o--;
+    c->nn = o;
+}
+
+/* parse_command - which SMTP stage the reply answered */
+static enum cmd parse_command(const bn_reply *in)
+{
+    if (!in->command || in->command_len == 0)
+        return CMD_NONE;
+    bn_str s = bn_str_trim((bn_str){in->command, in->command_len});
+    if (bn_str_starts_ci(s, "RCPT"))
+        return CMD_RCPT;
+    if (bn_str_starts_ci(s, "MAIL"))
+        return CMD_MAIL;
+    if (bn_str_starts_ci(s, "DATA") || bn_str_starts_ci(s, "END OF DATA") ||
+        bn_str_starts_ci(s, "BDAT") || bn_str_eq_ci(s, "."))
+        return CMD_DATA;
+    if (bn_str_starts_ci(s, "CONN") || bn_str_starts_ci(s, "HELO") ||
+        bn_str_starts_ci(s, "EHLO") || bn_str_starts_ci(s, "GREETING") ||
+        bn_str_starts_ci(s, "BANNER") || bn_str_starts_ci(s, "STARTTLS"))
+        return CMD_CONN;
+    return CMD_OTHER;
+}
+
+/* take_codes - the given codes, or those found in the text */
+static void take_codes(ctx *c)
+{
+    const bn_reply *in = c->in;
+    bn_verdict *v = c->out;
+    int found_code = 0;
+    char found_st[BN_STATUS_MAX] = "";
+    if (in->text && in->text_len)
+        bn_reply_scan(in->text, in->text_len, &found_code, found_st);
+    v->replycode = (in->replycode >= 200 && in->replycode <= 599) ? in->replycode : found_code;
+    bn_str gs = in->status ? bn_str_trim((bn_str){in->status, in->status_len}) : BN_STR_NULL;
+    if (gs.n && gs.n < BN_STATUS_MAX && bn_status_parse(gs.p, gs.n, &c->st)) {
+        memcpy(v->status, gs.p, gs.n);
+        v->status[gs.n] = 0;
+        c->have_st = true;
+    } else if (found_st[0]) {
+        c->have_st = bn_status_parse(found_st, strlen(found_st), &c->st);
+        memcpy(v->status, found_st, BN_STATUS_MAX);
+    }
+}
+
+/* derive_status - "5.0.0" / "4.0.0" / "2.0.0" from the reply code when no status */
+static void derive_status(bn_verdict *v)
+{
+    int cls = v->replycode / 100;
+    if (v->status[0] || !(cls == 2 || cls == 4 || cls == 5))
+        return;
+    v->status[0] = (char)('0' + cls);
+    memcpy(v->status + 1, ".0.0", 5);
+    v->status_derived = true;
+}
+
+/*
+ * weigh_subject - an unregistered detail (5.7.999) still names its subject:
+ * the X.s.0 row's reason, at the weakest weight, so any wording refines it.
+ * Provider-only codes (5.7.509) are handled by weigh_provider_status.
+ */
+static void weigh_subject(ctx *c)
+{
+    bn_status_code sub = {c->st.cls, c->st.subject, 0};
+    const bn_kb_status *r = bn_kb_status_find(&sub);
+    if (r && r->reason >= 0 && r->strength > 0)
+        consider(c, r->reason, 10, r->rule);
+}
+
+/* weigh_codes - candidates from the reply code and the enhanced status */
+static void weigh_codes(ctx *c)
+{
+    int code = c->out->replycode;
+    if (code / 100 == 2 && !(c->have_st && c->st.cls != 2)) {
+        const bn_kb_reply *ok = bn_kb_reply_find(code);
+        consider(c, BN_REASON_DELIVERED, 95, ok ? ok->rule : "reply.2xx");
+        return;
+    }
+    if (c->have_st && c->st.cls == 2 && code == 0) {
+        consider(c, BN_REASON_DELIVERED, 95, "status.2.x.x");
+        return;
+    }
+    const bn_kb_reply *r = code ? bn_kb_reply_find(code) : NULL;
+    if (r && r->reason >= 0)
+        consider(c, r->reason, 10, r->rule);
+    if (!c->have_st)
+        return;
+    c->st_row = bn_kb_status_find(&c->st);
+    if (c->st_row && c->st_row->reason >= 0 && c->st_row->strength > 0)
+        consider(c, c->st_row->reason, 10 * c->st_row->strength, c->st_row->rule);
+    if (!c->st_row)
+        weigh_subject(c);
+}
+
+/* weigh_provider_status - the provider's reading of the status code */
+static void weigh_provider_status(ctx *c)
+{
+    if (!c->have_st)
+        return;
+    const bn_kb_provider *p = bn_kb_provider_status(c->provider, &c->st);
+    if (!p)
+        return;
+    bool own = c->provider && strcmp(p->provider, c->provider) == 0;
+    if (p->kind == BN_PK_GSTATUS)
+        consider(c, p->reason, 70, p->rule);
+    else if (own)
+        consider(c, p->reason, 45, p->rule);
+    if (!c->provider)
+        c->provider = p->provider;
+}
+
+/* weigh_text - candidates from phrases, blocklists and provider markers */
+static void weigh_text(ctx *c)
+{
+    const bn_kb_hits *h = &c->hits;
+    if (h->phrase >= 0) {
+        const bn_kb_phrase *ph = &bn_kb_phrases[h->phrase];
+        consider(c, ph->reason, ph->prio * 10, ph->rule);
+    }
+    if (h->blocklist >= 0) {
+        consider(c, BN_REASON_BLOCKED, 80, bn_kb_blocklists[h->blocklist].rule);
+        c->out->blocklist = bn_kb_blocklists[h->blocklist].name;
+    }
+    if (h->marker >= 0) {
+        const bn_kb_provider *m = &bn_kb_providers[h->marker];
+        consider(c, m->reason, 85, m->rule);
+    }
+}
+
+/* identify_provider - a marker names the provider, else a host name does */
+static void identify_provider(ctx *c)
+{
+    if (c->hits.marker >= 0)
+        c->provider = bn_kb_providers[c->hits.marker].provider;
+    else if (c->hits.host >= 0)
+        c->provider = bn_kb_providers[c->hits.host].provider;
+}
+
+/* is_recipient_reason - reasons that state a fact about the recipient address */
+static bool is_recipient_reason(int r)
+{
+    return r == BN_REASON_USERUNKNOWN || r == BN_REASON_HOSTUNKNOWN ||
+           r == BN_REASON_MAILBOXFULL || r == BN_REASON_SUSPEND || r == BN_REASON_HASMOVED ||
+           r == BN_REASON_FILTERED;
+}
+
+/*
+ * unconfirmed_user - "user unknown" rests on wording alone: no status, a
+ * generic X.0.x one, or X.2.0 (a mailbox status, not an addressing one). Filters
+ * after DATA word their refusals the same way (Sisimai reads these as
+ * filtered too).
+ */
+static bool unconfirmed_user(const ctx *c)
+{
+    if (strncmp(c->best.rule, "phrase.", 7) != 0)
+        return false;
+    return !c->have_st || c->st.subject == 0 || (c->st.subject == 2 && c->st.detail == 0);
+}
+
+/* status_filtered - X.2.0 under "user unknown": the mailbox exists, a filter refused */
+static bool status_filtered(const ctx *c)
+{
+    return c->have_st && c->st.subject == 2 && c->st.detail == 0;
+}
+
+/* apply_stage - what the SMTP command the reply answered changes */
+static void apply_stage(ctx *c, enum cmd cmd)
+{
+    int r = c->best.reason;
+    int code = c->out->replycode;
+    bool weak = r < 0 || c->best.weight < 50;
+    /* at MAIL FROM, weak "blocked" wording ("access denied") is about the sender */
+    bool mail_sender = r < 0 || is_recipient_reason(r) || (weak && r == BN_REASON_BLOCKED);
+    if (cmd == CMD_MAIL && mail_sender && code / 100 == 5) {
+        c->best = (cand){BN_REASON_REJECTED, c->best.weight, "rule.mail-stage"};
+    } else if (cmd == CMD_CONN && (is_recipient_reason(r) || weak)) {
+        if (code / 100 == 5)
+            c->best = (cand){BN_REASON_BLOCKED, c->best.weight, "rule.conn-stage"};
+        else if (code / 100 == 4)
+            c->best = (cand){BN_REASON_SYSTEMERROR, c->best.weight, "rule.conn-stage"};
+    } else if (r == BN_REASON_USERUNKNOWN && status_filtered(c)) {
+        c->best = (cand){BN_REASON_FILTERED, c->best.weight, "rule.status-x.2.0"};
+    } else if (cmd == CMD_DATA && r == BN_REASON_USERUNKNOWN && unconfirmed_user(c)) {
+        c->best = (cand){BN_REASON_FILTERED, c->best.weight, "rule.data-stage"};
+    } else if (cmd != CMD_RCPT && r == BN_REASON_USERUNKNOWN && unconfirmed_user(c)) {
+        c->best = (cand){BN_REASON_FILTERED, c->best.weight, "rule.userunknown-unconfirmed"};
+    }
+}
+
+/* decide_permanence - reply class, else status class, else text hints */
+static bn_permanence decide_permanence(ctx *c)
+{
+    int code = c->out->replycode;
+    int r = c->out->reason;
+    if (r == BN_REASON_MAILBOXFULL || (c->st_row && c->st_row->perm == 2 && c->st.cls != 2))
+        return BN_PERM_TRANSIENT;
+    if (code == 552 && r == BN_REASON_RATELIMITED) {
+        c->out->rule = "rule.552-recipients";
+        return BN_PERM_TRANSIENT;
+    }
+    int cls = code ? code / 100 : (c->have_st ? c->st.cls : 0);
+    if (cls == 4)
+        return BN_PERM_TRANSIENT;
+    if (cls == 5)
+        return BN_PERM_PERMANENT;
+    if (cls == 2)
+        return BN_PERM_UNKNOWN;
+    if (c->hits.transient)
+        return BN_PERM_TRANSIENT;
+    return BN_PERM_UNKNOWN;
+}
+
+/* decide_action - the reason's action; transient failures are retried */
+static bn_action decide_action(const bn_verdict *v)
+{
+    bn_action a = (bn_action)bn_kb_reasons[v->reason].action;
+    if (v->permanence == BN_PERM_TRANSIENT && (a == BN_ACTION_SUPPRESS || a == BN_ACTION_REVIEW))
+        return BN_ACTION_RETRY;
+    return a;
+}
+
+/* finish - reason, fault, hardbounce, permanence and action from the winner */
+static void finish(ctx *c)
+{
+    bn_verdict *v = c->out;
+    if (c->best.reason >= 0) {
+        v->reason = (bn_reason)c->best.reason;
+        v->rule = c->best.rule;
+    } else if (c->has_text || v->replycode || c->have_st) {
+        v->reason = BN_REASON_ONHOLD;
+        v->rule = "none.onhold";
+    } else {
+        v->reason = BN_REASON_UNDEFINED;
+        v->rule = "none.undefined";
+    }
+    v->permanence = decide_permanence(c);
+    v->fault = (bn_fault)bn_kb_reasons[v->reason].fault;
+    v->action = decide_action(v);
+    v->hardbounce = v->reason == BN_REASON_USERUNKNOWN || v->reason == BN_REASON_HOSTUNKNOWN ||
+                    v->reason == BN_REASON_HASMOVED ||
+                    (v->reason == BN_REASON_NOTACCEPT && v->permanence != BN_PERM_TRANSIENT);
+    v->provider = c->provider;
+    derive_status(v);
+}
+
+/* verdict_init - the empty verdict */
+static void verdict_init(bn_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->reason = BN_REASON_UNDEFINED;
+    v->permanence = BN_PERM_UNKNOWN;
+    v->fault = BN_FAULT_UNKNOWN;
+    v->action = BN_ACTION_REVIEW;
+    v->retry_after = -1;
+    v->rule = "none.undefined";
+}
+
+/* bn_classify - decide reason, permanence, fault and action for one reply */
+void bn_classify(bn_verdict *out, const bn_reply *in)
+{
+    ctx c;
+    verdict_init(out);
+    if (!in)
+        return;
+    c.in = in;
+    c.out = out;
+    c.nn = 0;
+    c.have_st = false;
+    c.st_row = NULL;
+    c.provider = NULL;
+    c.best = (cand){-1, 0, NULL};
+    take_codes(&c);
+    c.has_text = in->text && in->text_len;
+    if (c.has_text)
+        normalise(&c, in->text, in->text_len, out->replycode);
+    c.has_text = c.nn > 0;
+    bn_kb_scan(c.norm, c.nn, &c.hits);
+    identify_provider(&c);
+    weigh_codes(&c);
+    if (c.best.weight < 95) {
+        weigh_provider_status(&c);
+        weigh_text(&c);
+        apply_stage(&c, parse_command(in));
+    }
+    finish(&c);
+    if (c.hits.retry)
+        out->retry_after = bn_retry_after_scan((const char *)c.norm, c.nn);
+    bn_ip_scan((const char *)c.norm, c.nn, out->ip);
+}

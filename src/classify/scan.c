@@ -1,0 +1,267 @@
+/*
+ * scan.c - reading codes, retry delays and IP addresses out of reply text
+ *
+ * Diagnostics are free text written by many different servers; these
+ * scanners are deliberately conservative about what counts as a code so
+ * that IP addresses, ports, sizes and version numbers are never mistaken
+ * for one.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "classify/classify.h"
+#include "core/str.h"
+#include "knowledge/knowledge.h"
+
+/* reply_before_ok - a byte that may precede a reply code */
+static bool reply_before_ok(unsigned char c)
+{
+    return bn_is_space(c) || c == ';' || c == ':' || c == '(' || c == '"' || c == '\'' ||
+           c == '=';
+}
+
+/* leads_reply - p[i] starts the text (after blanks) or follows "; " / ": " */
+static bool leads_reply(const char *p, size_t i)
+{
+    size_t j = i;
+    while (j > 0 && bn_is_space((unsigned char)p[j - 1]))
+        j--;
+    return j == 0 || p[j - 1] == ';' || p[j - 1] == ':';
+}
+
+/* reply_at - a standalone reply code starts at p[i]: its value, else 0 */
+static int reply_at(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (i + 3 > n || (i > 0 && !reply_before_ok(u[i - 1])))
+        return 0;
+    if (!(u[i] == '2' || u[i] == '4' || u[i] == '5') || u[i + 1] < '0' || u[i + 1] > '5' ||
+        !bn_is_digit(u[i + 2]))
+        return 0;
+    if (i + 3 < n && !(bn_is_space(u[i + 3]) || u[i + 3] == '-'))
+        return 0;
+    int code = (u[i] - '0') * 100 + (u[i + 1] - '0') * 10 + (u[i + 2] - '0');
+    /*
+     * A success code must be a real one ("X-Unix; 255" is an exit status) and
+     * lead the reply ("250 ok", "smtp; 250 ...", "said: 250 ..."): a number in
+     * the middle of a failure text ("250 messages") is not a delivery.
+     */
+    if (code < 300 && (!bn_kb_reply_find(code) || !leads_reply(p, i)))
+        return 0;
+    return code;
+}
+
+/* status_len_at - length of a standalone "c.s.d" at p[i], 0 when none */
+static size_t status_len_at(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (i > 0 && (bn_is_alnum(u[i - 1]) || u[i - 1] == '.'))
+        return 0;
+    if (i + 5 > n || !(u[i] == '2' || u[i] == '4' || u[i] == '5') || u[i + 1] != '.')
+        return 0;
+    /* in free text the subject is one digit 0-7 (all that is assigned): this
+     * keeps version numbers ("Exim 4.92.3", "Postfix 2.11.3") out */
+    size_t j = i + 3, d = 0;
+    if (u[i + 2] < '0' || u[i + 2] > '7' || u[j] != '.')
+        return 0;
+    j++;
+    while (j < n && bn_is_digit(u[j]) && d < 4)
+        j++, d++;
+    if (d == 0 || d > 3)
+        return 0;
+    if (j < n && (bn_is_alnum(u[j]) || (u[j] == '.' && j + 1 < n && bn_is_digit(u[j + 1]))))
+        return 0;
+    return j - i;
+}
+
+/* find_status - first status of the wanted class kind (failure or success) from 'from' */
+static size_t find_status(const char *p, size_t n, size_t from, bool failure, size_t *len)
+{
+    for (size_t i = from; i < n; i++) {
+        if (!(p[i] == '2' || p[i] == '4' || p[i] == '5') || (p[i] == '2') == failure)
+            continue;
+        size_t l = status_len_at(p, n, i);
+        if (l) {
+            *len = l;
+            return i;
+        }
+    }
+    return n;
+}
+
+/* copy_status - store a found status (always fits: at most 9 bytes) */
+static void copy_status(char status[BN_STATUS_MAX], const char *p, size_t l)
+{
+    memcpy(status, p, l);
+    status[l] = 0;
+}
+
+/* scan_status - the status after the reply code, else any failure, else success */
+static void scan_status(const char *p, size_t n, size_t after, char status[BN_STATUS_MAX])
+{
+    size_t len = 0, i = after;
+    while (i < n && (p[i] == '-' || p[i] == ' ' || p[i] == '#' || p[i] == '\t'))
+        i++;
+    if (after > 0 && i < n && status_len_at(p, n, i)) {
+        copy_status(status, p + i, status_len_at(p, n, i));
+        return;
+    }
+    i = find_status(p, n, 0, true, &len);
+    if (i == n) {
+        /* a success status only where a reply would start */
+        i = find_status(p, n, 0, false, &len);
+        if (i < n && !leads_reply(p, i) && !(i > 0 && p[i - 1] == '#'))
+            i = n;
+    }
+    if (i < n)
+        copy_status(status, p + i, len);
+}
+
+/* bn_reply_scan - find an SMTP reply code and/or an enhanced status code */
+bool bn_reply_scan(const char *p, size_t n, int *replycode, char status[BN_STATUS_MAX])
+{
+    int code = 0;
+    size_t after = 0;
+    char st[BN_STATUS_MAX] = "";
+    for (size_t i = 0; p && i < n && !code; i++) {
+        code = reply_at(p, n, i);
+        if (code)
+            after = i + 3;
+    }
+    if (p)
+        scan_status(p, n, after, st);
+    if (replycode)
+        *replycode = code;
+    if (status)
+        memcpy(status, st, BN_STATUS_MAX);
+    return code != 0 || st[0] != 0;
+}
+
+/* unit_seconds - seconds in the unit word at p (s, sec, minutes, hours...), 0 if none */
+static long unit_seconds(const char *p, size_t n)
+{
+    static const struct {
+        const char *w;
+        long s;
+    } units[] = {{"seconds", 1}, {"second", 1}, {"secs", 1}, {"sec", 1},
+                 {"minutes", 60}, {"minute", 60}, {"mins", 60}, {"min", 60},
+                 {"hours", 3600}, {"hour", 3600}, {"hrs", 3600}, {"hr", 3600},
+                 {"days", 86400}, {"day", 86400}, {"s", 1}, {"m", 60}, {"h", 3600}};
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+        size_t l = strlen(units[k].w);
+        if (l <= n && memcmp(p, units[k].w, l) == 0 && (l == n || !bn_is_alpha((unsigned char)p[l])))
+            return units[k].s;
+    }
+    return 0;
+}
+
+/* delay_at - "<number> <unit>" at p: seconds, or -1 */
+static long delay_at(const char *p, size_t n)
+{
+    size_t i = 0;
+    long v = 0;
+    while (i < n && bn_is_digit((unsigned char)p[i]) && v < 10000000)
+        v = v * 10 + (p[i++] - '0');
+    if (i == 0 || v >= 10000000)
+        return -1;
+    if (i < n && p[i] == ' ')
+        i++;
+    long u = unit_seconds(p + i, n - i);
+    return u ? v * u : -1;
+}
+
+/* bn_retry_after_scan - seconds the text asks to wait, or -1 */
+long bn_retry_after_scan(const char *p, size_t n)
+{
+    static const char *const keys[] = {"try again in ", "try again after ", "retry in ",
+                                       "retry after ", "again in about ", "try again in about ",
+                                       "wait ", "retry-after: ", "please wait "};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        size_t kl = strlen(keys[k]);
+        const char *hit = p;
+        size_t left = n;
+        while (left >= kl && (hit = bn_mem_find_ci(hit, left, keys[k], kl)) != NULL) {
+            long s = delay_at(hit + kl, n - (size_t)(hit + kl - p));
+            if (s >= 0)
+                return s;
+            hit += kl;
+            left = n - (size_t)(hit - p);
+        }
+    }
+    return -1;
+}
+
+/* ipv4_at - a dotted quad at p[i] not inside a longer dotted number: its length */
+static size_t ipv4_at(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (i > 0 && (bn_is_digit(u[i - 1]) || u[i - 1] == '.'))
+        return 0;
+    size_t j = i;
+    for (int part = 0; part < 4; part++) {
+        int v = 0, d = 0;
+        while (j < n && bn_is_digit(u[j]) && d < 4)
+            v = v * 10 + (u[j++] - '0'), d++;
+        if (d == 0 || d > 3 || v > 255)
+            return 0;
+        if (part < 3) {
+            if (j >= n || u[j] != '.')
+                return 0;
+            j++;
+        }
+    }
+    if (j < n && (bn_is_digit(u[j]) || (u[j] == '.' && j + 1 < n && bn_is_digit(u[j + 1]))))
+        return 0;
+    return j - i;
+}
+
+/* is_hex - hexadecimal digit */
+static bool is_hex(unsigned char c)
+{
+    return bn_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* ipv6_at - an IPv6 literal (validated by inet_pton) at p[i]: its length */
+static size_t ipv6_at(const char *p, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (i > 0 && (is_hex(u[i - 1]) || u[i - 1] == ':' || bn_is_alpha(u[i - 1])))
+        return 0;
+    size_t j = i, colons = 0;
+    /* quick reject: an IPv6 literal has a ':' within its first 5 bytes */
+    if (!memchr(p + i, ':', n - i < 5 ? n - i : 5))
+        return 0;
+    while (j < n && j - i < BN_IP_MAX - 1 && (is_hex(u[j]) || u[j] == ':' || u[j] == '.'))
+        colons += u[j++] == ':';
+    while (j > i && u[j - 1] == '.')
+        j--;
+    if (colons < 2 || j - i < 3 || (j < n && bn_is_alnum(u[j])))
+        return 0;
+    char tmp[BN_IP_MAX];
+    unsigned char bin[16];
+    memcpy(tmp, p + i, j - i);
+    tmp[j - i] = 0;
+    return inet_pton(AF_INET6, tmp, bin) == 1 ? j - i : 0;
+}
+
+/* bn_ip_scan - the first IPv4 or IPv6 literal in the text */
+bool bn_ip_scan(const char *p, size_t n, char out[BN_IP_MAX])
+{
+    out[0] = 0;
+    for (size_t i = 0; p && i < n; i++) {
+        size_t l = 0;
+        /* an address starts a token: skip the inside of words and numbers fast */
+        if (i > 0 && bn_is_alnum((unsigned char)p[i - 1]))
+            continue;
+        if (bn_is_digit((unsigned char)p[i]))
+            l = ipv4_at(p, n, i);
+        if (!l && (is_hex((unsigned char)p[i]) || p[i] == ':'))
+            l = ipv6_at(p, n, i);
+        if (l) {
+            memcpy(out, p + i, l);
+            out[l] = 0;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,295 @@
+/* json.c - JSON writer with UTF-8 validation (see json.h) */
+#include "core/json.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* put - append n bytes, counting what does not fit */
+static void put(bn_json *j, const char *s, size_t n)
+{
+    if (j->len < j->size) {
+        size_t room = j->size - j->len;
+        memcpy(j->buf + j->len, s, n < room ? n : room);
+    }
+    j->len += n;
+}
+
+/* putc1 - append one byte */
+static void putc1(bn_json *j, char c)
+{
+    if (j->len < j->size)
+        j->buf[j->len] = c;
+    j->len++;
+}
+
+/* bn_json_init - start writing into buf (size bytes, NUL included) */
+void bn_json_init(bn_json *j, char *buf, size_t size)
+{
+    memset(j, 0, sizeof(*j));
+    j->buf = buf;
+    j->size = buf ? size : 0;
+    j->first[0] = true;
+}
+
+/* bn_json_finish - NUL-terminate (truncating if needed); the length needed */
+size_t bn_json_finish(bn_json *j)
+{
+    if (j->size > 0)
+        j->buf[j->len < j->size ? j->len : j->size - 1] = '\0';
+    return j->len;
+}
+
+/* sep - comma before a value unless it is the first one or follows a key */
+static void sep(bn_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (!j->first[j->depth])
+        putc1(j, ',');
+    j->first[j->depth] = false;
+}
+
+/* container_open - begin an object or array; depth past the limit still balances */
+static void container_open(bn_json *j, char c)
+{
+    sep(j);
+    putc1(j, c);
+    if (j->depth + 1 < BN_JSON_MAX_DEPTH)
+        j->depth++;
+    j->first[j->depth] = true;
+}
+
+/* container_close - end an object or array */
+static void container_close(bn_json *j, char c)
+{
+    putc1(j, c);
+    if (j->depth > 0)
+        j->depth--;
+}
+
+/* Containers: the writer tracks commas per nesting level. */
+void bn_json_object_begin(bn_json *j) { container_open(j, '{'); }
+void bn_json_object_end(bn_json *j) { container_close(j, '}'); }
+void bn_json_array_begin(bn_json *j) { container_open(j, '['); }
+void bn_json_array_end(bn_json *j) { container_close(j, ']'); }
+
+/* Byte classes: 0 copy as is, 1 needs an escape, 2 starts a UTF-8 sequence. */
+static const unsigned char jclass[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* put_escape - the JSON escape of one ASCII byte that needs one */
+static void put_escape(bn_json *j, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    switch (c) {
+    case '"': put(j, "\\\"", 2); return;
+    case '\\': put(j, "\\\\", 2); return;
+    case '\b': put(j, "\\b", 2); return;
+    case '\f': put(j, "\\f", 2); return;
+    case '\n': put(j, "\\n", 2); return;
+    case '\r': put(j, "\\r", 2); return;
+    case '\t': put(j, "\\t", 2); return;
+    default: put(j, u, 6); return;
+    }
+}
+
+/* cont - a UTF-8 continuation byte within [lo, hi] */
+static bool cont(unsigned char c, unsigned char lo, unsigned char hi)
+{
+    return c >= lo && c <= hi;
+}
+
+/*
+ * bn_utf8_valid_len - length of the valid UTF-8 sequence at p, or 0; then
+ * *bad_len is the length of the maximal invalid subpart (Unicode 3.9,
+ * "U+FFFD substitution of maximal subparts"), at least 1.
+ */
+size_t bn_utf8_valid_len(const unsigned char *p, size_t n, size_t *bad_len)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t need, i;
+    *bad_len = 1;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
+        hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80; /* no overlongs */
+        hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
+    } else
+        return 0;
+    for (i = 1; i <= need; i++) {
+        if (i >= n || !cont(p[i], i == 1 ? lo : 0x80, i == 1 ? hi : 0xBF)) {
+            *bad_len = i;
+            return 0;
+        }
+    }
+    return need + 1;
+}
+
+/* put_utf8 - copy a valid sequence; U+2028/2029 escaped for JavaScript */
+static void put_utf8(bn_json *j, const unsigned char *p, size_t k)
+{
+    if (k == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        put(j, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+    else
+        put(j, (const char *)p, k);
+}
+
+/*
+ * plain_word - none of 8 bytes needs attention: no control byte, '"', '\\'
+ * or byte >= 0x80 (SWAR: the classic "has a zero byte" / "has a byte less
+ * than" tests, so runs of plain ASCII cost one test per 8 bytes).
+ */
+static bool plain_word(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+    uint64_t bad = (x - ones * 0x20) | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash);
+    return ((bad | x) & high) == 0;
+}
+
+/* plain_run - end of the run of bytes copied as they are, from i */
+static size_t plain_run(const unsigned char *p, size_t i, size_t n)
+{
+    while (i + 8 <= n && plain_word(p + i))
+        i += 8;
+    while (i < n && jclass[p[i]] == 0)
+        i++;
+    return i;
+}
+
+/* bn_json_escape - escaped body of a JSON string, without quotes */
+void bn_json_escape(bn_json *j, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = plain_run(p, i, n);
+        if (run > i)
+            put(j, (const char *)p + i, run - i);
+        i = run;
+        if (i >= n)
+            break;
+        if (jclass[p[i]] == 1) {
+            put_escape(j, p[i++]);
+            continue;
+        }
+        size_t bad, k = bn_utf8_valid_len(p + i, n - i, &bad);
+        if (k > 0) {
+            put_utf8(j, p + i, k);
+            i += k;
+        } else {
+            put(j, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            i += bad;
+        }
+    }
+}
+
+/* bn_json_str - a quoted string value */
+void bn_json_str(bn_json *j, const char *p, size_t n)
+{
+    sep(j);
+    putc1(j, '"');
+    if (p)
+        bn_json_escape(j, p, n);
+    putc1(j, '"');
+}
+
+/* bn_json_cstr - a quoted string from a C string (NULL is "") */
+void bn_json_cstr(bn_json *j, const char *s)
+{
+    bn_json_str(j, s, s ? strlen(s) : 0);
+}
+
+/* bn_json_key - a key: a string followed by a colon */
+void bn_json_key(bn_json *j, const char *key)
+{
+    bn_json_cstr(j, key);
+    putc1(j, ':');
+    j->after_key = true;
+}
+
+/* bn_json_int - a number (digits by hand: snprintf costs more than the rest) */
+void bn_json_int(bn_json *j, long long v)
+{
+    char tmp[24];
+    size_t k = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        tmp[--k] = '-';
+    sep(j);
+    put(j, tmp + k, sizeof(tmp) - k);
+}
+
+/* bn_json_bool - true or false */
+void bn_json_bool(bn_json *j, bool v)
+{
+    sep(j);
+    put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* bn_json_null - null */
+void bn_json_null(bn_json *j)
+{
+    sep(j);
+    put(j, "null", 4);
+}
+
+/* bn_json_kv_str - key and string value */
+void bn_json_kv_str(bn_json *j, const char *key, const char *p, size_t n)
+{
+    bn_json_key(j, key);
+    bn_json_str(j, p, n);
+}
+
+/* bn_json_kv_cstr - key and C-string value (NULL is "") */
+void bn_json_kv_cstr(bn_json *j, const char *key, const char *s)
+{
+    bn_json_key(j, key);
+    bn_json_cstr(j, s);
+}
+
+/* bn_json_kv_int - key and number */
+void bn_json_kv_int(bn_json *j, const char *key, long long v)
+{
+    bn_json_key(j, key);
+    bn_json_int(j, v);
+}
+
+/* bn_json_kv_bool - key and boolean */
+void bn_json_kv_bool(bn_json *j, const char *key, bool v)
+{
+    bn_json_key(j, key);
+    bn_json_bool(j, v);
+}

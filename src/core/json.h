@@ -1,0 +1,63 @@
+/*
+ * json.h - JSON writer into a caller's buffer (RFC 8259)
+ *
+ * Writes with snprintf semantics: output past the buffer is counted but not
+ * stored, so a caller can size the buffer from the returned length and
+ * write again. Strings are validated as UTF-8 on the way out: overlong
+ * forms, surrogates and code points past U+10FFFF are invalid, and each
+ * maximal invalid subpart becomes U+FFFD. Control characters are escaped,
+ * so the output never holds a raw NUL or control byte. Commas between
+ * members are inserted by the writer (a small stack of "first" flags).
+ */
+#ifndef BN_JSON_H
+#define BN_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BN_JSON_MAX_DEPTH 16
+
+typedef struct bn_json {
+    char *buf;       /* destination, may be NULL when size is 0 */
+    size_t size;     /* capacity including the final NUL */
+    size_t len;      /* bytes produced so far (may exceed size) */
+    unsigned depth;  /* open objects and arrays */
+    bool first[BN_JSON_MAX_DEPTH]; /* no member written yet at this depth */
+    bool after_key;  /* a key was just written: next value takes no comma */
+} bn_json;
+
+/* bn_json_init - start writing into buf (size bytes, NUL included) */
+void bn_json_init(bn_json *j, char *buf, size_t size);
+/* bn_json_finish - NUL-terminate (truncating if needed); the length needed */
+size_t bn_json_finish(bn_json *j);
+
+void bn_json_object_begin(bn_json *j);
+void bn_json_object_end(bn_json *j);
+void bn_json_array_begin(bn_json *j);
+void bn_json_array_end(bn_json *j);
+/* bn_json_key - an object key (escaped like any string) */
+void bn_json_key(bn_json *j, const char *key);
+
+/* Values: a string (ptr, len; NULL is ""), a C string, numbers, literals. */
+void bn_json_str(bn_json *j, const char *p, size_t n);
+void bn_json_cstr(bn_json *j, const char *s);
+void bn_json_int(bn_json *j, long long v);
+void bn_json_bool(bn_json *j, bool v);
+void bn_json_null(bn_json *j);
+
+/* key + value in one call */
+void bn_json_kv_str(bn_json *j, const char *key, const char *p, size_t n);
+void bn_json_kv_cstr(bn_json *j, const char *key, const char *s);
+void bn_json_kv_int(bn_json *j, const char *key, long long v);
+void bn_json_kv_bool(bn_json *j, const char *key, bool v);
+
+/*
+ * bn_json_escape - the body of a JSON string for (p, n), without quotes,
+ * appended to j. Exposed for writers that build strings piecewise.
+ */
+void bn_json_escape(bn_json *j, const char *p, size_t n);
+
+/* bn_utf8_valid_len - length of the valid UTF-8 sequence at p, or 0 */
+size_t bn_utf8_valid_len(const unsigned char *p, size_t n, size_t *bad_len);
+
+#endif

@@ -1,0 +1,160 @@
+/* addr.c - finding and cleaning mailbox addresses in report fields and text */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+/* is_local_ch - byte allowed in an unquoted local part (RFC 5322 atext, '.', UTF-8) */
+static bool is_local_ch(unsigned char c)
+{
+    if (bn_is_alnum(c) || c >= 0x80)
+        return true;
+    return c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+/* is_domain_ch - byte allowed in a domain name (LDH, '.', UTF-8 for IDN) */
+static bool is_domain_ch(unsigned char c)
+{
+    return bn_is_alnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+}
+
+/* domain_span - length of the domain starting at s[i] (name or [literal]) */
+static size_t domain_span(bn_str s, size_t i)
+{
+    size_t k = i;
+    if (k < s.n && s.p[k] == '[') {
+        while (k < s.n && s.p[k] != ']' && !bn_is_space((unsigned char)s.p[k]))
+            k++;
+        return (k < s.n && s.p[k] == ']') ? k + 1 - i : 0;
+    }
+    while (k < s.n && is_domain_ch((unsigned char)s.p[k]))
+        k++;
+    /* a sentence's full stop or a dash after the address is not part of it */
+    while (k > i && (s.p[k - 1] == '.' || s.p[k - 1] == '-'))
+        k--;
+    return k - i;
+}
+
+/* domain_ok - the domain has a dot between labels, or is an address literal */
+static bool domain_ok(bn_str d)
+{
+    if (d.n == 0)
+        return false;
+    if (d.p[0] == '[')
+        return d.n > 2;
+    if (d.p[0] == '.' || d.p[0] == '-')
+        return false;
+    const char *dot = memchr(d.p, '.', d.n);
+    return dot && dot + 1 < d.p + d.n;
+}
+
+/* addr_at - the address around the '@' at s[at], or empty */
+static bn_str addr_at(bn_str s, size_t at)
+{
+    size_t l = at;
+    while (l > 0 && is_local_ch((unsigned char)s.p[l - 1]))
+        l--;
+    while (l < at && s.p[l] == '.')
+        l++;
+    if (l == at)
+        return BN_STR_NULL;
+    size_t dn = domain_span(s, at + 1);
+    bn_str dom = {s.p + at + 1, dn};
+    if (!domain_ok(dom))
+        return BN_STR_NULL;
+    return (bn_str){s.p + l, at + 1 + dn - l};
+}
+
+/* bn_x_addr_scan - first address (local@domain.tld) in free text from *pos */
+bn_str bn_x_addr_scan(bn_str s, size_t *pos)
+{
+    for (size_t i = *pos; i < s.n; i++) {
+        if (s.p[i] != '@')
+            continue;
+        bn_str a = addr_at(s, i);
+        if (a.n) {
+            *pos = (size_t)(a.p - s.p) + a.n;
+            return a;
+        }
+    }
+    *pos = s.n;
+    return BN_STR_NULL;
+}
+
+/* strip_type - the part after "rfc822;" / "utf-8;" (a type token before any '@') */
+static bn_str strip_type(bn_str v)
+{
+    for (size_t i = 0; i < v.n; i++) {
+        char c = v.p[i];
+        if (c == ';')
+            return bn_str_trim((bn_str){v.p + i + 1, v.n - i - 1});
+        if (c == '@' || c == '<' || c == '"' || bn_is_space((unsigned char)c))
+            break;
+    }
+    return v;
+}
+
+/* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>") */
+bn_str bn_x_addr_field(bn_str value)
+{
+    bn_str v = strip_type(bn_str_trim(value));
+    const char *lt = bn_str_chr(v, '<');
+    if (lt) {
+        bn_str in = {lt + 1, v.n - (size_t)(lt + 1 - v.p)};
+        const char *gt = bn_str_chr(in, '>');
+        if (gt) {
+            bn_str a = bn_str_trim((bn_str){in.p, (size_t)(gt - in.p)});
+            if (bn_str_chr(a, '@') && bn_x_addr_valid(a))
+                return a;
+        }
+    }
+    size_t k = 0;
+    while (k < v.n && !bn_is_space((unsigned char)v.p[k]) && v.p[k] != '(' && v.p[k] != ',')
+        k++;
+    bn_str tok = {v.p, k};
+    while (tok.n && strchr(".;>\"'", tok.p[tok.n - 1]))
+        tok.n--;
+    while (tok.n && strchr("<\"'", tok.p[0])) {
+        tok.p++;
+        tok.n--;
+    }
+    if (bn_x_addr_valid(tok))
+        return tok;
+    size_t pos = 0;
+    return bn_x_addr_scan(v, &pos);
+}
+
+/* bn_x_addr_valid - looks like a mailbox: local@domain, no spaces */
+bool bn_x_addr_valid(bn_str a)
+{
+    if (a.n < 3 || a.n > 512)
+        return false;
+    size_t at = a.n;
+    for (size_t i = 0; i < a.n; i++) {
+        unsigned char c = (unsigned char)a.p[i];
+        if (bn_is_space(c) || c == '<' || c == '>' || c == ',' || c < 0x20)
+            return false;
+        if (c == '@')
+            at = i;
+    }
+    return at > 0 && at + 1 < a.n;
+}
+
+/* bn_x_addr_norm - copy with the domain lowercased (arena); s on failure */
+bn_str bn_x_addr_norm(bn_arena *a, bn_str s)
+{
+    const char *at = NULL;
+    for (size_t i = s.n; i > 0; i--)
+        if (s.p[i - 1] == '@') {
+            at = s.p + i - 1;
+            break;
+        }
+    if (!at)
+        return s;
+    char *out = bn_arena_dup(a, s.p, s.n);
+    if (!out)
+        return s;
+    for (size_t i = (size_t)(at - s.p) + 1; i < s.n; i++)
+        out[i] = (char)bn_lc((unsigned char)out[i]);
+    return (bn_str){out, s.n};
+}

@@ -1,0 +1,101 @@
+/*
+ * autoreply.c - RFC 3834 auto-replies (vacation, out of office)
+ *
+ * Evidence, strongest first: Auto-Submitted: auto-replied, the X-Autoreply
+ * family, Precedence: auto_reply, then the subject lines responders write.
+ * The caller runs this only when no delivery report was found, and only
+ * when the message does not read like a bounce: many DSNs carry
+ * "Auto-Submitted: auto-replied" too.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+/* Subject prefixes (case-insensitive) that responders use. */
+static const char *const subjects[] = {
+    "out of office", "out of the office", "automatic reply", "auto reply", "autoreply",
+    "auto-reply", "auto:", "autoresponse", "auto response", "auto-response",
+    "autorespons", "abwesenheitsnotiz", "automatische antwort", "r\xc3\xa9ponse automatique",
+    "reponse automatique", "absence", "risposta automatica", "respuesta autom\xc3\xa1tica",
+    "respuesta automatica", "resposta autom\xc3\xa1tica", "automatisch antwoord",
+    "afwezigheid", "\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94", /* 自動応答 */
+    "\xe8\x87\xaa\xe5\x8a\xa8\xe5\x9b\x9e\xe5\xa4\x8d",                 /* 自动回复 */
+    "on vacation", "vacation", "away from", "i am away", "i'm away", "i am out",
+    "i'm out", "out of the office", "ooo:", "fuera de la oficina", "poza biurem",
+    "automaattinen vastaus", "autosvar", "automatisk svar", "autom\xc3\xa1tica",
+};
+
+/* subject_says - the subject reads like an auto-reply's */
+static bool subject_says(bn_str s)
+{
+    s = bn_str_trim(s);
+    /* "Re:" / "AW:" before the responder's words */
+    for (int i = 0; i < 2; i++)
+        if (bn_str_starts_ci(s, "re:") || bn_str_starts_ci(s, "aw:") ||
+            bn_str_starts_ci(s, "fw:"))
+            s = bn_str_trim((bn_str){s.p + 3, s.n - 3});
+    for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+        if (bn_str_starts_ci(s, subjects[i]))
+            return true;
+    return false;
+}
+
+/* header_says - headers that mark an automatic response */
+static bool header_says(bn_xctx *x)
+{
+    const bn_headers *h = &x->msg->parts[0].hdrs;
+    bn_str v;
+    if (bn_hdr_find(h, "Auto-Submitted", &v) && bn_str_starts_ci(bn_str_trim(v), "auto-replied"))
+        return true;
+    if (bn_hdr_find(h, "X-Autoreply", &v) || bn_hdr_find(h, "X-Autorespond", &v) ||
+        bn_hdr_find(h, "X-Autoresponse", &v) || bn_hdr_find(h, "X-Autoreply-From", &v) ||
+        bn_hdr_find(h, "X-Mail-Autoreply", &v))
+        return true;
+    if (bn_hdr_find(h, "Precedence", &v) && bn_str_find_ci(v, "auto_reply"))
+        return true;
+    return false;
+}
+
+/* bn_x_autoreply_detect - the message is an automatic reply */
+bool bn_x_autoreply_detect(bn_xctx *x)
+{
+    if (x->msg->nparts == 0)
+        return false;
+    if (header_says(x))
+        return true;
+    bn_str subj = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Subject");
+    return subject_says(subj);
+}
+
+/* body_excerpt - the first paragraph-ish part of the reply, unfolded */
+static bn_str body_excerpt(bn_xctx *x)
+{
+    bn_str t = bn_str_trim(x->text);
+    if (t.n > 400) {
+        size_t k = 400;
+        while (k > 300 && !bn_is_space((unsigned char)t.p[k]))
+            k--;
+        t.n = k;
+    }
+    return bn_x_unfold(x->arena, t);
+}
+
+/* bn_x_autoreply - one vacation record: the auto-replier is the recipient */
+int bn_x_autoreply(bn_xctx *x)
+{
+    bn_xrec *r = bn_x_add(x, "rfc3834");
+    if (!r)
+        return x->oom;
+    bn_str from = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "From");
+    r->r.recipient = bn_x_addr_field(from);
+    if (!bn_x_addr_valid(r->r.recipient))
+        r->r.recipient = BN_STR_NULL;
+    r->r.recipient_src = r->r.recipient.n ? "From of the auto-reply" : NULL;
+    r->r.diagnostic = body_excerpt(x);
+    r->reason = BN_REASON_VACATION;
+    r->reason_rule = "rfc3834-auto-reply";
+    r->r.reason_src = header_says(x) ? "auto-reply headers" : "auto-reply subject";
+    r->date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    return BN_OK;
+}

@@ -1,0 +1,136 @@
+/* date.c - RFC 5322 dates (and the variants servers write) to UTC time_t */
+#include <string.h>
+#include <time.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+
+/* Zone names seen in Date and DSN date fields, offset in minutes. */
+static const struct {
+    const char *name;
+    int minutes;
+} zones[] = {
+    {"UT", 0},       {"UTC", 0},      {"GMT", 0},      {"Z", 0},
+    {"EST", -300},   {"EDT", -240},   {"CST", -360},   {"CDT", -300},
+    {"MST", -420},   {"MDT", -360},   {"PST", -480},   {"PDT", -420},
+    {"JST", 540},    {"CET", 60},     {"CEST", 120},   {"BST", 60},
+};
+
+/* tok - next token of letters/digits at s[*i], skipping separators */
+static bn_str tok(bn_str s, size_t *i)
+{
+    while (*i < s.n && !bn_is_alnum((unsigned char)s.p[*i]) && s.p[*i] != '+' && s.p[*i] != '-')
+        (*i)++;
+    size_t st = *i;
+    if (*i < s.n && (s.p[*i] == '+' || s.p[*i] == '-'))
+        (*i)++;
+    while (*i < s.n && bn_is_alnum((unsigned char)s.p[*i]))
+        (*i)++;
+    return (bn_str){s.p + st, *i - st};
+}
+
+/* num - the span as a non-negative number, or -1 */
+static long num(bn_str t)
+{
+    if (!t.n || t.n > 9)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        if (!bn_is_digit((unsigned char)t.p[i]))
+            return -1;
+        v = v * 10 + (t.p[i] - '0');
+    }
+    return v;
+}
+
+/* month_of - 0..11 for a month name, or -1 */
+static int month_of(bn_str t)
+{
+    if (t.n < 3)
+        return -1;
+    for (int m = 0; m < 12; m++)
+        if (bn_lc((unsigned char)t.p[0]) == months[m * 3] &&
+            bn_lc((unsigned char)t.p[1]) == months[m * 3 + 1] &&
+            bn_lc((unsigned char)t.p[2]) == months[m * 3 + 2])
+            return m;
+    return -1;
+}
+
+/* zone_of - offset in minutes of a zone token; *ok false if not a zone */
+static int zone_of(bn_str t, bool *ok)
+{
+    *ok = true;
+    if (t.n == 5 && (t.p[0] == '+' || t.p[0] == '-')) {
+        long v = num((bn_str){t.p + 1, 4});
+        if (v >= 0) {
+            int m = (int)(v / 100) * 60 + (int)(v % 100);
+            return t.p[0] == '-' ? -m : m;
+        }
+    }
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+        if (bn_str_eq_ci(t, zones[i].name))
+            return zones[i].minutes;
+    *ok = false;
+    return 0;
+}
+
+/* parse_time - "HH:MM[:SS]" at s[*i]; false if absent */
+static bool parse_time(bn_str s, size_t *i, struct tm *tm)
+{
+    long v[3] = {0, 0, 0};
+    int k = 0;
+    while (k < 3) {
+        bn_str t = tok(s, i);
+        v[k] = num(t);
+        if (v[k] < 0 || v[k] > 60)
+            return false;
+        k++;
+        if (*i >= s.n || s.p[*i] != ':')
+            break;
+    }
+    if (k < 2)
+        return false;
+    tm->tm_hour = (int)v[0];
+    tm->tm_min = (int)v[1];
+    tm->tm_sec = (int)v[2];
+    return true;
+}
+
+/* bn_x_date - parse "[Day,] DD Mon YYYY HH:MM[:SS] zone" (and Mon DD order) */
+time_t bn_x_date(bn_str s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    size_t i = 0;
+    long day = -1, year = -1;
+    int mon = -1;
+    for (int guard = 0; guard < 5 && (day < 0 || mon < 0 || year < 0); guard++) {
+        bn_str t = tok(s, &i);
+        if (!t.n)
+            return 0;
+        long v = num(t);
+        if (v >= 1 && v <= 31 && day < 0)
+            day = v;
+        else if (v >= 1900 && v < 3000 && day >= 0)
+            year = v;
+        else if (v >= 0 && v < 100 && day >= 0 && mon >= 0 && t.n == 2 &&
+                 (i >= s.n || s.p[i] != ':') && (t.p == s.p || t.p[-1] != ':'))
+            year = v < 50 ? 2000 + v : 1900 + v;
+        else if (month_of(t) >= 0 && mon < 0)
+            mon = month_of(t);
+    }
+    if (day < 0 || mon < 0 || year < 0 || !parse_time(s, &i, &tm))
+        return 0;
+    tm.tm_mday = (int)day;
+    tm.tm_mon = mon;
+    tm.tm_year = (int)year - 1900;
+    bool ok = false;
+    size_t j = i;
+    int zone = zone_of(tok(s, &j), &ok);
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return 0;
+    return t - (time_t)(ok ? zone : 0) * 60;
+}

@@ -1,0 +1,81 @@
+/*
+ * detect.c - does the message present itself as a delivery report?
+ *
+ * Used to keep the generic scanner (and auto-reply detection) honest:
+ * ordinary mail that happens to mention "550" or an address must not turn
+ * into records. The evidence is what every mail system puts on a bounce:
+ * a mailer-daemon/postmaster sender, a null Return-Path, a report
+ * Content-Type, X-Failed-Recipients, or a delivery-failure subject.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+/* Subject phrases of delivery reports (case-insensitive, anywhere). */
+static const char *const bounce_subjects[] = {
+    "undeliver", "undelivered", "returned mail", "returned to sender",
+    "delivery status", "delivery failure", "delivery failed", "failure notice",
+    "mail delivery", "non-delivery", "nondelivery", "non delivery", "bounce",
+    "could not be delivered", "not delivered", "delivery notification",
+    "delivery problem", "delivery report", "mail failed", "failed mail",
+    "mail system error", "rejected", "message not delivered", "delayed mail",
+    "delivery delayed", "warning: could not send", "unzustellbar",
+    "non remis", "no se puede entregar", "permanent error", "returned message",
+    "error sending", "message delivery", "delivery error", "user unknown",
+    "mailbox full", "undeliverable", "failed delivery", "delivery incomplete",
+};
+
+/* Sender local parts / names of mail systems. */
+static const char *const system_senders[] = {
+    "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon",
+    "mail delivery", "mail administrator", "mail system", "mailadmin",
+    "mmdf", "smtp gateway", "mail.delivery", "bounce", "daemon@", "post_master",
+    "ndr", "mailer@", "mail-router",
+};
+
+/* contains_any - s contains one of the phrases */
+static bool contains_any(bn_str s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bn_str_find_ci(s, list[i]))
+            return true;
+    return false;
+}
+
+/* bn_x_looks_like_bounce - the message presents itself as a delivery report */
+bool bn_x_looks_like_bounce(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
+    if (!m->nparts)
+        return false;
+    const bn_headers *h = &m->parts[0].hdrs;
+    bn_str v;
+    if (bn_hdr_find(h, "X-Failed-Recipients", &v))
+        return true;
+    if (bn_part_is(&m->parts[0], "multipart/report"))
+        return true;
+    bn_str from = bn_hdr_get(m, h, "From");
+    if (contains_any(from, system_senders, sizeof system_senders / sizeof system_senders[0]))
+        return true;
+    bn_str subj = bn_hdr_get(m, h, "Subject");
+    return contains_any(subj, bounce_subjects,
+                        sizeof bounce_subjects / sizeof bounce_subjects[0]);
+}
+
+/* bn_x_is_report - the message carries a delivery report for sure */
+bool bn_x_is_report(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
+    bn_str v;
+    if (!m->nparts)
+        return false;
+    if (bn_hdr_find(&m->parts[0].hdrs, "X-Failed-Recipients", &v))
+        return true;
+    for (size_t i = 0; i < m->nparts; i++)
+        if (bn_part_is(&m->parts[i], "message/delivery-status") ||
+            bn_part_is(&m->parts[i], "message/global-delivery-status"))
+            return true;
+    return bn_part_is(&m->parts[0], "multipart/report") &&
+           bn_str_eq_ci(m->parts[0].report_type, "delivery-status");
+}

@@ -1,0 +1,195 @@
+/*
+ * extract.h - turning a parsed message into records (internal interface)
+ *
+ * bn_parse() (parse.c) runs a cascade over the parts of one message:
+ *   ARF report -> RFC 3464 delivery-status -> format decoders (formats/)
+ *   -> generic human-readable scanner; auto-replies (RFC 3834) aside.
+ * Each stage appends "extraction records" (bn_xrec) to the context; the
+ * finalizer classifies them and turns them into public bn_record values.
+ *
+ * Writing a format decoder (src/extract/formats/lhost-<name>.c):
+ *   - define `const bn_decoder bn_decoder_<name>` with detect() answering
+ *     "mine or not" cheaply (headers first: From, Subject, X-Mailer...),
+ *     decode() appending records with bn_x_add(), and optionally enrich()
+ *     that only completes records a standard part already produced;
+ *   - list it in formats/table.c (order: specific before general);
+ *   - set rec->r.format to the decoder name, and the evidence strings
+ *     recipient_src/status_src/reason_src to short static phrases.
+ * All text given to decoders is UTF-8 (bn_part_text). Spans may point into
+ * the input or into the arena; never write through them.
+ */
+#ifndef BN_EXTRACT_H
+#define BN_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce.h"
+#include "core/arena.h"
+#include "message/message.h"
+
+/* One record while extracting: the public record plus the raw evidence. */
+typedef struct bn_xrec {
+    bn_record r;            /* recipient, diagnostic, command, format... */
+    bn_str status;          /* enhanced status as found ("5.1.1"), may be empty */
+    int replycode;          /* SMTP reply code found, 0 when none */
+    bn_reason reason;       /* forced by format knowledge, else UNDEFINED */
+    const char *reason_rule;/* rule id for a forced reason (static) */
+    bn_str date;            /* raw date text of the failure, may be empty */
+    bool temporary;         /* the report says it is not final (delayed) */
+    bool weak_recipient;    /* recipient is a guess (last resort): review, never act */
+    bool queue_expired;     /* the report says the queue lifetime ran out (x.4.7) */
+} bn_xrec;
+
+/* What we know of the returned original message. */
+typedef struct bn_orig {
+    bool found;
+    int part;               /* index of the original's entity part, -1 if inline */
+    bn_headers hdrs;        /* its header fields */
+    bn_str body;            /* its body (inline copies), may be empty */
+    const char *src;        /* "message/rfc822", "text/rfc822-headers", "inline" */
+} bn_orig;
+
+/* The state of one extraction. */
+typedef struct bn_xctx {
+    bn_msg *msg;
+    bn_arena *arena;
+    const bn_parse_opts *opts;
+    bn_xrec *v;             /* records, in order of appearance */
+    size_t n, cap;
+    bool over_limit;        /* more recipients than max_recipients */
+    int oom;                /* BN_ENOMEM once an allocation failed */
+    bn_str text;            /* the human-readable text of the bounce (UTF-8),
+                               cut before an inline copy of the original */
+    int text_part;          /* part index of text, -1 when none */
+    bn_orig orig;
+    bn_str addresser;       /* sender of the original, once known */
+} bn_xctx;
+
+/* A format decoder: one file per bounce-format family in formats/. */
+typedef struct bn_decoder {
+    const char *name;                 /* "lhost-exim": goes into record.format */
+    bool (*detect)(bn_xctx *x);       /* cheap: is this message in my format? */
+    int (*decode)(bn_xctx *x);        /* append records; BN_OK or BN_ENOMEM */
+    int (*enrich)(bn_xctx *x);        /* optional (NULL): complete existing records */
+} bn_decoder;
+
+/* The decoder table (formats/table.c), tried in order. */
+extern const bn_decoder *const bn_decoders[];
+extern const size_t bn_decoders_count;
+
+/* ---- records (records.c) ---- */
+
+/* bn_x_add - a new zeroed record (format set), or NULL when full / out of memory */
+bn_xrec *bn_x_add(bn_xctx *x, const char *format);
+/* bn_x_find - the record whose recipient equals addr (case-insensitive), or NULL */
+bn_xrec *bn_x_find(bn_xctx *x, bn_str addr);
+
+/* ---- text helpers (text.c) ---- */
+
+/* bn_x_line - next line of s from *pos (without EOL); false at the end */
+bool bn_x_line(bn_str s, size_t *pos, bn_str *line);
+/* bn_x_is_blank - the span holds only whitespace */
+bool bn_x_is_blank(bn_str s);
+/* bn_x_unfold - join folded lines (EOL + WSP) into one space, collapse runs of
+   whitespace, trim; a copy in the arena (or s itself when nothing changes) */
+bn_str bn_x_unfold(bn_arena *a, bn_str s);
+/* bn_x_find_status - first enhanced status code ("5.1.1") in s; empty if none */
+bn_str bn_x_find_status(bn_str s);
+/* bn_x_find_replycode - first SMTP reply code (2xx-5xx, followed by ' ', '-'
+   or end) in s that starts a word; 0 if none */
+int bn_x_find_replycode(bn_str s);
+/* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty */
+bn_str bn_x_find_command(bn_str s);
+
+/* ---- addresses (addr.c) ---- */
+
+/* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>");
+   empty when the value holds no '@' address */
+bn_str bn_x_addr_field(bn_str value);
+/* bn_x_addr_scan - first address (local@domain.tld) in free text from *pos;
+   advances *pos past it; empty when none */
+bn_str bn_x_addr_scan(bn_str s, size_t *pos);
+/* bn_x_addr_valid - looks like a mailbox: local@domain, no spaces */
+bool bn_x_addr_valid(bn_str a);
+/* bn_x_addr_norm - copy with the domain lowercased (arena); s on failure */
+bn_str bn_x_addr_norm(bn_arena *a, bn_str s);
+
+/* ---- field blocks (fields.c): DSN, ARF and inline header blocks ---- */
+
+/*
+ * bn_x_fields - parse "Name: value" lines (with folded continuations) from
+ * s. Stops at the end of s, or at the first line that is neither a field,
+ * a continuation nor blank when stop_at_text is set. Blank lines are kept
+ * as fields with an empty name (block separators). Returns BN_OK/BN_ENOMEM;
+ * *used is how many bytes were read.
+ */
+int bn_x_fields(bn_arena *a, bn_str s, bool stop_at_text, size_t max,
+                bn_headers *out, size_t *used);
+/* bn_x_header_block - a message header block at the start of s (stops at the
+   first blank line); *body gets what follows */
+int bn_x_header_block(bn_arena *a, bn_str s, size_t max, bn_headers *out, bn_str *body);
+/* bn_x_field_value - the value of the first field named name in h, unfolded
+   (no RFC 2047 decoding); empty when absent */
+bn_str bn_x_field_value(bn_arena *a, const bn_headers *h, const char *name);
+
+/* ---- RFC 3464 delivery-status fields (dsn.c) ---- */
+
+/* One per-recipient block; values unfolded, address fields as written. */
+typedef struct bn_dsn_rcpt {
+    bn_str final_rcpt, orig_rcpt, x_actual_rcpt;
+    bn_str action, status, remote_mta, diag_type, diag;
+    bn_str last_attempt, will_retry, final_log_id;
+} bn_dsn_rcpt;
+
+/* A parsed delivery-status body. */
+typedef struct bn_dsn {
+    bn_str reporting_mta, received_from_mta, arrival_date, envid;
+    bn_str x_sender;        /* X-Postfix-Sender and similar */
+    bn_str x_orig_msgid;    /* X-Original-Message-ID */
+    bn_dsn_rcpt *r;
+    size_t n;
+    size_t fields;          /* DSN fields recognised (0: not a DSN) */
+    size_t used;            /* bytes of the text read (inline blocks) */
+} bn_dsn;
+
+/*
+ * bn_dsn_parse - parse a delivery-status body. inline_mode: the block sits
+ * in human-readable text, so stop at the first paragraph that does not
+ * start with a DSN field. At most max_rcpts recipient blocks.
+ */
+int bn_dsn_parse(bn_dsn *out, bn_arena *a, bn_str text, bool inline_mode, size_t max_rcpts);
+/* bn_dsn_find_inline - offset of an inline DSN block in text, or text.n */
+size_t bn_dsn_find_inline(bn_str text);
+/* bn_dsn_mta_name - "dns; mx.example" -> "mx.example" */
+bn_str bn_dsn_mta_name(bn_str v);
+
+/* ---- the stages ---- */
+
+/* bn_x_dsn - RFC 3464 / 6533 delivery-status parts (and inline DSN blocks) */
+int bn_x_dsn(bn_xctx *x);
+/* bn_x_arf - RFC 5965 feedback reports and similar complaint formats */
+int bn_x_arf(bn_xctx *x, bool *is_arf);
+/* bn_x_autoreply - RFC 3834 auto-replies: one vacation record */
+bool bn_x_autoreply_detect(bn_xctx *x);
+int bn_x_autoreply(bn_xctx *x);
+/* bn_x_original - find the returned original (message/rfc822, headers, inline) */
+int bn_x_original(bn_xctx *x);
+/* bn_x_scan - the generic human-readable failure scanner */
+int bn_x_scan(bn_xctx *x);
+/* bn_x_scan_enrich - fill missing diagnostics of records from the text */
+int bn_x_scan_enrich(bn_xctx *x);
+/* bn_x_verp - decode a VERP envelope address into the recipient, or empty */
+bn_str bn_x_verp(bn_arena *a, const char *envelope_to);
+/* bn_x_looks_like_bounce - the bounce's From/Subject say it is a delivery report */
+bool bn_x_looks_like_bounce(bn_xctx *x);
+/* bn_x_is_report - the message carries a delivery report for sure (report part,
+   multipart/report delivery-status, X-Failed-Recipients) */
+bool bn_x_is_report(bn_xctx *x);
+
+/* ---- dates (date.c) ---- */
+
+/* bn_x_date - parse an RFC 5322 date (and common variants) to UTC; 0 if not */
+time_t bn_x_date(bn_str s);
+
+#endif

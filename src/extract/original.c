@@ -1,0 +1,276 @@
+/*
+ * original.c - the human-readable text of a bounce and the returned original
+ *
+ * The original message comes back as a message/rfc822 (or message/global)
+ * part, as text/rfc822-headers, or pasted into the text after a marker
+ * ("------ This is a copy of the message"). Its headers give the addresser,
+ * Message-ID, Subject, List-Id; its To/Cc are never taken as the failed
+ * recipient (they name every recipient of the message, not the failed one).
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+/* is_original_type - media types that carry a returned message or its headers */
+static bool is_original_type(const bn_part *p)
+{
+    return bn_part_is(p, "message/rfc822") || bn_part_is(p, "message/global") ||
+           bn_part_is(p, "text/rfc822-headers") || bn_part_is(p, "text/rfc822-header") ||
+           bn_part_is(p, "message/rfc822-headers") || bn_part_is(p, "message/global-headers");
+}
+
+/* bn_x_in_original - part i lies inside a returned message (not the report itself) */
+static bool in_original(const bn_msg *m, size_t i)
+{
+    for (int p = m->parts[i].parent; p >= 0; p = m->parts[p].parent)
+        if (is_original_type(&m->parts[p]))
+            return true;
+    return false;
+}
+
+/* Header names that make a block of lines a message header block. */
+static const char *const hdr_names[] = {
+    "From", "To", "Subject", "Date", "Message-ID", "Received", "Return-Path",
+    "MIME-Version", "Content-Type", "Cc", "Reply-To", "Sender", "X-Mailer",
+    "DKIM-Signature", "List-Id", "In-Reply-To", "References", "Delivered-To",
+};
+
+/* known_headers - how many fields of h carry a well-known message header name */
+static size_t known_headers(const bn_headers *h)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t j = 0; j < sizeof hdr_names / sizeof hdr_names[0]; j++)
+            if (bn_str_eq_ci(h->v[i].name, hdr_names[j])) {
+                k++;
+                break;
+            }
+    return k;
+}
+
+/* Phrases of the lines that announce a pasted copy of the original. */
+static const char *const markers[] = {
+    "copy of the message", "copy of your message", "original message",
+    "message text follows", "unsent message", "returned message",
+    "message headers follow", "headers of the original", "rejected message",
+    "undelivered message", "text of the message", "message follows",
+    "below this line", "original mail", "headers follow",
+};
+
+/* is_marker - a short line naming the copy of the original below it */
+static bool is_marker(bn_str line)
+{
+    if (line.n > 120)
+        return false;
+    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+        if (bn_str_find_ci(line, markers[i]))
+            return true;
+    return false;
+}
+
+/* has_origin_field - a field only a real header block has (a summary has To/Subject/Date) */
+static bool has_origin_field(const bn_headers *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (bn_str_eq_ci(h->v[i].name, "From") || bn_str_eq_ci(h->v[i].name, "Received") ||
+            bn_str_eq_ci(h->v[i].name, "Return-Path") ||
+            bn_str_eq_ci(h->v[i].name, "Message-ID"))
+            return true;
+    return false;
+}
+
+/* header_block_at - parse a header block at text[off]; true when it looks real:
+   after a marker two well-known fields do, elsewhere three */
+static bool header_block_at(bn_xctx *x, bn_str text, size_t off, bool marked, bn_headers *h,
+                            bn_str *body)
+{
+    bn_str rest = {text.p + off, text.n - off};
+    if (bn_x_header_block(x->arena, rest, x->opts->max_headers, h, body))
+        return false;
+    size_t k = known_headers(h);
+    if (k < (marked ? 2u : 3u) || k * 4 < h->n || !has_origin_field(h))
+        return false;
+    /* a forwarded bounce's own header block (From: MAILER-DAEMON) is no original */
+    bn_str from = bn_x_field_value(x->arena, h, "From");
+    return !(bn_str_find_ci(from, "mailer-daemon") || bn_str_find_ci(from, "postmaster") ||
+             bn_str_find_ci(from, "mail delivery"));
+}
+
+/* is_separator - a line of punctuation only ("-----", "=====") */
+static bool is_separator(bn_str line)
+{
+    bn_str t = bn_str_trim(line);
+    for (size_t i = 0; i < t.n; i++)
+        if (bn_is_alnum((unsigned char)t.p[i]) || (unsigned char)t.p[i] >= 0x80)
+            return false;
+    return t.n > 0;
+}
+
+/* is_mbox_from - an mbox separator line ("From sender  Sat Oct  4 08:00:07 2025") */
+static bool is_mbox_from(bn_str line)
+{
+    if (!bn_str_starts_ci(line, "From ") || line.n < 6 || line.p[0] != 'F')
+        return false;
+    for (size_t i = 5; i < line.n && !bn_is_space((unsigned char)line.p[i]); i++)
+        if (line.p[i] == ':')
+            return false;
+    return true;
+}
+
+/* find_inline - a pasted original in text: returns where the text should end */
+static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
+{
+    size_t pos = 0, start = 0, cut = text.n;
+    size_t marker_at = text.n;
+    bool after_gap = true;
+    bn_str line;
+    for (; bn_x_line(text, &pos, &line); start = pos) {
+        if (bn_x_is_blank(line) || is_mbox_from(line)) {
+            after_gap = true; /* an mbox "From " line may lead a pasted copy */
+            continue;
+        }
+        bool marker = is_marker(line);
+        if ((after_gap || marker_at < text.n) &&
+            header_block_at(x, text, start, marker_at < text.n, &o->hdrs, &o->body)) {
+            cut = marker_at < start ? marker_at : start;
+            o->found = true;
+            o->part = -1;
+            o->src = "inline";
+            return cut;
+        }
+        if (marker_at < text.n && !marker && is_separator(line))
+            continue; /* "-----" under the marker line */
+        marker_at = marker ? start : text.n;
+        after_gap = false;
+    }
+    return cut;
+}
+
+/* quoted_lines - how many non-blank lines start with ">" (*total: how many there are) */
+static size_t quoted_lines(bn_str t, size_t *total)
+{
+    size_t pos = 0, q = 0;
+    bn_str line;
+    *total = 0;
+    while (bn_x_line(t, &pos, &line)) {
+        if (bn_x_is_blank(line))
+            continue;
+        (*total)++;
+        if (line.p[0] == '>')
+            q++;
+    }
+    return q;
+}
+
+/*
+ * unquote - a forwarded bounce quoted with "> ": drop one quote level so the
+ * report inside reads as the server wrote it (only when most lines are quoted)
+ */
+static bn_str unquote(bn_arena *a, bn_str t)
+{
+    size_t total;
+    size_t q = quoted_lines(t, &total);
+    if (total < 4 || q * 4 < total * 3)
+        return t;
+    char *out = bn_arena_alloc(a, t.n + 1);
+    if (!out)
+        return t;
+    size_t pos = 0, o = 0;
+    bn_str line;
+    while (bn_x_line(t, &pos, &line)) {
+        if (line.n && line.p[0] == '>') {
+            line.p++;
+            line.n--;
+            if (line.n && line.p[0] == ' ')
+                line = (bn_str){line.p + 1, line.n - 1};
+        }
+        if (line.n)
+            memcpy(out + o, line.p, line.n);
+        o += line.n;
+        out[o++] = '\n';
+    }
+    return (bn_str){out, o};
+}
+
+/* pick_text - the first human-readable part that is not in the original */
+static void pick_text(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
+    int html = -1;
+    for (size_t i = 0; i < m->nparts; i++) {
+        bn_part *p = &m->parts[i];
+        if (in_original(m, i) || is_original_type(p))
+            continue;
+        if (bn_part_is(p, "text/plain") && (!p->is_attachment || i == 0)) {
+            x->text_part = (int)i;
+            x->text = unquote(x->arena, bn_part_text(m, p));
+            return;
+        }
+        if (html < 0 && bn_part_is(p, "text/html"))
+            html = (int)i;
+    }
+    if (html >= 0) {
+        x->text_part = html;
+        x->text = bn_part_text(m, &m->parts[html]);
+        return;
+    }
+    /* a multipart whose boundaries never appear (or whose inner headers are
+       broken): its raw body is all there is, unless it holds the original */
+    bool has_original = false;
+    for (size_t i = 0; i < m->nparts; i++)
+        has_original |= is_original_type(&m->parts[i]);
+    if (m->nparts && !has_original) {
+        x->text_part = 0;
+        x->text = bn_part_body(m, &m->parts[0]);
+    }
+}
+
+/* from_part - the original's headers from a message/rfc822 or headers part */
+static int from_part(bn_xctx *x, size_t i)
+{
+    bn_msg *m = x->msg;
+    bn_orig *o = &x->orig;
+    o->found = true;
+    o->src = bn_part_is(&m->parts[i], "message/rfc822") ||
+                     bn_part_is(&m->parts[i], "message/global")
+                 ? "message/rfc822"
+                 : "text/rfc822-headers";
+    if (i + 1 < m->nparts && m->parts[i + 1].parent == (int)i) {
+        o->part = (int)(i + 1);
+        o->hdrs = m->parts[i + 1].hdrs;
+        return BN_OK;
+    }
+    /* not parsed as an entity by the message layer: read the header block */
+    o->part = -1;
+    bn_str body = bn_part_body(m, &m->parts[i]);
+    return bn_x_header_block(x->arena, body, x->opts->max_headers, &o->hdrs, &o->body);
+}
+
+/* bn_x_original - find the text of the bounce and the returned original */
+int bn_x_original(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
+    x->text_part = -1;
+    x->orig.part = -1;
+    pick_text(x);
+    for (size_t i = 1; i < m->nparts; i++) {
+        if (is_original_type(&m->parts[i]) && !in_original(m, i)) {
+            int rc = from_part(x, i);
+            if (rc)
+                return rc;
+            if (x->orig.hdrs.n)
+                break;
+            x->orig.found = false;
+        }
+    }
+    if (x->text.n) {
+        bn_orig inl;
+        memset(&inl, 0, sizeof inl);
+        size_t cut = find_inline(x, x->text, &inl);
+        if (inl.found && !x->orig.found)
+            x->orig = inl;
+        x->text.n = cut;
+    }
+    return BN_OK;
+}

@@ -1,0 +1,341 @@
+/*
+ * parse.c - bn_parse(): one message in, its records out
+ *
+ * The cascade (docs/ARCHITECTURE.md): ARF -> delivery-status -> auto-reply
+ * -> format decoders -> generic scanner. The first stage that yields
+ * records decides; later stages may only enrich (fill a missing
+ * diagnostic). Then every record is classified and given its evidence.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/str.h"
+#include "extract/extract.h"
+
+struct bn_parser {
+    bn_parse_opts opts;
+    bn_arena arena;
+    void *iconv_cache;
+    bn_record *out;
+    size_t nout;
+    unsigned anomalies;
+};
+
+/* arena_cap - the parser's arena limit, from the message and decode limits */
+static size_t arena_cap(const bn_parse_opts *o)
+{
+    size_t cap = o->max_message_size + 2 * o->max_decoded;
+    size_t extra = 64u << 20;
+    return cap > SIZE_MAX - extra ? SIZE_MAX : cap + extra;
+}
+
+/* bn_parser_new - a parser with its own arena; opts NULL for the defaults */
+int bn_parser_new(bn_parser **out, const bn_parse_opts *opts)
+{
+    static const bn_parse_opts defaults = BN_PARSE_OPTS_INIT;
+    if (!out)
+        return BN_EINVAL;
+    *out = NULL;
+    if (opts && opts->version != BN_PARSE_OPTS_VERSION)
+        return BN_EINVAL;
+    bn_parser *p = bn_calloc(1, sizeof *p);
+    if (!p)
+        return BN_ENOMEM;
+    p->opts = opts ? *opts : defaults;
+    if (p->opts.max_recipients == 0)
+        p->opts.max_recipients = 1;
+    bn_arena_init(&p->arena, arena_cap(&p->opts));
+    *out = p;
+    return BN_OK;
+}
+
+/* bn_parser_free - release the parser, its arena and charset converters */
+void bn_parser_free(bn_parser *p)
+{
+    if (!p)
+        return;
+    bn_iconv_cache_free(&p->iconv_cache);
+    bn_arena_free(&p->arena);
+    bn_free(p);
+}
+
+/* bn_parser_anomalies - BN_ANOM_* flags of the last message parsed */
+unsigned bn_parser_anomalies(const bn_parser *p)
+{
+    return p ? p->anomalies : 0;
+}
+
+/* run_decoders - the first format decoder that recognises the message */
+static int run_decoders(bn_xctx *x)
+{
+    for (size_t i = 0; i < bn_decoders_count; i++) {
+        const bn_decoder *d = bn_decoders[i];
+        if (!d->detect(x))
+            continue;
+        int rc = d->decode(x);
+        if (rc || x->n)
+            return rc;
+    }
+    return BN_OK;
+}
+
+/* run_enrichers - let format decoders complete records of a standard report */
+static int run_enrichers(bn_xctx *x)
+{
+    for (size_t i = 0; i < bn_decoders_count; i++) {
+        const bn_decoder *d = bn_decoders[i];
+        if (d->enrich && d->detect(x)) {
+            int rc = d->enrich(x);
+            if (rc)
+                return rc;
+        }
+    }
+    return bn_x_scan_enrich(x);
+}
+
+/* cascade - run the stages until one yields records */
+static int cascade(bn_xctx *x)
+{
+    bool arf = false;
+    int rc = bn_x_original(x);
+    if (!rc)
+        rc = bn_x_arf(x, &arf);
+    if (rc || arf)
+        return rc;
+    rc = bn_x_dsn(x);
+    if (rc)
+        return rc;
+    if (x->n)
+        return run_enrichers(x);
+    if (bn_x_autoreply_detect(x) && !bn_x_looks_like_bounce(x))
+        return bn_x_autoreply(x);
+    rc = run_decoders(x);
+    if (rc || x->n)
+        return rc;
+    return bn_x_scan(x);
+}
+
+/* original_fields - Message-ID, Subject, List-Id and sender of the returned original */
+static void original_fields(bn_xctx *x, bn_record *r)
+{
+    bn_headers *h = &x->orig.hdrs;
+    if (!x->orig.found)
+        return;
+    if (!r->message_id.n) {
+        bn_str id = bn_x_field_value(x->arena, h, "Message-ID");
+        r->message_id = bn_str_trim(id);
+    }
+    if (!r->subject.n)
+        r->subject = bn_hdr_get(x->msg, h, "Subject");
+    if (!r->list_id.n)
+        r->list_id = bn_hdr_get(x->msg, h, "List-Id");
+}
+
+/* find_addresser - original From, else Return-Path, else the report's sender */
+static void find_addresser(bn_xctx *x)
+{
+    bn_str a = BN_STR_NULL;
+    if (x->orig.found) {
+        a = bn_x_addr_field(bn_x_field_value(x->arena, &x->orig.hdrs, "From"));
+        if (!a.n)
+            a = bn_x_addr_field(bn_x_field_value(x->arena, &x->orig.hdrs, "Return-Path"));
+    }
+    if (a.n && bn_x_addr_valid(a))
+        x->addresser = a;
+}
+
+/* apply_forced - a reason decided by format knowledge (DSN Action, ARF, RFC 3834) */
+static void apply_forced(bn_xrec *x, bn_verdict *v)
+{
+    v->reason = x->reason;
+    v->rule = x->reason_rule ? x->reason_rule : "format";
+    v->hardbounce = false;
+    switch (x->reason) {
+    case BN_REASON_DELIVERED:
+    case BN_REASON_VACATION:
+        v->permanence = BN_PERM_UNKNOWN;
+        v->fault = BN_FAULT_NONE;
+        v->action = BN_ACTION_NONE;
+        break;
+    case BN_REASON_FEEDBACK:
+        v->permanence = BN_PERM_PERMANENT;
+        v->fault = BN_FAULT_RECIPIENT;
+        v->action = BN_ACTION_SUPPRESS;
+        break;
+    case BN_REASON_EXPIRED:
+        v->permanence = BN_PERM_TRANSIENT;
+        v->fault = BN_FAULT_NETWORK;
+        v->action = BN_ACTION_RETRY;
+        break;
+    default:
+        break;
+    }
+}
+
+/* is_expired - the queue lifetime ran out (x.4.7, or "failed" with a 4xx status) */
+static bool is_expired(const bn_xrec *r, const bn_verdict *v)
+{
+    bn_str st = r->status;
+    if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
+        return true;
+    if (r->temporary || !bn_str_eq_ci(r->r.dsn_action, "failed"))
+        return false;
+    return st.n && st.p[0] == '4' && v->reason == BN_REASON_UNDEFINED;
+}
+
+/* classify - the verdict of one record */
+static void classify(bn_xrec *r)
+{
+    bn_reply in = {0};
+    in.replycode = r->replycode;
+    in.status = r->status.n ? r->status.p : NULL;
+    in.status_len = r->status.n;
+    in.text = r->r.diagnostic.p;
+    in.text_len = r->r.diagnostic.n;
+    in.command = r->r.command.n ? r->r.command.p : NULL;
+    in.command_len = r->r.command.n;
+    bn_classify(&r->r.verdict, &in);
+    bn_verdict *v = &r->r.verdict;
+    if (r->reason == BN_REASON_VACATION &&
+        (v->reason == BN_REASON_SUSPEND || v->reason == BN_REASON_HASMOVED)) {
+        r->r.reason_src = "auto-reply text"; /* "this mailbox is no longer in use" */
+        return;
+    }
+    if (r->reason == BN_REASON_UNDEFINED && is_expired(r, v)) {
+        r->reason = BN_REASON_EXPIRED;
+        r->reason_rule = "dsn-queue-expired";
+        r->r.reason_src = "DSN status: delivery time expired";
+    }
+    if (r->reason != BN_REASON_UNDEFINED)
+        apply_forced(r, v);
+    else if (!r->r.reason_src)
+        r->r.reason_src = "classifier";
+    if (r->weak_recipient && v->action == BN_ACTION_SUPPRESS)
+        v->action = BN_ACTION_REVIEW;
+    if (r->temporary && r->reason != BN_REASON_DELIVERED) {
+        v->permanence = BN_PERM_TRANSIENT;
+        v->hardbounce = false;
+        if (v->action == BN_ACTION_SUPPRESS)
+            v->action = BN_ACTION_RETRY;
+    }
+}
+
+/* original_single_to - the one address the returned original was sent to, when
+   it was sent to exactly one and is no list mail; else empty */
+static bn_str original_single_to(bn_xctx *x)
+{
+    bn_headers *h = &x->orig.hdrs;
+    if (!x->orig.found || bn_x_field_value(x->arena, h, "Cc").n ||
+        bn_x_field_value(x->arena, h, "List-Id").n ||
+        bn_x_field_value(x->arena, h, "List-Unsubscribe").n)
+        return BN_STR_NULL;
+    bn_str to = bn_x_field_value(x->arena, h, "To");
+    size_t pos = 0;
+    bn_str a = bn_x_addr_scan(to, &pos);
+    if (!a.n || bn_x_addr_scan(to, &pos).n)
+        return BN_STR_NULL;
+    return a;
+}
+
+/*
+ * last_resort - the report names no recipient at all. The original's To is
+ * not evidence of failure (Bcc, aliases, lists), so it is used only when it
+ * names a single address of a non-list message, marked as a guess: the
+ * record asks for review instead of suppression.
+ */
+static void last_resort(bn_xctx *x, bn_xrec *r)
+{
+    if (x->n != 1)
+        return;
+    bn_str a = original_single_to(x);
+    if (!a.n)
+        return;
+    r->r.recipient = a;
+    r->r.recipient_src = "returned original's To (guess: the report names no recipient)";
+    r->weak_recipient = true;
+}
+
+/* finalize_one - normalise, date, evidence and verdict of one record */
+static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp)
+{
+    bn_record *o = &r->r;
+    if (!o->recipient.n && verp.n) {
+        o->recipient = verp;
+        o->recipient_src = "VERP envelope recipient";
+    }
+    if (!o->recipient.n)
+        last_resort(x, r);
+    o->recipient = bn_x_addr_norm(x->arena, o->recipient);
+    if (!o->addresser.n)
+        o->addresser = x->addresser;
+    original_fields(x, o);
+    o->timestamp = r->date.n ? bn_x_date(r->date) : 0;
+    if (!o->timestamp)
+        o->timestamp = msg_date;
+    o->anomalies = x->msg->anomalies;
+    classify(r);
+    if (!o->status_src && o->verdict.status[0])
+        o->status_src = o->verdict.status_derived ? "reply code" : "diagnostic text";
+    if (!o->recipient_src)
+        o->recipient_src = "none";
+}
+
+/* finalize - turn the extraction records into the parser's public records */
+static int finalize(bn_parser *p, bn_xctx *x)
+{
+    find_addresser(x);
+    bn_str date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    time_t msg_date = date.n ? bn_x_date(date) : 0;
+    bn_str verp = bn_x_verp(x->arena, p->opts.envelope_to);
+    p->out = x->n ? bn_arena_calloc(x->arena, x->n, sizeof *p->out) : NULL;
+    if (x->n && !p->out)
+        return BN_ENOMEM;
+    for (size_t i = 0; i < x->n; i++) {
+        finalize_one(x, &x->v[i], msg_date, verp);
+        p->out[i] = x->v[i].r;
+    }
+    p->nout = x->n;
+    if (x->over_limit)
+        x->msg->anomalies |= BN_ANOM_RECIPIENT_LIMIT;
+    for (size_t i = 0; i < p->nout; i++)
+        p->out[i].anomalies = x->msg->anomalies;
+    return BN_OK;
+}
+
+/* bn_parse - read one message and produce its records */
+int bn_parse(bn_parser *p, const char *buf, size_t len, const bn_record **recs, size_t *count)
+{
+    if (!p || !recs || !count || (!buf && len))
+        return BN_EINVAL;
+    *recs = NULL;
+    *count = 0;
+    p->nout = 0;
+    p->anomalies = 0;
+    bn_arena_reset(&p->arena);
+    bn_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.arena = &p->arena;
+    msg.opts = &p->opts;
+    msg.iconv_cache = p->iconv_cache;
+    int rc = bn_msg_parse(&msg, buf, len);
+    p->iconv_cache = msg.iconv_cache;
+    if (rc)
+        return rc;
+    bn_xctx x;
+    memset(&x, 0, sizeof x);
+    x.msg = &msg;
+    x.arena = &p->arena;
+    x.opts = &p->opts;
+    rc = cascade(&x);
+    if (!rc)
+        rc = x.oom;
+    if (!rc)
+        rc = finalize(p, &x);
+    p->iconv_cache = msg.iconv_cache;
+    p->anomalies = msg.anomalies;
+    if (rc)
+        return rc;
+    *recs = p->out;
+    *count = p->nout;
+    return BN_OK;
+}

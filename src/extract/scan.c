@@ -1,0 +1,693 @@
+/*
+ * scan.c - the generic scanner for human-readable failure reports
+ *
+ * Servers that send no machine-readable report still write the same few
+ * things: a sentence announcing the failed addresses ("The following
+ * address(es) failed:", "could not be delivered to"), each address on its
+ * own line or at the start of one ("<a@b>: host x said: 550 ..."), and the
+ * remote server's reply ("Remote host said:", "<<< 550 ...", "SMTP error
+ * from remote mail server after RCPT TO:<a@b>:"). The scanner pairs each
+ * failed address with the reply text that follows it, up to the next one.
+ *
+ * Addresses are never taken from the returned original (the text is cut
+ * before it) nor from the bounce's own From/To (the reporter and the
+ * original sender).
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+#define SCAN_MAX_LINES 4000
+#define DIAG_MAX_LINES 12
+#define SCAN_MAX_HITS 1000   /* pairing is quadratic: a human text lists fewer */
+#define ENRICH_MAX_RECORDS 200
+
+/* One failed address found in the text. */
+typedef struct hit {
+    bn_str addr;
+    size_t line; /* index of the line where it is first named */
+} hit;
+
+/* The text split into lines, plus what the scanner found. */
+typedef struct scan {
+    bn_xctx *x;
+    bn_str *lines;
+    size_t n;
+    size_t from;     /* first line of the failure section */
+    size_t anchor;   /* the line with the announcing sentence (n: none) */
+    hit *hits;
+    size_t nhits, cap;
+    bn_str skip[4];  /* addresses never taken: the bounce's From/To, the sender */
+} scan;
+
+/* Sentences that announce the list of failed recipients. */
+static const char *const anchors[] = {
+    "following address", "following recipient", "following e-mail address",
+    "failed recipient", "could not be delivered to", "couldn't be delivered to",
+    "was not delivered to", "wasn't delivered to", "undeliverable to",
+    "delivery to the following", "did not reach", "permanent fatal error",
+    "failed addresses follow", "delivery has failed to", "unable to deliver",
+    "not be delivered", "delivery failed", "undeliverable", "could not deliver",
+    "couldn't deliver", "permanent error", "temporary error", "addresses had",
+    "recipient address", "user unknown", "no such user", "does not exist",
+    /* weak ones last: they only place the section, they prove nothing */
+    "rejected", "failed:", "error", "unknown",
+};
+#define STRONG_ANCHORS (sizeof anchors / sizeof anchors[0] - 4)
+
+/* Local parts that name a mail system, never a failed recipient. */
+static const char *const system_locals[] = {
+    "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon",
+};
+
+/* split_lines - the text as an array of lines (arena) */
+static int split_lines(scan *s, bn_str text)
+{
+    size_t pos = 0, cap = 64;
+    bn_str line;
+    s->lines = bn_arena_alloc(s->x->arena, cap * sizeof *s->lines);
+    if (!s->lines)
+        return BN_ENOMEM;
+    while (s->n < SCAN_MAX_LINES && bn_x_line(text, &pos, &line)) {
+        if (s->n == cap) {
+            bn_str *nv = bn_arena_alloc(s->x->arena, cap * 2 * sizeof *nv);
+            if (!nv)
+                return BN_ENOMEM;
+            memcpy(nv, s->lines, cap * sizeof *nv);
+            s->lines = nv;
+            cap *= 2;
+        }
+        s->lines[s->n++] = line;
+    }
+    return BN_OK;
+}
+
+/* eq_ci - two spans equal, ASCII case-insensitively */
+static bool eq_ci(bn_str a, bn_str b)
+{
+    if (a.n != b.n)
+        return false;
+    for (size_t i = 0; i < a.n; i++)
+        if (bn_lc((unsigned char)a.p[i]) != bn_lc((unsigned char)b.p[i]))
+            return false;
+    return true;
+}
+
+/* is_system - the address is a mailer-daemon/postmaster mailbox */
+static bool is_system(bn_str a)
+{
+    for (size_t i = 0; i < sizeof system_locals / sizeof system_locals[0]; i++) {
+        size_t k = strlen(system_locals[i]);
+        if (a.n > k && a.p[k] == '@' && bn_str_starts_ci(a, system_locals[i]))
+            return true;
+    }
+    return false;
+}
+
+/* header_line - a quoted header line whose addresses are not failed recipients */
+static bool header_line(bn_str l)
+{
+    l = bn_str_trim(l);
+    static const char *const h[] = {"from:", "sender:", "reply-to:", "return-path:",
+                                    "message-id:", "references:", "in-reply-to:",
+                                    "received:", "envelope-from", "x-", "date:", "cc:"};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        if (bn_str_starts_ci(l, h[i]))
+            return true;
+    return bn_str_find_ci(l, "mail from:") && !bn_str_find_ci(l, "rcpt to:");
+}
+
+/* skipped - the address must not be taken as a failed recipient */
+static bool skipped(const scan *s, bn_str a)
+{
+    if (is_system(a))
+        return true;
+    for (size_t i = 0; i < sizeof s->skip / sizeof s->skip[0]; i++)
+        if (s->skip[i].n && eq_ci(s->skip[i], a))
+            return true;
+    return false;
+}
+
+/* alone_on_line - the line holds only the address (maybe in <>) */
+static bool alone_on_line(bn_str l, bn_str a)
+{
+    bn_str t = bn_str_trim(l);
+    if (t.n >= 2 && t.p[0] == '<' && t.p[t.n - 1] == '>')
+        t = (bn_str){t.p + 1, t.n - 2};
+    return t.p == a.p && t.n == a.n;
+}
+
+/* skipped_exact - the address is one of the bounce's own From/To or the sender */
+static bool skipped_exact(const scan *s, bn_str a)
+{
+    for (size_t i = 0; i < sizeof s->skip / sizeof s->skip[0]; i++)
+        if (s->skip[i].n && eq_ci(s->skip[i], a))
+            return true;
+    return false;
+}
+
+/* add_hit - remember a failed address (once) */
+static int add_hit(scan *s, bn_str a, size_t line)
+{
+    for (size_t i = 0; i < s->nhits; i++)
+        if (eq_ci(s->hits[i].addr, a))
+            return BN_OK;
+    if (s->nhits >= SCAN_MAX_HITS) {
+        s->x->over_limit = true;
+        return BN_OK;
+    }
+    if (s->nhits == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 8;
+        hit *nv = bn_arena_alloc(s->x->arena, ncap * sizeof *nv);
+        if (!nv)
+            return BN_ENOMEM;
+        if (s->nhits)
+            memcpy(nv, s->hits, s->nhits * sizeof *nv);
+        s->hits = nv;
+        s->cap = ncap;
+    }
+    s->hits[s->nhits++] = (hit){a, line};
+    return BN_OK;
+}
+
+/* find_section - first line of the paragraph holding the anchor sentence;
+   s->anchor gets the anchor's own line */
+static size_t find_section(scan *s)
+{
+    s->anchor = s->n;
+    for (size_t a = 0; a < sizeof anchors / sizeof anchors[0]; a++)
+        for (size_t i = 0; i < s->n; i++)
+            if (bn_str_find_ci(s->lines[i], anchors[a])) {
+                s->anchor = i;
+                while (i > 0 && !bn_x_is_blank(s->lines[i - 1]))
+                    i--;
+                return i;
+            }
+    return 0;
+}
+
+/* list_sep - only separators of an address list lie between two addresses */
+static bool list_sep(bn_str l, size_t from, size_t to)
+{
+    bool comma = false;
+    for (size_t i = from; i < to; i++) {
+        char c = l.p[i];
+        if (c == ',' || c == ';')
+            comma = true;
+        else if (c != ' ' && c != '\t' && c != '<' && c != '>' && c != '"')
+            return false;
+    }
+    return comma;
+}
+
+/* take - the address may be a failed recipient in this pass */
+static bool take(const scan *s, bn_str l, bn_str a, bool with_system)
+{
+    if (!skipped(s, a))
+        return true;
+    return with_system && is_system(a) && !skipped_exact(s, a) && alone_on_line(l, a);
+}
+
+/*
+ * collect - failed addresses named in the section, in order. One per line
+ * (others on the line are senders or hosts being quoted) unless the line is
+ * a comma-separated list. System mailboxes (postmaster@...) only when
+ * with_system (a second pass).
+ */
+static int collect(scan *s, size_t from, bool with_system)
+{
+    for (size_t i = from; i < s->n; i++) {
+        bn_str l = s->lines[i];
+        if (header_line(l))
+            continue;
+        size_t pos = 0, last_end = 0;
+        bool taken = false;
+        for (bn_str a = bn_x_addr_scan(l, &pos); a.n; a = bn_x_addr_scan(l, &pos)) {
+            size_t st = (size_t)(a.p - l.p);
+            if (taken && !list_sep(l, last_end, st))
+                break;
+            if (!take(s, l, a, with_system))
+                continue;
+            if (add_hit(s, a, i))
+                return BN_ENOMEM;
+            taken = true;
+            last_end = st + a.n;
+        }
+    }
+    return BN_OK;
+}
+
+/* block_has_reply - the block of hit i holds a server reply line */
+static bool block_has_reply(const scan *s, size_t i);
+
+/* prune - with several addresses, drop those with no reply in their block
+   when another has one (a contact address in the prose, not a recipient) */
+static void prune(scan *s)
+{
+    if (s->nhits < 2)
+        return;
+    bool keep[64];
+    size_t n = s->nhits < 64 ? s->nhits : 64, any = 0;
+    for (size_t i = 0; i < n; i++)
+        any += keep[i] = block_has_reply(s, i);
+    if (!any || any == n || s->nhits > 64)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (keep[i])
+            s->hits[k++] = s->hits[i];
+    s->nhits = k;
+}
+
+/* from_header - X-Failed-Recipients (Exim, Gmail): the failed addresses */
+static int from_header(scan *s)
+{
+    bn_str v = bn_hdr_get(s->x->msg, &s->x->msg->parts[0].hdrs, "X-Failed-Recipients");
+    size_t pos = 0;
+    for (bn_str a = bn_x_addr_scan(v, &pos); a.n; a = bn_x_addr_scan(v, &pos)) {
+        size_t line = s->n;
+        for (size_t i = s->from; i < s->n && line == s->n; i++)
+            if (bn_str_find_ci(s->lines[i], "@") &&
+                bn_mem_find_ci(s->lines[i].p, s->lines[i].n, a.p, a.n))
+                line = i;
+        if (add_hit(s, a, line == s->n ? s->from : line))
+            return BN_ENOMEM;
+    }
+    return BN_OK;
+}
+
+/* has_failure_code - the line holds a 4xx/5xx reply code or a 4.x.x/5.x.x status */
+static bool has_failure_code(bn_str t)
+{
+    bn_str st = bn_x_find_status(t);
+    if (st.n)
+        return st.p[0] != '2'; /* "250 2.1.5 Ok" in a transcript is no failure */
+    int code = bn_x_find_replycode(t);
+    return code >= 400 && code < 600;
+}
+
+/* is_reply_line - a line that carries the remote server's answer */
+static bool is_reply_line(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    if (has_failure_code(t))
+        return true;
+    if (bn_x_find_status(t).n || (bn_x_find_replycode(t) && bn_x_find_replycode(t) < 400))
+        return false;
+    return bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "said:") ||
+           bn_str_find_ci(t, "smtp error") || bn_str_find_ci(t, "reason:");
+}
+
+/* join_lines - lines [a, b) unfolded into one diagnostic string (arena) */
+static bn_str join_lines(scan *s, size_t a, size_t b)
+{
+    if (a >= b)
+        return BN_STR_NULL;
+    const char *p = s->lines[a].p;
+    const char *e = s->lines[b - 1].p + s->lines[b - 1].n;
+    return bn_x_unfold(s->x->arena, (bn_str){p, (size_t)(e - p)});
+}
+
+/* code_at - a reply code or status code starts at t.p[i] */
+static bool code_at(bn_str t, size_t i)
+{
+    bn_str rest = {t.p + i, t.n - i};
+    if (!bn_is_digit((unsigned char)t.p[i]) || (i > 0 && !bn_is_space((unsigned char)t.p[i - 1])))
+        return false;
+    int rc = bn_x_find_replycode(rest);
+    bn_str st = bn_x_find_status(rest);
+    return (rc >= 400 && rest.n >= 3 && rest.p[0] == (char)('0' + rc / 100) &&
+            !bn_is_digit((unsigned char)(rest.n > 3 ? rest.p[3] : ' '))) ||
+           (st.n && st.p == rest.p);
+}
+
+/*
+ * trim_to_reply - "<prose>: 550 5.1.1 <reply>" -> "550 5.1.1 <reply>": servers
+ * introduce the remote reply after a colon ("said:", "returned was:",
+ * "reason:"); the reply is what classifies, the prose may mislead
+ */
+static bn_str trim_to_reply(bn_str d)
+{
+    for (size_t i = 1; i < d.n; i++) {
+        if (!code_at(d, i))
+            continue;
+        size_t k = i;
+        while (k > 0 && bn_is_space((unsigned char)d.p[k - 1]))
+            k--;
+        if (k == 0 || d.p[k - 1] != ':')
+            return d;
+        bn_str r = {d.p + i, d.n - i};
+        if (r.n && r.p[r.n - 1] == ')' && !bn_str_chr(r, '('))
+            r.n--; /* "(reason: 550 ...)" */
+        return bn_str_trim(r);
+    }
+    return d;
+}
+
+/* strip_prompt - without a transcript's "<<< " / "Out: " prefix */
+static bn_str strip_prompt(bn_str t)
+{
+    t = bn_str_trim(t);
+    if (bn_str_starts_ci(t, "<<<"))
+        return bn_str_trim((bn_str){t.p + 3, t.n - 3});
+    if (bn_str_starts_ci(t, "out:"))
+        return bn_str_trim((bn_str){t.p + 4, t.n - 4});
+    return t;
+}
+
+/* multiline - "550-5.1.1 ...": the reply goes on in the next line */
+static bool multiline(bn_str l)
+{
+    bn_str t = strip_prompt(l);
+    return t.n > 4 && bn_is_digit((unsigned char)t.p[0]) && bn_is_digit((unsigned char)t.p[1]) &&
+           bn_is_digit((unsigned char)t.p[2]) && t.p[3] == '-';
+}
+
+/* is_prompt - a transcript turn: ">>> ", "<<< ", "In:", "Out:" */
+static bool is_prompt(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    return bn_str_starts_ci(t, ">>>") || bn_str_starts_ci(t, "<<<") ||
+           bn_str_starts_ci(t, "in:") || bn_str_starts_ci(t, "out:");
+}
+
+/* continues - line l continues the reply of line prev: indented, or after a
+   "550-" line; an unindented sentence or a new transcript turn is not */
+static bool continues(bn_str prev, bn_str l)
+{
+    if (bn_x_is_blank(l))
+        return false;
+    if (multiline(prev))
+        return true;
+    return bn_is_wsp((unsigned char)l.p[0]) && !is_prompt(l);
+}
+
+/* introduces - "Reason:" / "For the following reason:" alone: the text follows */
+static bool introduces(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    return t.n && t.p[t.n - 1] == ':' && !has_failure_code(t);
+}
+
+/* following_text - the paragraph after an introducing line (first..) */
+static bn_str following_text(scan *s, size_t first, size_t b)
+{
+    size_t st = first + 1;
+    while (st < b && st - first <= 2 && bn_x_is_blank(s->lines[st]))
+        st++;
+    size_t end = st;
+    while (end < b && end - st < DIAG_MAX_LINES && !bn_x_is_blank(s->lines[end]))
+        end++;
+    return join_lines(s, first, end);
+}
+
+/* reply_text - the reply lines in [a, b) and their continuations, or empty:
+   a line with a failure code first, else a line that introduces a reply */
+static bn_str reply_text(scan *s, size_t a, size_t b)
+{
+    size_t first = b;
+    for (size_t i = a; i < b && first == b; i++)
+        if (has_failure_code(bn_str_trim(s->lines[i])))
+            first = i;
+    for (size_t i = a; i < b && first == b; i++)
+        if (is_reply_line(s->lines[i]))
+            first = i;
+    if (first == b)
+        return BN_STR_NULL;
+    if (introduces(s->lines[first]))
+        return trim_to_reply(following_text(s, first, b));
+    size_t end = first + 1;
+    while (end < b && end - first < DIAG_MAX_LINES && continues(s->lines[end - 1], s->lines[end]))
+        end++;
+    bn_str d = join_lines(s, first, end);
+    bn_str t = strip_prompt(d);
+    return trim_to_reply(t.n ? t : d);
+}
+
+/* block_text - the address line and what follows it up to the block's end
+   (two paragraphs at most), with the announcing sentence when it is apart */
+static bn_str block_text(scan *s, size_t a, size_t b)
+{
+    size_t end = a, gaps = 0;
+    while (end < b && end - a < DIAG_MAX_LINES) {
+        if (end > a && bn_x_is_blank(s->lines[end]) && ++gaps > 2)
+            break;
+        end++;
+    }
+    bn_str d = join_lines(s, a, end);
+    /* "Delivery to the following recipient has been delayed:" says what
+       happened when the block itself has no reply */
+    if (s->anchor >= a || s->anchor >= s->n || a - s->anchor > 3)
+        return d;
+    bn_str anchor = bn_str_trim(s->lines[s->anchor]);
+    if (!anchor.n || anchor.p[anchor.n - 1] != ':')
+        return d;
+    size_t n = anchor.n + 1 + d.n;
+    char *out = bn_arena_alloc(s->x->arena, n + 1);
+    if (!out)
+        return d;
+    memcpy(out, anchor.p, anchor.n);
+    out[anchor.n] = ' ';
+    if (d.n)
+        memcpy(out + anchor.n + 1, d.p, d.n);
+    return (bn_str){out, n};
+}
+
+static size_t block_end(const scan *s, size_t i);
+static bn_str command_for(scan *s, size_t i, bn_str diag);
+
+/* diagnostic_for - the reply text that belongs to hit i */
+static bn_str diagnostic_for(scan *s, size_t i, bool allow_block)
+{
+    size_t a = s->hits[i].line;
+    size_t b = block_end(s, i);
+    bn_str d = reply_text(s, a, b);
+    if (!d.n && s->nhits == 1)
+        d = reply_text(s, 0, s->n);
+    if (!d.n && allow_block)
+        d = block_text(s, a, b);
+    return d;
+}
+
+/* block_has_reply - the block of hit i holds a server reply line */
+static bool block_has_reply(const scan *s, size_t i)
+{
+    size_t b = block_end(s, i);
+    for (size_t k = s->hits[i].line; k < b && k < s->n; k++)
+        if (is_reply_line(s->lines[k]))
+            return true;
+    return false;
+}
+
+/* emit - one record per failed address, with its diagnostic */
+static int emit(scan *s, const char *src)
+{
+    for (size_t i = 0; i < s->nhits; i++) {
+        bn_xrec *r = bn_x_add(s->x, "generic");
+        if (!r)
+            return s->x->oom;
+        r->r.recipient = s->hits[i].addr;
+        r->r.recipient_src = src;
+        r->r.diagnostic = diagnostic_for(s, i, true);
+        r->r.command = command_for(s, i, r->r.diagnostic);
+        r->status = bn_x_find_status(r->r.diagnostic);
+        r->replycode = bn_x_find_replycode(r->r.diagnostic);
+        if (r->status.n)
+            r->r.status_src = "diagnostic text";
+    }
+    return BN_OK;
+}
+
+/* failure_evidence - the text holds a 4xx/5xx reply, a status code or a failure sentence */
+static bool failure_evidence(const scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (is_reply_line(s->lines[i]))
+            return true;
+        for (size_t a = 0; a < STRONG_ANCHORS; a++)
+            if (bn_str_find_ci(s->lines[i], anchors[a]))
+                return true;
+    }
+    return false;
+}
+
+/* emit_anonymous - a failure without any named address (VERP may fill it) */
+static int emit_anonymous(scan *s)
+{
+    bn_xrec *r = bn_x_add(s->x, "generic");
+    if (!r)
+        return s->x->oom;
+    r->r.diagnostic = reply_text(s, s->from, s->n);
+    if (!r->r.diagnostic.n && s->anchor < s->n)
+        r->r.diagnostic = following_text(s, s->anchor, s->n); /* the failure sentence */
+    r->r.command = bn_x_find_command(r->r.diagnostic);
+    r->status = bn_x_find_status(r->r.diagnostic);
+    r->replycode = bn_x_find_replycode(r->r.diagnostic);
+    return BN_OK;
+}
+
+/* init_skip - the bounce's own From/To and the known sender */
+static void init_skip(scan *s)
+{
+    bn_xctx *x = s->x;
+    const bn_headers *h = &x->msg->parts[0].hdrs;
+    s->skip[0] = bn_x_addr_field(bn_hdr_get(x->msg, h, "From"));
+    s->skip[1] = bn_x_addr_field(bn_hdr_get(x->msg, h, "To"));
+    s->skip[2] = x->addresser;
+    if (x->orig.found)
+        s->skip[3] = bn_x_addr_field(bn_x_field_value(x->arena, &x->orig.hdrs, "From"));
+}
+
+/* bn_x_scan - the generic human-readable failure scanner */
+int bn_x_scan(bn_xctx *x)
+{
+    if (!bn_x_looks_like_bounce(x))
+        return BN_OK;
+    scan s;
+    memset(&s, 0, sizeof s);
+    s.x = x;
+    if (split_lines(&s, x->text))
+        return BN_ENOMEM;
+    init_skip(&s);
+    s.from = find_section(&s);
+    int rc = from_header(&s);
+    const char *src = "X-Failed-Recipients";
+    if (!rc && !s.nhits) {
+        rc = collect(&s, s.from, false);
+        src = "address in the failure text";
+    }
+    if (!rc && !s.nhits && s.from > 0)
+        rc = collect(&s, 0, false);
+    if (!rc && !s.nhits)
+        rc = collect(&s, s.from, true); /* the failed address may be a postmaster */
+    if (rc)
+        return rc;
+    prune(&s);
+    if (s.nhits)
+        return emit(&s, src);
+    return bn_x_is_report(x) || failure_evidence(&s) ? emit_anonymous(&s) : BN_OK;
+}
+
+/* word_command - the SMTP command word at the start of a client line */
+static bn_str word_command(bn_str l)
+{
+    static const char *const cmds[] = {"RCPT", "MAIL", "DATA", "HELO", "EHLO",
+                                       "STARTTLS", "AUTH", "BDAT", "QUIT"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (bn_str_starts_ci(l, cmds[i]))
+            return bn_str_cstr(cmds[i]);
+    if (l.n && l.p[0] == '.')
+        return BN_STR("DATA"); /* the end-of-data dot */
+    return BN_STR_NULL;
+}
+
+/* transcript_command - in a ">>> CMD" / "<<< 550" transcript, the command refused */
+static bn_str transcript_command(scan *s, size_t a, size_t b, bn_str addr)
+{
+    bn_str last = BN_STR_NULL;
+    for (size_t i = a; i < b; i++) {
+        bn_str t = bn_str_trim(s->lines[i]);
+        size_t cl = bn_str_starts_ci(t, ">>>") ? 3 : bn_str_starts_ci(t, "in:") ? 3 : 0;
+        if (cl) { /* sendmail ">>> RCPT", Postfix "In:  RCPT" */
+            last = word_command(bn_str_trim((bn_str){t.p + cl, t.n - cl}));
+            continue;
+        }
+        if ((bn_str_starts_ci(t, "<<<") || bn_str_starts_ci(t, "out:")) && last.n) {
+            int rc = bn_x_find_replycode(t);
+            if (rc < 400)
+                continue;
+            bool ours = addr.n && bn_mem_find_ci(t.p, t.n, addr.p, addr.n);
+            if (!ours && bn_str_chr(t, '@'))
+                continue; /* another recipient's refusal */
+            /* with PIPELINING the RCPT refusals arrive after ">>> DATA":
+               a refusal naming the recipient answers RCPT */
+            if (ours && bn_str_eq_ci(last, "DATA"))
+                return BN_STR("RCPT");
+            return last;
+        }
+    }
+    return BN_STR_NULL;
+}
+
+/* block_end - the line where the block of hit i ends */
+static size_t block_end(const scan *s, size_t i)
+{
+    size_t a = s->hits[i].line, b = s->n;
+    for (size_t k = 0; k < s->nhits; k++)
+        if (s->hits[k].line > a && s->hits[k].line < b)
+            b = s->hits[k].line;
+    return b;
+}
+
+/* command_for - the SMTP command named in the block of hit i */
+static bn_str command_for(scan *s, size_t i, bn_str diag)
+{
+    bn_str c = bn_x_find_command(diag);
+    if (c.n)
+        return c;
+    size_t a = s->hits[i].line, b = block_end(s, i);
+    c = transcript_command(s, a, b, s->hits[i].addr);
+    if (c.n || a >= b)
+        return c;
+    size_t e = b - a > DIAG_MAX_LINES * 2 ? a + DIAG_MAX_LINES * 2 : b;
+    return bn_x_find_command(join_lines(s, a, e));
+}
+
+/* locate - the first line naming each hit's address (s->n when none) */
+static void locate(scan *s)
+{
+    for (size_t k = 0; k < s->nhits; k++)
+        for (size_t i = 0; i < s->n && s->hits[k].line == s->n; i++)
+            if (bn_mem_find_ci(s->lines[i].p, s->lines[i].n, s->hits[k].addr.p,
+                               s->hits[k].addr.n))
+                s->hits[k].line = i;
+}
+
+/* enrich_one - fill the diagnostic and command of the record of hit k */
+static void enrich_one(scan *s, size_t k, bool only)
+{
+    bn_xrec *r = bn_x_find(s->x, s->hits[k].addr);
+    if (!r)
+        return;
+    bool located = s->hits[k].line < s->n;
+    if (!r->r.diagnostic.n) {
+        /* the paragraph naming the address is evidence only when the report
+           itself says nothing precise (no status, or a bare class x.0.0) */
+        bn_str st = r->status;
+        bool vague = !st.n || (st.n == 5 && st.p[2] == '0' && st.p[4] == '0');
+        bn_str d = located ? diagnostic_for(s, k, vague) : BN_STR_NULL;
+        if (!d.n && only)
+            d = reply_text(s, 0, s->n); /* one recipient: the transcript is its own */
+        r->r.diagnostic = d;
+        if (d.n && !r->replycode)
+            r->replycode = bn_x_find_replycode(d);
+    }
+    if (!r->r.command.n)
+        r->r.command = located ? command_for(s, k, r->r.diagnostic)
+                               : bn_x_find_command(r->r.diagnostic);
+}
+
+/* bn_x_scan_enrich - fill missing diagnostics and commands of records from the text */
+int bn_x_scan_enrich(bn_xctx *x)
+{
+    if (!x->text.n || x->n > ENRICH_MAX_RECORDS)
+        return BN_OK;
+    scan s;
+    memset(&s, 0, sizeof s);
+    s.x = x;
+    if (split_lines(&s, x->text))
+        return BN_ENOMEM;
+    s.from = s.anchor = s.n; /* no announcing sentence to prepend */
+    for (size_t i = 0; i < x->n; i++) {
+        bn_xrec *r = &x->v[i];
+        if ((r->r.diagnostic.n && r->r.command.n) || !r->r.recipient.n)
+            continue;
+        if (add_hit(&s, r->r.recipient, s.n))
+            return BN_ENOMEM;
+    }
+    locate(&s);
+    for (size_t k = 0; k < s.nhits; k++)
+        enrich_one(&s, k, x->n == 1);
+    return BN_OK;
+}

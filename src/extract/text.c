@@ -1,0 +1,189 @@
+/* text.c - line, code and command helpers over UTF-8 text spans */
+#include <string.h>
+
+#include "core/str.h"
+#include "extract/extract.h"
+
+/* bn_x_line - next line of s from *pos (without EOL); false at the end */
+bool bn_x_line(bn_str s, size_t *pos, bn_str *line)
+{
+    size_t i = *pos;
+    if (i >= s.n)
+        return false;
+    size_t start = i;
+    while (i < s.n && s.p[i] != '\n' && s.p[i] != '\r')
+        i++;
+    *line = (bn_str){s.p + start, i - start};
+    /* CRLF, LF or a bare CR each end one line */
+    if (i < s.n && s.p[i] == '\r') {
+        i++;
+        if (i < s.n && s.p[i] == '\n')
+            i++;
+    } else if (i < s.n) {
+        i++;
+    }
+    *pos = i;
+    return true;
+}
+
+/* bn_x_is_blank - the span holds only whitespace */
+bool bn_x_is_blank(bn_str s)
+{
+    for (size_t i = 0; i < s.n; i++)
+        if (!bn_is_space((unsigned char)s.p[i]))
+            return false;
+    return true;
+}
+
+/* needs_unfold - s has an EOL, a tab or two spaces in a row */
+static bool needs_unfold(bn_str s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c == '\r' || c == '\n' || c == '\t')
+            return true;
+        if (c == ' ' && i + 1 < s.n && s.p[i + 1] == ' ')
+            return true;
+    }
+    return false;
+}
+
+/* bn_x_unfold - join folds and whitespace runs into one space, trimmed */
+bn_str bn_x_unfold(bn_arena *a, bn_str s)
+{
+    s = bn_str_trim(s);
+    if (!needs_unfold(s))
+        return s;
+    char *out = bn_arena_alloc(a, s.n + 1);
+    if (!out)
+        return s;
+    size_t o = 0;
+    bool sp = false;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (bn_is_space(c)) {
+            sp = true;
+            continue;
+        }
+        if (sp && o)
+            out[o++] = ' ';
+        sp = false;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return (bn_str){out, o};
+}
+
+/* digits_at - count of digits at s[i..], at most max+1 */
+static size_t digits_at(bn_str s, size_t i, size_t max)
+{
+    size_t k = 0;
+    while (i + k < s.n && bn_is_digit((unsigned char)s.p[i + k]) && k <= max)
+        k++;
+    return k;
+}
+
+/* status_at - length of an enhanced status code starting at i, or 0 */
+static size_t status_at(bn_str s, size_t i)
+{
+    char c = s.p[i];
+    if (c != '2' && c != '4' && c != '5')
+        return 0;
+    if (i > 0 && (bn_is_alnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.'))
+        return 0;
+    if (i + 1 >= s.n || s.p[i + 1] != '.')
+        return 0;
+    size_t a = digits_at(s, i + 2, 3);
+    if (a == 0 || a > 3 || i + 2 + a >= s.n || s.p[i + 2 + a] != '.')
+        return 0;
+    size_t b = digits_at(s, i + 3 + a, 3);
+    if (b == 0 || b > 3)
+        return 0;
+    size_t end = i + 3 + a + b;
+    /* "5.1.1." ends a sentence; "5.1.1.3" is a version or an IP address */
+    if (end < s.n && (bn_is_alnum((unsigned char)s.p[end]) ||
+                      (s.p[end] == '.' && end + 1 < s.n &&
+                       bn_is_digit((unsigned char)s.p[end + 1]))))
+        return 0;
+    return end - i;
+}
+
+/* bn_x_find_status - first enhanced status code ("5.1.1") in s; empty if none */
+bn_str bn_x_find_status(bn_str s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        size_t k = status_at(s, i);
+        if (k)
+            return (bn_str){s.p + i, k};
+    }
+    return BN_STR_NULL;
+}
+
+/* bn_x_find_replycode - first reply code starting a word, followed by ' ', '-', end */
+int bn_x_find_replycode(bn_str s)
+{
+    for (size_t i = 0; i + 3 <= s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < '2' || c > '5' || c == '3')
+            continue;
+        if (i > 0 && !bn_is_space((unsigned char)s.p[i - 1]) && s.p[i - 1] != ';' &&
+            s.p[i - 1] != ':' && s.p[i - 1] != '(' && s.p[i - 1] != '"' &&
+            s.p[i - 1] != '\'' && s.p[i - 1] != '<' && s.p[i - 1] != '#' && s.p[i - 1] != '[')
+            continue;
+        if (!bn_is_digit((unsigned char)s.p[i + 1]) || !bn_is_digit((unsigned char)s.p[i + 2]))
+            continue;
+        if (s.p[i + 1] > '5')
+            continue;
+        if (i + 3 < s.n && s.p[i + 3] != ' ' && s.p[i + 3] != '-' && s.p[i + 3] != '\t' &&
+            s.p[i + 3] != '\r' && s.p[i + 3] != '\n' && s.p[i + 3] != ']' && s.p[i + 3] != ')')
+            continue;
+        return (c - '0') * 100 + (s.p[i + 1] - '0') * 10 + (s.p[i + 2] - '0');
+    }
+    return 0;
+}
+
+/* Phrases that name the SMTP command a reply answered, most specific first. */
+static const struct {
+    const char *phrase;
+    const char *cmd;
+} command_phrases[] = {
+    {"after end of data", "DATA"},
+    {"after data", "DATA"},
+    {"end of data", "DATA"},
+    {"reply to end of data", "DATA"},
+    {"after rcpt to", "RCPT"},
+    {"reply to rcpt to", "RCPT"},
+    {"in reply to rcpt", "RCPT"},
+    {"rcpt to:", "RCPT"},
+    {"rcpt to command", "RCPT"},
+    {"after mail from", "MAIL"},
+    {"reply to mail from", "MAIL"},
+    {"in reply to mail", "MAIL"},
+    {"mail from:", "MAIL"},
+    {"after helo", "HELO"},
+    {"after ehlo", "EHLO"},
+    {"reply to helo", "HELO"},
+    {"reply to ehlo", "EHLO"},
+    {"in reply to data", "DATA"},
+    {"reply to data", "DATA"},
+    {"after starttls", "STARTTLS"},
+    {"after auth", "AUTH"},
+    {"after initial connection", "CONN"},
+    {"in reply to data command", "DATA"},
+    {">>> data", "DATA"},
+};
+
+/* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty */
+bn_str bn_x_find_command(bn_str s)
+{
+    const char *best = NULL;
+    const char *cmd = NULL;
+    for (size_t i = 0; i < sizeof command_phrases / sizeof command_phrases[0]; i++) {
+        const char *hit = bn_str_find_ci(s, command_phrases[i].phrase);
+        if (hit && (!best || hit < best)) {
+            best = hit;
+            cmd = command_phrases[i].cmd;
+        }
+    }
+    return cmd ? bn_str_cstr(cmd) : BN_STR_NULL;
+}

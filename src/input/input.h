@@ -1,0 +1,56 @@
+/*
+ * input.h - reading messages from files, directories, Maildir, mbox, stdin
+ *
+ * The public face is bn_source (bounce.h). Inside, bn_mbox is a streaming
+ * splitter over any byte stream: it reads through a fixed 64 KiB window, so
+ * memory does not grow with the size of a mailbox; only the current message
+ * is kept, and never more than max bytes of it.
+ */
+#ifndef BN_INPUT_H
+#define BN_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BN_MBOX_WINDOW (64u << 10)
+/* Longest From_ line recognised as a separator; longer lines are text. */
+#define BN_MBOX_FROM_MAX 1000u
+
+/* bn_read_fn - read up to n bytes: the count, 0 at the end, -1 on error (errno) */
+typedef long (*bn_read_fn)(void *ctx, char *buf, size_t n);
+
+typedef struct bn_mbox {
+    bn_read_fn read;
+    void *ctx;
+    char *in;            /* the read window */
+    size_t pos, end;     /* unread bytes are in[pos, end) */
+    bool eof;
+    int read_errno;      /* errno of a failed read */
+    char *msg;           /* the current message */
+    size_t msg_len, msg_cap, max;
+    bool probed;         /* first bytes seen: is_mbox decided */
+    bool is_mbox;        /* the stream starts with a From_ line */
+    bool at_bol;         /* next byte starts a line */
+    bool prev_blank;     /* the previous line was empty */
+    bool line_text;      /* the current line has a byte other than CR/LF */
+    unsigned long count; /* messages returned so far */
+} bn_mbox;
+
+/* bn_mbox_init - a splitter reading through fn(ctx); max bytes kept per message */
+void bn_mbox_init(bn_mbox *m, bn_read_fn fn, void *ctx, size_t max);
+/*
+ * bn_mbox_next - the next message: BN_OK with (*buf, *len), *truncated when
+ * it was longer than max, *more when another message follows in the same
+ * stream. A stream that does not start with a From_ line is one message.
+ * BN_ENOTFOUND at the end, BN_EIO when a read failed (errno in read_errno),
+ * BN_ENOMEM.
+ */
+int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
+                 bool *more);
+/* bn_mbox_free - release the buffers (the stream is the caller's) */
+void bn_mbox_free(bn_mbox *m);
+
+/* bn_mbox_is_from_line - p starts with a From_ separator line ("From addr date") */
+bool bn_mbox_is_from_line(const char *p, size_t n);
+
+#endif

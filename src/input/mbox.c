@@ -1,0 +1,256 @@
+/*
+ * mbox.c - streaming mbox splitter (mboxrd reading rules)
+ *
+ * A message starts at a From_ line ("From addr date") at the start of the
+ * stream or after an empty line; ">From ", ">>From "... lines lose one '>'
+ * (mboxrd). LF and CRLF are both accepted. The stream is read through a
+ * fixed window and only line starts need look-ahead (at most
+ * BN_MBOX_FROM_MAX bytes), so an endless line costs no memory and cannot
+ * hang the reader: it is consumed window by window.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "core/alloc.h"
+#include "input/input.h"
+
+/* bn_mbox_init - a splitter reading through fn(ctx) */
+void bn_mbox_init(bn_mbox *m, bn_read_fn fn, void *ctx, size_t max)
+{
+    memset(m, 0, sizeof(*m));
+    m->read = fn;
+    m->ctx = ctx;
+    m->max = max;
+    m->at_bol = true;
+    m->prev_blank = true; /* the stream start counts as after an empty line */
+}
+
+/* bn_mbox_free - release the buffers */
+void bn_mbox_free(bn_mbox *m)
+{
+    bn_free(m->in);
+    bn_free(m->msg);
+    m->in = m->msg = NULL;
+}
+
+/* fill - make at least want bytes available unless the stream ends */
+static int fill(bn_mbox *m, size_t want)
+{
+    if (!m->in && !(m->in = bn_malloc(BN_MBOX_WINDOW)))
+        return BN_ENOMEM;
+    if (m->end - m->pos >= want || m->eof)
+        return BN_OK;
+    memmove(m->in, m->in + m->pos, m->end - m->pos);
+    m->end -= m->pos;
+    m->pos = 0;
+    while (m->end < want && !m->eof) {
+        long got = m->read(m->ctx, m->in + m->end, BN_MBOX_WINDOW - m->end);
+        if (got < 0) {
+            m->read_errno = errno;
+            return BN_EIO;
+        }
+        if (got == 0)
+            m->eof = true;
+        m->end += (size_t)got;
+    }
+    return BN_OK;
+}
+
+/* bn_mbox_is_from_line - "From " addr " " ... with a time (hh:mm) on the line */
+bool bn_mbox_is_from_line(const char *p, size_t n)
+{
+    size_t i = 5;
+    if (n < 5 || memcmp(p, "From ", 5) != 0)
+        return false;
+    if (i >= n || p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+        return false;
+    while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\n')
+        i++;
+    for (; i + 4 < n && p[i] != '\n'; i++) {
+        const unsigned char *q = (const unsigned char *)p + i;
+        if (q[0] >= '0' && q[0] <= '9' && q[1] == ':' && q[2] >= '0' && q[2] <= '9' &&
+            q[3] >= '0' && q[3] <= '9')
+            return true;
+    }
+    return false;
+}
+
+/* is_quoted_from - ">From ", ">>From " ... (mboxrd quoting) */
+static bool is_quoted_from(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] == '>')
+        i++;
+    return i > 0 && n - i >= 5 && memcmp(p + i, "From ", 5) == 0;
+}
+
+/* append - add bytes to the message, past max only the flag */
+static int append(bn_mbox *m, const char *p, size_t n, bool *truncated)
+{
+    if (m->msg_len + n > m->max) {
+        *truncated = true;
+        n = m->max - m->msg_len;
+    }
+    if (m->msg_len + n > m->msg_cap) {
+        size_t cap = m->msg_cap ? m->msg_cap : 4096;
+        while (cap < m->msg_len + n)
+            cap *= 2;
+        if (cap > m->max)
+            cap = m->max;
+        char *grown = bn_realloc(m->msg, cap);
+        if (!grown)
+            return BN_ENOMEM;
+        m->msg = grown;
+        m->msg_cap = cap;
+    }
+    if (n > 0)
+        memcpy(m->msg + m->msg_len, p, n);
+    m->msg_len += n;
+    return BN_OK;
+}
+
+/* skip_line - drop bytes through the next LF, window by window */
+static int skip_line(bn_mbox *m)
+{
+    for (;;) {
+        const char *nl = memchr(m->in + m->pos, '\n', m->end - m->pos);
+        if (nl) {
+            m->pos = (size_t)(nl - m->in) + 1;
+            return BN_OK;
+        }
+        m->pos = m->end;
+        if (m->eof)
+            return BN_OK;
+        int rc = fill(m, 1);
+        if (rc != BN_OK)
+            return rc;
+    }
+}
+
+/* copy_segment - copy up to the end of the line or of the window */
+static int copy_segment(bn_mbox *m, bool *truncated)
+{
+    const char *start = m->in + m->pos;
+    size_t avail = m->end - m->pos;
+    const char *nl = memchr(start, '\n', avail);
+    size_t n = nl ? (size_t)(nl - start) + 1 : avail;
+    for (size_t i = 0; i < n && !m->line_text; i++)
+        if (start[i] != '\r' && start[i] != '\n')
+            m->line_text = true;
+    int rc = append(m, start, n, truncated);
+    m->pos += n;
+    if (nl) {
+        m->at_bol = true;
+        m->prev_blank = !m->line_text;
+        m->line_text = false;
+    } else {
+        m->at_bol = false;
+    }
+    return rc;
+}
+
+/* drop_separator - the empty line before a From_ line belongs to the mbox */
+static void drop_separator(bn_mbox *m)
+{
+    if (m->msg_len >= 4 && memcmp(m->msg + m->msg_len - 4, "\r\n\r\n", 4) == 0)
+        m->msg_len -= 2;
+    else if (m->msg_len >= 2 && memcmp(m->msg + m->msg_len - 2, "\n\n", 2) == 0)
+        m->msg_len -= 1;
+}
+
+/* line_start - at a line start: 1 = message ends here, 0 = go on, <0 error */
+static int line_start(bn_mbox *m, bool *have_msg)
+{
+    int rc = fill(m, BN_MBOX_FROM_MAX);
+    if (rc != BN_OK)
+        return rc;
+    const char *p = m->in + m->pos;
+    size_t avail = m->end - m->pos;
+    if (m->prev_blank && bn_mbox_is_from_line(p, avail)) {
+        if (*have_msg)
+            return 1;
+        *have_msg = true;
+        m->prev_blank = false;
+        return skip_line(m);
+    }
+    if (is_quoted_from(p, avail))
+        m->pos++; /* mboxrd: one '>' less */
+    return 0;
+}
+
+/* next_mbox - one message of an mbox stream */
+static int next_mbox(bn_mbox *m, bool *truncated, bool *more)
+{
+    bool have_msg = false;
+    for (;;) {
+        if (m->at_bol) {
+            int rc = line_start(m, &have_msg);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                *more = true;
+                break;
+            }
+        } else if (m->pos == m->end) {
+            int rc = fill(m, 1);
+            if (rc != BN_OK)
+                return rc;
+        }
+        if (m->pos == m->end) {
+            if (m->eof)
+                break;
+            continue;
+        }
+        int rc = copy_segment(m, truncated);
+        if (rc != BN_OK)
+            return rc;
+    }
+    if (!have_msg)
+        return BN_ENOTFOUND;
+    drop_separator(m);
+    return BN_OK;
+}
+
+/* next_single - the whole stream as one message (kept up to max) */
+static int next_single(bn_mbox *m, bool *truncated)
+{
+    for (;;) {
+        int rc = fill(m, 1);
+        if (rc != BN_OK)
+            return rc;
+        if (m->pos == m->end && m->eof)
+            return BN_OK;
+        rc = append(m, m->in + m->pos, m->end - m->pos, truncated);
+        m->pos = m->end;
+        if (rc != BN_OK)
+            return rc;
+    }
+}
+
+/* bn_mbox_next - the next message of the stream */
+int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
+                 bool *more)
+{
+    int rc = BN_OK;
+    *truncated = *more = false;
+    m->msg_len = 0;
+    if (!m->probed) {
+        if ((rc = fill(m, BN_MBOX_FROM_MAX)) != BN_OK)
+            return rc;
+        m->probed = true;
+        m->is_mbox = bn_mbox_is_from_line(m->in, m->end);
+    }
+    if (m->is_mbox)
+        rc = next_mbox(m, truncated, more);
+    else if (m->count > 0)
+        rc = BN_ENOTFOUND;
+    else
+        rc = next_single(m, truncated);
+    if (rc != BN_OK)
+        return rc;
+    m->count++;
+    *buf = m->msg ? m->msg : "";
+    *len = m->msg_len;
+    return BN_OK;
+}

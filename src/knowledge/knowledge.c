@@ -1,0 +1,227 @@
+/*
+ * knowledge.c - code lookups, provider rows and the phrase automaton
+ *
+ * Every table is static data generated at build time (tools/gentables.c), so
+ * nothing here allocates, locks or initialises: the lookups are safe from any
+ * number of threads.
+ */
+#include <string.h>
+
+#include "bounce.h"
+#include "core/str.h"
+#include "knowledge/knowledge.h"
+
+/* parse_num - 1 to 3 digits at p[*i], advancing *i; -1 when none */
+static int parse_num(const char *p, size_t n, size_t *i)
+{
+    int v = 0, digits = 0;
+    while (*i < n && bn_is_digit((unsigned char)p[*i]) && digits < 4) {
+        v = v * 10 + (p[*i] - '0');
+        (*i)++;
+        digits++;
+    }
+    return (digits == 0 || digits > 3) ? -1 : v;
+}
+
+/* bn_status_parse - parse exactly "c.s.d" (class 2|4|5, 1-3 digits each) */
+bool bn_status_parse(const char *p, size_t n, bn_status_code *out)
+{
+    size_t i = 1;
+    if (!p || n < 5 || !(p[0] == '2' || p[0] == '4' || p[0] == '5') || p[1] != '.')
+        return false;
+    i = 2;
+    int sub = parse_num(p, n, &i);
+    if (sub < 0 || i >= n || p[i] != '.')
+        return false;
+    i++;
+    int det = parse_num(p, n, &i);
+    if (det < 0 || i != n)
+        return false;
+    out->cls = p[0] - '0';
+    out->subject = sub;
+    out->detail = det;
+    return true;
+}
+
+/* bn_kb_reply_find - the row of a reply code, or NULL (rows are sorted) */
+const bn_kb_reply *bn_kb_reply_find(int code)
+{
+    size_t lo = 0, hi = BN_KB_NREPLIES;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (bn_kb_replies[mid].code == code)
+            return &bn_kb_replies[mid];
+        if (bn_kb_replies[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* bn_kb_status_find - class-specific row first, then the X row */
+const bn_kb_status *bn_kb_status_find(const bn_status_code *s)
+{
+    const bn_kb_status *any = NULL;
+    char cls = (char)('0' + s->cls);
+    for (size_t i = 0; i < BN_KB_NSTATUSES; i++) {
+        const bn_kb_status *r = &bn_kb_statuses[i];
+        if (r->subject != s->subject || r->detail != s->detail)
+            continue;
+        if (r->cls == cls)
+            return r;
+        if (r->cls == 'X')
+            any = r;
+    }
+    return any;
+}
+
+/* bn_kb_row_is_status - the provider row's key equals the status */
+bool bn_kb_row_is_status(const bn_kb_provider *row, const bn_status_code *s)
+{
+    return (row->kind == BN_PK_STATUS || row->kind == BN_PK_GSTATUS) &&
+           row->scls == s->cls && row->ssub == s->subject && row->sdet == s->detail;
+}
+
+/* status_cmp - order of a status against a provider row (rows sorted by code) */
+static int status_cmp(const bn_status_code *s, const bn_kb_provider *r)
+{
+    long a = s->cls * 1000000L + s->subject * 1000L + s->detail;
+    long b = r->scls * 1000000L + r->ssub * 1000L + r->sdet;
+    return a < b ? -1 : a > b;
+}
+
+/* bn_kb_provider_status - the identified provider's row, else a global row */
+const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_status_code *s)
+{
+    size_t lo = 0, hi = BN_KB_NPROVIDER_STATUS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (status_cmp(s, &bn_kb_providers[bn_kb_provider_status_index[mid]]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const bn_kb_provider *global = NULL;
+    for (size_t i = lo; i < BN_KB_NPROVIDER_STATUS; i++) {
+        const bn_kb_provider *r = &bn_kb_providers[bn_kb_provider_status_index[i]];
+        if (status_cmp(s, r) != 0)
+            break;
+        if (provider && strcmp(r->provider, provider) == 0)
+            return r;
+        if (r->kind == BN_PK_GSTATUS && !global)
+            global = r;
+    }
+    return global;
+}
+
+/* is_word_byte - part of a word for the 'w' flag (UTF-8 bytes count as letters) */
+static bool is_word_byte(unsigned char c)
+{
+    return bn_is_alnum(c) || c >= 0x80;
+}
+
+/* word_ok - the match [start, end) has no word byte on either side */
+static bool word_ok(const unsigned char *t, size_t n, size_t start, size_t end)
+{
+    if (start > 0 && is_word_byte(t[start - 1]))
+        return false;
+    if (end < n && is_word_byte(t[end]))
+        return false;
+    return true;
+}
+
+/* note_phrase - keep the phrase with the highest priority (first wins ties) */
+static void note_phrase(bn_kb_hits *h, int row)
+{
+    const bn_kb_phrase *ph = &bn_kb_phrases[row];
+    if (ph->flags & BN_PF_TRANSIENT)
+        h->transient = true;
+    if (ph->flags & BN_PF_RETRY)
+        h->retry = true;
+    if (ph->reason < 0)
+        return;
+    if (h->phrase < 0 || ph->prio > h->phrase_prio) {
+        h->phrase = row;
+        h->phrase_prio = ph->prio;
+    }
+}
+
+/* note_provider - a marker with a reason (longest wins) or a host name (first) */
+static void note_provider(bn_kb_hits *h, int row)
+{
+    const bn_kb_provider *p = &bn_kb_providers[row];
+    if (p->kind == BN_PK_HOST) {
+        if (h->host < 0)
+            h->host = row;
+        return;
+    }
+    if (h->marker < 0 || p->key_len > bn_kb_providers[h->marker].key_len)
+        h->marker = row;
+}
+
+/* note_blocklist - the longest marker names the list most precisely */
+static void note_blocklist(bn_kb_hits *h, int row)
+{
+    if (h->blocklist < 0 ||
+        strlen(bn_kb_blocklists[row].marker) > strlen(bn_kb_blocklists[h->blocklist].marker))
+        h->blocklist = row;
+}
+
+/* note_hit - dispatch one pattern occurrence ending at end */
+static void note_hit(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end, int pid)
+{
+    const bn_kb_pattern *pat = &bn_kb_patterns[pid];
+    size_t start = end - pat->len;
+    if (pat->kind == BN_PAT_PHRASE) {
+        if ((bn_kb_phrases[pat->index].flags & BN_PF_WORD) && !word_ok(t, n, start, end))
+            return;
+        note_phrase(h, pat->index);
+    } else if (pat->kind == BN_PAT_PROVIDER) {
+        /* host names must stand alone: "me.com" is not in "welcome.com" */
+        if (bn_kb_providers[pat->index].kind == BN_PK_HOST &&
+            !(start == 0 || !bn_is_alnum(t[start - 1])) )
+            return;
+        if (bn_kb_providers[pat->index].kind == BN_PK_HOST && end < n && bn_is_alnum(t[end]))
+            return;
+        note_provider(h, pat->index);
+    } else {
+        note_blocklist(h, pat->index);
+    }
+}
+
+/* run_dfa - one automaton over the text; the macro keeps both table types */
+#define RUN_DFA(pfx, hits, text, n)                                            \
+    do {                                                                       \
+        unsigned st_ = 0;                                                      \
+        for (size_t i_ = 0; i_ < (n); i_++) {                                  \
+            st_ = pfx##_delta[st_][pfx##_class[(text)[i_]]];                   \
+            if (st_ < pfx##_FIRST_OUT)                                         \
+                continue;                                                      \
+            uint32_t a_ = pfx##_out_start[st_], b_ = pfx##_out_start[st_ + 1]; \
+            for (uint32_t k_ = a_; k_ < b_; k_++)                              \
+                note_hit((hits), (text), (n), i_ + 1, pfx##_out[k_]);          \
+        }                                                                      \
+    } while (0)
+
+/* has_high - any non-ASCII byte (only then the second automaton runs) */
+static bool has_high(const unsigned char *t, size_t n)
+{
+    unsigned char acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= t[i];
+    return acc & 0x80;
+}
+
+/*
+ * bn_kb_scan - run the automata over normalised text and collect the hits.
+ * ASCII markers and non-ASCII phrases live in two automata so that the hot
+ * one has few byte classes (small rows, fewer cache misses).
+ */
+void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
+{
+    *hits = (bn_kb_hits){-1, 0, -1, -1, -1, false, false};
+    RUN_DFA(bn_ac, hits, text, n);
+    if (has_high(text, n))
+        RUN_DFA(bn_acu, hits, text, n);
+}

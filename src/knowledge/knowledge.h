@@ -1,0 +1,73 @@
+/*
+ * knowledge.h - lookups over the tables compiled from data/NAME.tsv
+ *
+ * The generated tables (gen/tables.h) hold the reply codes, the enhanced
+ * status registry, provider rows, blocklists, phrases and the Aho-Corasick
+ * DFA over every text marker. This module answers "what does this code
+ * mean" and "which markers occur in this text"; the classifier
+ * (src/classify/) decides what the evidence amounts to.
+ */
+#ifndef BN_KNOWLEDGE_H
+#define BN_KNOWLEDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tables.h"
+
+/* A parsed enhanced status code: class 2/4/5, subject and detail 0..999. */
+typedef struct bn_status_code {
+    int cls, subject, detail;
+} bn_status_code;
+
+/* bn_status_parse - parse exactly "c.s.d" (class 2|4|5, 1-3 digits each) */
+bool bn_status_parse(const char *p, size_t n, bn_status_code *out);
+
+/* bn_kb_reply_find - the row of a reply code, or NULL */
+const bn_kb_reply *bn_kb_reply_find(int code);
+
+/*
+ * bn_kb_status_find - the registry row of a status: the class-specific row
+ * (5.s.d) when there is one, else the X.s.d row; NULL when unregistered.
+ */
+const bn_kb_status *bn_kb_status_find(const bn_status_code *s);
+
+/*
+ * bn_kb_provider_status - a provider row for this status: a "status" row of
+ * the given provider (when provider is not NULL), else a "gstatus" row of
+ * any provider; NULL when none.
+ */
+const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_status_code *s);
+
+/* bn_kb_row_is_status - the provider row's key equals the status */
+bool bn_kb_row_is_status(const bn_kb_provider *row, const bn_status_code *s);
+
+/* What the automaton found in one text. Indexes are -1 when nothing. */
+typedef struct bn_kb_hits {
+    int phrase;       /* best phrase row: highest priority, then earliest */
+    int phrase_prio;
+    int marker;       /* provider marker row with a reason (longest key) */
+    int host;         /* first provider host row */
+    int blocklist;    /* blocklist row with the longest marker */
+    bool transient;   /* a transient hint ("try again later", "greylisted") */
+    bool retry;       /* a retry-delay marker ("try again in", "retry after") */
+} bn_kb_hits;
+
+/*
+ * bn_kb_scan - run the automaton over normalised text (lower-case ASCII,
+ * whitespace runs already collapsed to one space) and collect the hits.
+ * Allocation-free; O(n).
+ */
+void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits);
+
+/* bn_kb_fold - the byte as the automaton sees it (ASCII lower case, blanks = ' ') */
+static inline unsigned char bn_kb_fold(unsigned char c)
+{
+    if (c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
+        return ' ';
+    if (c >= 'A' && c <= 'Z')
+        return (unsigned char)(c + 32);
+    return c;
+}
+
+#endif

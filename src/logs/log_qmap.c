@@ -1,0 +1,164 @@
+/*
+ * log_qmap.c - bounded map queue id -> sender (and Message-ID)
+ *
+ * Postfix logs the sender once per queue pass (qmgr "from=<...>") and the
+ * recipients later, one line each; Exim logs "<=" then "**"/"=>"; Sendmail
+ * "from=" then "to=". The map remembers what the earlier line said. Its
+ * memory is fixed at creation: entries live in a ring in insertion order,
+ * and a new id takes the oldest slot when the ring is full (FIFO eviction:
+ * a message whose "removed" line was lost, or Sendmail which never logs
+ * one, cannot make it grow).
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "logs/logs.h"
+
+/* hash - FNV-1a over the namespace byte and the id */
+static uint32_t hash(char mta, bn_str id)
+{
+    uint32_t h = 2166136261u ^ (unsigned char)mta;
+    h *= 16777619u;
+    for (size_t i = 0; i < id.n; i++) {
+        h ^= (unsigned char)id.p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* bn_qmap_init - a map of cap entries (at least 16) */
+int bn_qmap_init(bn_qmap *m, size_t cap)
+{
+    memset(m, 0, sizeof(*m));
+    if (cap < 16)
+        cap = 16;
+    if (cap > (1u << 24))
+        cap = 1u << 24;
+    uint32_t isz = 32;
+    while (isz < 2 * cap)
+        isz <<= 1;
+    m->ring = bn_calloc(cap, sizeof(*m->ring));
+    m->index = bn_calloc(isz, sizeof(*m->index));
+    if (!m->ring || !m->index) {
+        bn_qmap_free(m);
+        return BN_ENOMEM;
+    }
+    m->cap = (uint32_t)cap;
+    m->mask = isz - 1;
+    return BN_OK;
+}
+
+/* bn_qmap_free - release the memory */
+void bn_qmap_free(bn_qmap *m)
+{
+    bn_free(m->ring);
+    bn_free(m->index);
+    memset(m, 0, sizeof(*m));
+}
+
+/* same - the ring entry is (mta, id) */
+static bool same(const bn_qentry *e, char mta, bn_str id)
+{
+    return e->mta == mta && e->idlen == id.n && memcmp(e->id, id.p, id.n) == 0;
+}
+
+/* find - index slot holding (mta, id), or the empty slot where it would go */
+static uint32_t find(const bn_qmap *m, char mta, bn_str id)
+{
+    uint32_t i = hash(mta, id) & m->mask;
+    while (m->index[i] && !same(&m->ring[m->index[i] - 1], mta, id))
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+/* unindex - remove index slot i, shifting later colliding slots back */
+static void unindex(bn_qmap *m, uint32_t i)
+{
+    uint32_t j = i;
+    m->index[i] = 0;
+    for (;;) {
+        j = (j + 1) & m->mask;
+        if (!m->index[j])
+            return;
+        const bn_qentry *e = &m->ring[m->index[j] - 1];
+        uint32_t home = hash(e->mta, (bn_str){e->id, e->idlen}) & m->mask;
+        /* move j into the hole i unless its home lies cyclically in (i, j] */
+        bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            m->index[i] = m->index[j];
+            m->index[j] = 0;
+            i = j;
+        }
+    }
+}
+
+/* bn_qmap_get - the live entry of (mta, id), or NULL */
+const bn_qentry *bn_qmap_get(const bn_qmap *m, char mta, bn_str id)
+{
+    if (!m->live || id.n == 0 || id.n > BN_QMAP_ID_MAX)
+        return NULL;
+    uint32_t i = find(m, mta, id);
+    return m->index[i] ? &m->ring[m->index[i] - 1] : NULL;
+}
+
+/* take_slot - the next ring slot, evicting its previous owner */
+static bn_qentry *take_slot(bn_qmap *m, uint32_t *pos)
+{
+    bn_qentry *e = &m->ring[m->next];
+    if (e->live) {
+        unindex(m, find(m, e->mta, (bn_str){e->id, e->idlen}));
+        m->evicted++;
+        m->live--;
+    }
+    memset(e, 0, offsetof(bn_qentry, sender));
+    *pos = m->next;
+    m->next = (m->next + 1) % m->cap;
+    return e;
+}
+
+/* bn_qmap_put - set the sender (or message-id) of (mta, id), creating it */
+void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
+                 const bn_str *msgid)
+{
+    if (!m->cap || id.n == 0 || id.n > BN_QMAP_ID_MAX)
+        return;
+    uint32_t i = find(m, mta, id);
+    bn_qentry *e;
+    if (m->index[i]) {
+        e = &m->ring[m->index[i] - 1];
+    } else {
+        uint32_t pos;
+        e = take_slot(m, &pos);
+        e->live = 1;
+        m->live++;
+        e->mta = mta;
+        e->idlen = (uint8_t)id.n;
+        memcpy(e->id, id.p, id.n);
+        /* eviction may have shifted slots: look for the hole again */
+        m->index[find(m, mta, id)] = pos + 1;
+    }
+    if (sender) {
+        size_t n = sender->n < BN_QMAP_SENDER_MAX ? sender->n : BN_QMAP_SENDER_MAX;
+        memcpy(e->sender, sender->p, n);
+        e->slen = (uint16_t)n;
+        e->has_sender = true;
+    }
+    if (msgid) {
+        size_t n = msgid->n < BN_QMAP_MSGID_MAX ? msgid->n : BN_QMAP_MSGID_MAX;
+        memcpy(e->msgid, msgid->p, n);
+        e->mlen = (uint16_t)n;
+    }
+}
+
+/* bn_qmap_del - forget (mta, id); its ring slot is reused in turn */
+void bn_qmap_del(bn_qmap *m, char mta, bn_str id)
+{
+    if (!m->live || id.n == 0 || id.n > BN_QMAP_ID_MAX)
+        return;
+    uint32_t i = find(m, mta, id);
+    if (!m->index[i])
+        return;
+    m->ring[m->index[i] - 1].live = 0;
+    m->live--;
+    unindex(m, i);
+}

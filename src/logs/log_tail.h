@@ -1,0 +1,82 @@
+/*
+ * log_tail.h - following a growing log file across rotations (internal)
+ *
+ * A tail reads a log file by name, the way `tail -F` does, and hands out
+ * its bytes; the caller says how many it handled (whole lines), and the
+ * tail keeps the position of the handled bytes: file identity (device,
+ * inode, and a hash of the file's first bytes against inode reuse), offset
+ * and line number. Saved and given back to bn_tail_open, the position
+ * resumes the reading: nothing handled twice, nothing skipped, including
+ * when the log was rotated while nobody was reading (the rotated file is
+ * found by its inode in the same directory and finished first).
+ *
+ * Rotation while following:
+ *   - rename + new file (logrotate's default, syslog reopening): at the end
+ *     of the old file, once the name points to another inode, the old file
+ *     is read to its end once more and the tail moves to the new file;
+ *   - copytruncate: the file shrinks below the position; the tail starts
+ *     over at offset 0 of the same file. (Lines written between logrotate's
+ *     copy and its truncation are in the copy only: a limit of copytruncate
+ *     itself, reported in the counters.)
+ */
+#ifndef BN_LOG_TAIL_H
+#define BN_LOG_TAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BN_TAIL_HEAD 1024 /* bytes of the file start that identify it */
+
+typedef struct bn_tailpos {
+    uint64_t dev, ino;  /* file identity; 0/0 when unknown */
+    uint64_t offset;    /* bytes handled: always just after a newline */
+    uint64_t line;      /* lines handled */
+    uint64_t head;      /* FNV-1a 64 of the first head_len bytes */
+    uint32_t head_len;  /* bytes hashed, at most BN_TAIL_HEAD */
+} bn_tailpos;
+
+typedef enum bn_tail_state {
+    BN_TAIL_DATA = 0,   /* bytes are waiting in the buffer */
+    BN_TAIL_IDLE,       /* nothing new: wait and call again */
+    BN_TAIL_END         /* not following and the file is read */
+} bn_tail_state;
+
+typedef struct bn_tail_stats {
+    uint64_t rotations;   /* moves to a new file after a rename */
+    uint64_t truncations; /* copytruncate (or a truncation) seen */
+    uint64_t resumed;     /* 1 when a saved position was used */
+    uint64_t lost_resume; /* saved position that could not be found */
+} bn_tail_stats;
+
+typedef struct bn_tail bn_tail;
+
+/*
+ * bn_tail_open - read path (follow: keep reading as it grows and rotates).
+ * resume: a position saved earlier, or NULL to start at the beginning.
+ * BN_EIO when the file cannot be opened (in follow mode a missing file is
+ * waited for instead); BN_ENOMEM.
+ */
+int bn_tail_open(bn_tail **out, const char *path, bool follow, const bn_tailpos *resume);
+void bn_tail_free(bn_tail *t);
+/*
+ * bn_tail_read - make new bytes available: (*p, *n) are the bytes not yet
+ * handled (the last line may be partial). eof is set when the bytes end
+ * for good (not following) or a rotated-away file ends without a newline:
+ * the caller then reads a partial last line too. BN_TAIL_IDLE: nothing new
+ * now (following: wait a little; not following: call again at once, the
+ * tail moved from a rotated file to the current one). BN_EIO on a read
+ * error.
+ */
+int bn_tail_read(bn_tail *t, bn_tail_state *state, const char **p, size_t *n, bool *eof);
+/* bn_tail_consume - the first n bytes of the last read were handled */
+void bn_tail_consume(bn_tail *t, size_t n);
+/* bn_tail_pos - the position after the handled bytes */
+void bn_tail_pos(bn_tail *t, bn_tailpos *out);
+void bn_tail_stats_get(const bn_tail *t, bn_tail_stats *out);
+/* bn_tail_pread - n bytes of the current file at off; count, or -1 */
+long bn_tail_pread(bn_tail *t, char *buf, size_t n, uint64_t off);
+/* bn_tail_hash - FNV-1a 64 of bytes (continues from h; start with 0) */
+uint64_t bn_tail_hash(uint64_t h, const void *p, size_t n);
+
+#endif

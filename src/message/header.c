@@ -1,0 +1,300 @@
+/*
+ * header.c - RFC 5322 header blocks: splitting, lookup, unfolding
+ *
+ * A header block is scanned once, byte by byte through a class table
+ * (picohttpparser style): line ends are LF, CRLF or a bare CR; NUL and
+ * 8-bit bytes are noted on the way. Fields are spans into the input; the
+ * array of fields lives in the arena. The block ends at the first empty
+ * line, at the end of the input, or at a non-header line with no header
+ * line among the next few (the body began without its empty line). A
+ * non-header line with headers after it is a fold that lost its leading
+ * blank: it joins the field before it.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "message/message.h"
+#include "message/msg_priv.h"
+
+enum { HC_CR = 1, HC_LF = 2, HC_NUL = 4, HC_8BIT = 8 };
+
+#define H8 HC_8BIT, HC_8BIT, HC_8BIT, HC_8BIT, HC_8BIT, HC_8BIT, HC_8BIT, HC_8BIT
+#define H16 H8, H8
+/* byte classes of the line scanner: 0 for ordinary bytes */
+static const unsigned char hclass[256] = {
+    [0] = HC_NUL, ['\n'] = HC_LF, ['\r'] = HC_CR,
+    [0x80] = H16, H16, H16, H16, H16, H16, H16, H16,
+};
+#undef H8
+#undef H16
+
+/* field-name bytes: printable ASCII except ':' (RFC 5322 ftext) */
+static bool is_ftext(unsigned char c)
+{
+    return c > 32 && c < 127 && c != ':';
+}
+
+typedef struct hscan {
+    const unsigned char *s;
+    size_t n;
+    unsigned seen; /* HC_NUL | HC_8BIT met so far */
+} hscan;
+
+/* plain8 - none of the 8 bytes at p is a control below 0x0E or 8-bit */
+static inline bool plain8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    return !(((w - ones * 0x0E) & ~w & high) | (w & high));
+}
+
+/* line_end - index of the line end at or after i (n if none); notes NUL/8-bit */
+static size_t line_end(hscan *h, size_t i)
+{
+    for (;;) {
+        while (i + 8 <= h->n && plain8(h->s + i)) /* a word at a time */
+            i += 8;
+        while (i < h->n && !hclass[h->s[i]])
+            i++;
+        if (i >= h->n || (hclass[h->s[i]] & (HC_CR | HC_LF)))
+            return i;
+        h->seen |= hclass[h->s[i]];
+        i++;
+    }
+}
+
+/* next_line - start of the line after the line end at e */
+static size_t next_line(const hscan *h, size_t e)
+{
+    if (e >= h->n)
+        return h->n;
+    if (h->s[e] == '\r' && e + 1 < h->n && h->s[e + 1] == '\n')
+        return e + 2;
+    return e + 1;
+}
+
+/* field_colon - index of the colon if the line at i starts a field, else 0 */
+static size_t field_colon(const hscan *h, size_t i, size_t e)
+{
+    size_t j = i;
+    while (j < e && is_ftext(h->s[j]))
+        j++;
+    if (j == i)
+        return 0;
+    size_t k = j;
+    while (k < e && bn_is_wsp(h->s[k])) /* obsolete "Name :" */
+        k++;
+    return k < e && h->s[k] == ':' ? k : 0;
+}
+
+/* name_end - end of the field name before the colon (without WSP) */
+static size_t name_end(const hscan *h, size_t i, size_t colon)
+{
+    while (colon > i && bn_is_wsp(h->s[colon - 1]))
+        colon--;
+    return colon;
+}
+
+typedef struct hblock {
+    bn_msg *msg;
+    bn_header *v;
+    size_t n, cap;
+    size_t max_n, max_size;
+    bool dropping; /* past max_headers: fields (and folds) are skipped */
+    int err;
+} hblock;
+
+/* hb_add - append a field; false when full (flags the anomaly) */
+static bool hb_add(hblock *b, bn_str name, bn_str value)
+{
+    if (b->n >= b->max_n) {
+        b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
+        b->dropping = true;
+        return false;
+    }
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 32;
+        if (nc > b->max_n)
+            nc = b->max_n;
+        bn_header *nv = bn_arena_grow(b->msg->arena, b->v, b->cap * sizeof *nv, nc * sizeof *nv);
+        if (!nv) {
+            b->err = BN_ENOMEM;
+            b->dropping = true;
+            return false;
+        }
+        b->v = nv;
+        b->cap = nc;
+    }
+    b->v[b->n++] = (bn_header){name, value};
+    b->dropping = false;
+    return true;
+}
+
+/* hb_extend - let the last field's value run to end (a folded line) */
+static void hb_extend(hblock *b, const char *end)
+{
+    if (b->dropping || b->n == 0)
+        return;
+    bn_str *v = &b->v[b->n - 1].value;
+    size_t len = (size_t)(end - v->p);
+    if (len > b->max_size) {
+        len = b->max_size;
+        b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
+    }
+    v->n = len;
+}
+
+/* hb_field - record the field whose line is [i, e) with its colon at c */
+static void hb_field(hblock *b, const hscan *h, size_t i, size_t c, size_t e)
+{
+    const char *s = (const char *)h->s;
+    size_t v = c + 1;
+    while (v < e && bn_is_wsp(h->s[v]))
+        v++;
+    if (hb_add(b, bn_str_make(s + i, name_end(h, i, c) - i), bn_str_make(s + v, 0)))
+        hb_extend(b, s + e);
+}
+
+#define AHEAD_LINES 32
+#define AHEAD_BYTES 8192
+
+/*
+ * field_ahead - start of a field line among the next few lines from i,
+ * before any empty line; n when there is none. It tells a stray line
+ * inside the header block (lost folding, a ">From " line) from the start
+ * of a body that lost its empty line. Scans a copy: the bytes looked at
+ * may be body, so they must not set the header's NUL/8-bit flags.
+ */
+static size_t field_ahead(const hscan *h0, size_t i)
+{
+    hscan h = *h0;
+    for (unsigned k = 0; k < AHEAD_LINES && i < h.n; k++) {
+        size_t e = line_end(&h, i);
+        if (e == i)
+            return h.n;
+        if (!bn_is_wsp(h.s[i]) && field_colon(&h, i, e))
+            return i;
+        if (e - i > AHEAD_BYTES)
+            break;
+        i = next_line(&h, e);
+    }
+    return h.n;
+}
+
+/*
+ * bn_headers_parse - parse the header block at the start of p[0..n) into
+ * *out; *consumed is where the body starts (after the empty line). Returns
+ * BN_OK or BN_ENOMEM; bad lines set BN_ANOM_BAD_HEADER and are skipped.
+ */
+int bn_headers_parse(bn_msg *msg, const char *p, size_t n, bn_headers *out, size_t *consumed)
+{
+    hscan h = {(const unsigned char *)p, n, 0};
+    hblock b = {.msg = msg};
+    size_t i = 0, good_until = 0; /* lines before good_until are inside the block */
+    b.max_n = msg->opts ? msg->opts->max_headers : 2000;
+    b.max_size = msg->opts ? msg->opts->max_header_size : 65536;
+    while (i < n) {
+        unsigned seen0 = h.seen; /* a line that turns out to be body must not count */
+        size_t e = line_end(&h, i), nx = next_line(&h, e);
+        size_t c;
+        if (e == i) { /* the empty line */
+            i = nx;
+            break;
+        }
+        if (bn_is_wsp(h.s[i]) && (b.n || b.dropping)) {
+            hb_extend(&b, p + e);
+        } else if (!bn_is_wsp(h.s[i]) && (c = field_colon(&h, i, e))) {
+            hb_field(&b, &h, i, c, e);
+        } else {
+            msg->anomalies |= BN_ANOM_BAD_HEADER;
+            if (i >= good_until && (good_until = field_ahead(&h, nx)) >= n) {
+                h.seen = seen0;
+                break; /* the body starts here: no empty line before it */
+            }
+            hb_extend(&b, p + e); /* a fold that lost its blank: keep the text */
+        }
+        i = nx;
+    }
+    if (h.seen & HC_NUL)
+        msg->anomalies |= BN_ANOM_NUL;
+    if (h.seen & HC_8BIT)
+        msg->anomalies |= BN_ANOM_8BIT_HEADER;
+    out->v = b.v;
+    out->n = b.n;
+    *consumed = i;
+    return b.err;
+}
+
+/* name_eq - field name equals lit (ASCII case-insensitive) */
+static bool name_eq(bn_str name, const char *lit, size_t n)
+{
+    if (name.n != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (bn_lc((unsigned char)name.p[i]) != bn_lc((unsigned char)lit[i]))
+            return false;
+    return true;
+}
+
+/* bn_hdr_find - raw value of the first header named name (case-insensitive) */
+bool bn_hdr_find(const bn_headers *h, const char *name, bn_str *value)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < h->n; i++) {
+        if (name_eq(h->v[i].name, name, n)) {
+            if (value)
+                *value = h->v[i].value;
+            return true;
+        }
+    }
+    if (value)
+        *value = BN_STR_NULL;
+    return false;
+}
+
+/* is_fold_byte - part of a fold: CR, LF or WSP */
+static inline bool is_fold_byte(unsigned char c)
+{
+    return c == '\r' || c == '\n' || c == ' ' || c == '\t';
+}
+
+/* bn_hdr_unfold - the value with folds (CR/LF + WSP) joined to one space, trimmed */
+bn_str bn_hdr_unfold(bn_msg *msg, bn_str raw)
+{
+    bn_str t = bn_str_trim(raw);
+    if (!t.n || (!memchr(t.p, '\n', t.n) && !memchr(t.p, '\r', t.n)))
+        return t;
+    char *o = bn_arena_alloc(msg->arena, t.n);
+    size_t k = 0;
+    if (!o)
+        return t; /* out of memory: the folded value is still readable */
+    for (size_t i = 0; i < t.n;) {
+        size_t j = i;
+        bool eol = false;
+        while (j < t.n && is_fold_byte((unsigned char)t.p[j])) {
+            eol |= t.p[j] == '\r' || t.p[j] == '\n';
+            j++;
+        }
+        if (j > i && eol) {
+            o[k++] = ' ';
+        } else if (j > i) {
+            memcpy(o + k, t.p + i, j - i);
+            k += j - i;
+        } else {
+            o[k++] = t.p[j++];
+        }
+        i = j;
+    }
+    return bn_str_make(o, k);
+}
+
+/* bn_hdr_get - the first header named name, unfolded, RFC 2047-decoded, trimmed */
+bn_str bn_hdr_get(bn_msg *msg, const bn_headers *h, const char *name)
+{
+    bn_str raw;
+    if (!bn_hdr_find(h, name, &raw))
+        return (bn_str){"", 0};
+    return bn_str_trim(bn_decode_rfc2047(msg, bn_hdr_unfold(msg, raw)));
+}

@@ -1,0 +1,466 @@
+/*
+ * mime.c - the MIME walk: one message into a flat, pre-order table of parts
+ *
+ * Each entity's header block is parsed (header.c), its Content-Type read,
+ * and multipart bodies are split on their boundary lines. Boundary lines
+ * are found by walking line starts (memchr for the line ends) and comparing
+ * there, so the work per level is linear in the body whatever the boundary
+ * looks like; nesting is capped by max_mime_depth, so the whole walk is
+ * linear too. message/rfc822-like parts are parsed as nested entities.
+ * Bodies are not decoded here: bn_part_body()/bn_part_text() do it on demand.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "message/message.h"
+#include "message/msg_priv.h"
+
+/* Recursion guard whatever opts say: the walk recurses once per level. */
+#define MIME_DEPTH_HARD 200
+#define BOUNDARY_MAX 512
+
+/* ---- Content-Type and friends ---- */
+
+/* lower_span - s lowercased (the input itself when already lowercase) */
+static bn_str lower_span(bn_msg *msg, bn_str s)
+{
+    size_t i = 0;
+    while (i < s.n && bn_lc((unsigned char)s.p[i]) == (unsigned char)s.p[i])
+        i++;
+    if (i == s.n)
+        return s;
+    char *d = bn_arena_alloc(msg->arena, s.n);
+    if (!d)
+        return s;
+    for (i = 0; i < s.n; i++)
+        d[i] = (char)bn_lc((unsigned char)s.p[i]);
+    return bn_str_make(d, s.n);
+}
+
+/* first_token - the leading token of a value (type/subtype, encoding, disposition) */
+static bn_str first_token(bn_str v)
+{
+    size_t i = 0, st;
+    if (!v.n)
+        return BN_STR_NULL;
+    while (i < v.n && (bn_is_space((unsigned char)v.p[i]) || v.p[i] == '"'))
+        i++;
+    st = i;
+    while (i < v.n && v.p[i] != ';' && v.p[i] != '(' && v.p[i] != '"' &&
+           !bn_is_space((unsigned char)v.p[i]))
+        i++;
+    return bn_str_make(v.p + st, i - st);
+}
+
+/* valid_type - "type/subtype" with both halves present */
+static bool valid_type(bn_str t)
+{
+    const char *sl = t.n ? memchr(t.p, '/', t.n) : NULL;
+    return sl && sl > t.p && sl < t.p + t.n - 1;
+}
+
+/* parse_cte - the transfer encoding named by a Content-Transfer-Encoding value */
+static bn_cte parse_cte(bn_str v)
+{
+    bn_str t = first_token(v);
+    if (!t.n || bn_str_eq_ci(t, "7bit") || bn_str_eq_ci(t, "8bit") || bn_str_eq_ci(t, "binary"))
+        return BN_CTE_NONE;
+    if (bn_str_eq_ci(t, "base64"))
+        return BN_CTE_BASE64;
+    if (bn_str_eq_ci(t, "quoted-printable"))
+        return BN_CTE_QP;
+    return BN_CTE_OTHER;
+}
+
+/* find_mime_fields - Content-Type, -Transfer-Encoding, -Disposition in one pass */
+static void find_mime_fields(const bn_headers *h, bn_str *ct, bn_str *cte, bn_str *cd)
+{
+    bool got_ct = false, got_cte = false, got_cd = false;
+    *ct = *cte = *cd = BN_STR_NULL;
+    for (size_t i = 0; i < h->n; i++) {
+        bn_str n = h->v[i].name;
+        if (n.n < 12 || bn_lc((unsigned char)n.p[0]) != 'c' || !bn_str_starts_ci(n, "content-"))
+            continue;
+        if (!got_ct && bn_str_eq_ci(n, "content-type")) {
+            *ct = h->v[i].value;
+            got_ct = true;
+        } else if (!got_cte && bn_str_eq_ci(n, "content-transfer-encoding")) {
+            *cte = h->v[i].value;
+            got_cte = true;
+        } else if (!got_cd && bn_str_eq_ci(n, "content-disposition")) {
+            *cd = h->v[i].value;
+            got_cd = true;
+        }
+    }
+}
+
+/* read_type - fill the part's type, charset, boundary, report-type, cte */
+static void read_type(bn_msg *msg, bn_part *pt, bn_str deftype)
+{
+    bn_str ct, cte, cd;
+    find_mime_fields(&pt->hdrs, &ct, &cte, &cd);
+    bn_str t = first_token(ct);
+    if (valid_type(t)) {
+        pt->type = lower_span(msg, t);
+    } else {
+        if (ct.n)
+            msg->anomalies |= BN_ANOM_BAD_HEADER; /* RFC 2045 5.2: use the default */
+        pt->type = deftype;
+    }
+    pt->cte = parse_cte(cte);
+    pt->is_attachment = bn_str_eq_ci(first_token(cd), "attachment");
+    if (!ct.n || !valid_type(t))
+        return;
+    pt->charset = bn_param_get(msg, ct, "charset");
+    if (bn_str_starts_ci(pt->type, "multipart/")) {
+        pt->boundary = bn_param_get(msg, ct, "boundary");
+        if (bn_part_is(pt, "multipart/report"))
+            pt->report_type = lower_span(msg, bn_str_trim(bn_param_get(msg, ct, "report-type")));
+    }
+}
+
+/* ---- boundary lines ---- */
+
+typedef struct lcur {
+    const char *s;
+    size_t n;
+    size_t lf, cr; /* next LF / CR at or after the last query (n if none) */
+} lcur;
+
+/* lcur_init - a line cursor over s[0..n) */
+static void lcur_init(lcur *c, const char *s, size_t n)
+{
+    const char *q;
+    c->s = s;
+    c->n = n;
+    q = n ? memchr(s, '\n', n) : NULL;
+    c->lf = q ? (size_t)(q - s) : n;
+    q = n ? memchr(s, '\r', n) : NULL;
+    c->cr = q ? (size_t)(q - s) : n;
+}
+
+/* eol_at - index of the first CR or LF at or after i (n if none); i never decreases */
+static size_t eol_at(lcur *c, size_t i)
+{
+    if (c->lf < i) {
+        const char *q = memchr(c->s + i, '\n', c->n - i);
+        c->lf = q ? (size_t)(q - c->s) : c->n;
+    }
+    if (c->cr < i) {
+        const char *q = memchr(c->s + i, '\r', c->n - i);
+        c->cr = q ? (size_t)(q - c->s) : c->n;
+    }
+    return c->lf < c->cr ? c->lf : c->cr;
+}
+
+/* after_eol - start of the next line after the line end at e */
+static size_t after_eol(const lcur *c, size_t e)
+{
+    if (e >= c->n)
+        return c->n;
+    return e + 1 + (c->s[e] == '\r' && e + 1 < c->n && c->s[e + 1] == '\n');
+}
+
+typedef struct delim {
+    size_t start; /* where the delimiter line begins */
+    size_t next;  /* where the line after it begins */
+    bool close;   /* "--boundary--" */
+} delim;
+
+/* is_delim - the line [i, e) is "--B" or "--B--", plus trailing whitespace */
+static bool is_delim(const char *s, size_t i, size_t e, bn_str b, bool *close)
+{
+    if (e - i < b.n + 2 || s[i] != '-' || s[i + 1] != '-' || memcmp(s + i + 2, b.p, b.n) != 0)
+        return false;
+    size_t j = i + 2 + b.n;
+    *close = j + 1 < e && s[j] == '-' && s[j + 1] == '-';
+    if (*close)
+        j += 2;
+    while (j < e && bn_is_space((unsigned char)s[j]))
+        j++;
+    return j == e;
+}
+
+/* next_delim - the first delimiter line starting at a line start >= i */
+static bool next_delim(lcur *c, size_t i, bn_str b, delim *d)
+{
+    while (i < c->n) {
+        size_t e = eol_at(c, i);
+        if (is_delim(c->s, i, e, b, &d->close)) {
+            d->start = i;
+            d->next = after_eol(c, e);
+            return true;
+        }
+        i = after_eol(c, e);
+    }
+    return false;
+}
+
+/* body_end - end of a part that stops before the delimiter at d: its line end goes */
+static size_t body_end(const char *s, size_t start, size_t d)
+{
+    if (d > start && s[d - 1] == '\n')
+        d--;
+    if (d > start && s[d - 1] == '\r')
+        d--;
+    return d;
+}
+
+/* guess_boundary - a multipart without boundary: the first "--x" line names it */
+static bn_str guess_boundary(bn_str body)
+{
+    lcur c;
+    lcur_init(&c, body.p, body.n);
+    for (size_t i = 0; i < body.n;) {
+        size_t e = eol_at(&c, i);
+        bn_str line = bn_str_trim(bn_str_make(body.p + i, e - i));
+        if (line.n > 2 && line.n - 2 <= BOUNDARY_MAX && line.p[0] == '-' && line.p[1] == '-')
+            return bn_str_make(line.p + 2, line.n - 2);
+        if (line.n)
+            return BN_STR_NULL; /* text first: not a multipart after all */
+        i = after_eol(&c, e);
+    }
+    return BN_STR_NULL;
+}
+
+/* ---- the walk ---- */
+
+static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsigned depth,
+                        bn_str deftype, bool headers_only);
+
+/* new_part - append a zeroed part; its index, or a negative error */
+static int new_part(bn_msg *msg)
+{
+    unsigned max = msg->opts ? msg->opts->max_mime_parts : 1000;
+    if (msg->nparts >= max) {
+        msg->anomalies |= BN_ANOM_MIME_PARTS;
+        return BN_ETOOBIG;
+    }
+    if (msg->nparts == msg->parts_cap) {
+        size_t nc = msg->parts_cap ? msg->parts_cap * 2 : 16;
+        if (nc > max)
+            nc = max;
+        bn_part *np = bn_arena_grow(msg->arena, msg->parts, msg->parts_cap * sizeof *np,
+                                    nc * sizeof *np);
+        if (!np)
+            return BN_ENOMEM;
+        msg->parts = np;
+        msg->parts_cap = nc;
+    }
+    memset(&msg->parts[msg->nparts], 0, sizeof msg->parts[0]);
+    return (int)msg->nparts++;
+}
+
+/* depth_ok - a child at depth d is allowed; flags the anomaly otherwise */
+static bool depth_ok(bn_msg *msg, unsigned d)
+{
+    unsigned max = msg->opts ? msg->opts->max_mime_depth : 32;
+    if (max > MIME_DEPTH_HARD)
+        max = MIME_DEPTH_HARD;
+    if (d <= max)
+        return true;
+    msg->anomalies |= BN_ANOM_MIME_DEPTH;
+    return false;
+}
+
+/* content - what a container part holds: decoded when (wrongly) encoded */
+static bn_str content(bn_msg *msg, int idx)
+{
+    bn_part *pt = &msg->parts[idx];
+    if (pt->cte == BN_CTE_BASE64 || pt->cte == BN_CTE_QP)
+        return bn_part_body(msg, pt);
+    return pt->body_raw;
+}
+
+/* parse_multipart - split part idx on its boundary and parse the children */
+static int parse_multipart(bn_msg *msg, int idx)
+{
+    bn_part *pt = &msg->parts[idx];
+    unsigned depth = pt->depth;
+    bn_str b = pt->boundary, body = content(msg, idx);
+    bn_str deftype = bn_part_is(pt, "multipart/digest") ? BN_STR("message/rfc822")
+                                                        : BN_STR("text/plain");
+    if (!b.n || b.n > BOUNDARY_MAX) {
+        b = guess_boundary(body);
+        msg->anomalies |= BN_ANOM_BAD_HEADER;
+        if (!b.n)
+            return BN_OK;
+    }
+    lcur c;
+    delim d, nd;
+    lcur_init(&c, body.p, body.n);
+    if (!next_delim(&c, 0, b, &d)) {
+        msg->anomalies |= BN_ANOM_NO_CLOSE_BOUNDARY;
+        return BN_OK; /* no part at all: the body stays a leaf */
+    }
+    while (!d.close) {
+        bool found = next_delim(&c, d.next, b, &nd);
+        size_t end = found ? body_end(body.p, d.next, nd.start) : body.n;
+        if (!found)
+            msg->anomalies |= BN_ANOM_NO_CLOSE_BOUNDARY;
+        int r = parse_entity(msg, body.p + d.next, end - d.next, idx, depth + 1, deftype, false);
+        if (r == BN_ENOMEM)
+            return r;
+        if (r < 0 || !found)
+            break; /* part limit: the rest is not walked */
+        d = nd;
+    }
+    return BN_OK;
+}
+
+/* is_nested - the part holds a message (or its header) to parse; *hdr_only */
+static bool is_nested(const bn_part *pt, bool *hdr_only)
+{
+    *hdr_only = bn_part_is(pt, "text/rfc822-headers") || bn_part_is(pt, "message/rfc822-headers") ||
+                bn_part_is(pt, "message/global-headers");
+    return *hdr_only || bn_part_is(pt, "message/rfc822") || bn_part_is(pt, "message/global");
+}
+
+/* descend - parse what part idx contains: child parts or a nested message */
+static int descend(bn_msg *msg, int idx)
+{
+    bn_part *pt = &msg->parts[idx];
+    bool hdr_only;
+    if (bn_str_starts_ci(pt->type, "multipart/")) {
+        if (!depth_ok(msg, pt->depth + 1))
+            return BN_OK;
+        return parse_multipart(msg, idx);
+    }
+    if (is_nested(pt, &hdr_only)) {
+        unsigned depth = pt->depth;
+        bn_str body = content(msg, idx);
+        if (!body.n || !depth_ok(msg, depth + 1))
+            return BN_OK;
+        int r = parse_entity(msg, body.p, body.n, idx, depth + 1, BN_STR("text/plain"), hdr_only);
+        return r == BN_ENOMEM ? r : BN_OK;
+    }
+    return BN_OK;
+}
+
+/* parse_entity - headers, type and contents of one entity; its index or error */
+static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsigned depth,
+                        bn_str deftype, bool headers_only)
+{
+    int idx = new_part(msg);
+    if (idx < 0)
+        return idx;
+    bn_headers h;
+    size_t used;
+    if (bn_headers_parse(msg, p, n, &h, &used) != BN_OK)
+        return BN_ENOMEM;
+    bn_part *pt = &msg->parts[idx];
+    pt->hdrs = h;
+    pt->parent = parent;
+    pt->depth = depth;
+    pt->body_raw = bn_str_make(p + used, n - used);
+    read_type(msg, pt, deftype);
+    if (headers_only)
+        return idx;
+    int r = descend(msg, idx);
+    return r < 0 ? r : idx;
+}
+
+/*
+ * bn_msg_parse_entity - parse p[0..n) as one entity (headers and body)
+ * appended to msg->parts as a child of parent (-1: a new top). Returns the
+ * new part's index, BN_ETOOBIG past max_mime_parts, or BN_ENOMEM.
+ */
+int bn_msg_parse_entity(bn_msg *msg, const char *p, size_t n, int parent)
+{
+    unsigned depth = 0;
+    if (parent >= 0 && (size_t)parent < msg->nparts) {
+        depth = msg->parts[parent].depth + 1;
+        if (!depth_ok(msg, depth))
+            return BN_ETOOBIG;
+    } else {
+        parent = -1;
+    }
+    return parse_entity(msg, p, n, parent, depth, BN_STR("text/plain"), false);
+}
+
+/* skip_prologue - length of a UTF-8 BOM and an mbox "From " line at the start */
+static size_t skip_prologue(const char *p, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    if (n - i >= 5 && memcmp(p + i, "From ", 5) == 0) {
+        lcur c;
+        lcur_init(&c, p, n);
+        i = after_eol(&c, eol_at(&c, i));
+    }
+    return i;
+}
+
+/*
+ * bn_msg_parse - split buf into headers and MIME parts. Returns BN_OK,
+ * BN_EFORMAT when buf has no header block at all, or BN_ENOMEM.
+ */
+int bn_msg_parse(bn_msg *msg, const char *buf, size_t len)
+{
+    msg->buf = buf;
+    msg->parts = NULL;
+    msg->nparts = msg->parts_cap = 0;
+    msg->decoded_total = 0;
+    msg->anomalies = 0;
+    if (msg->opts && len > msg->opts->max_message_size) {
+        len = msg->opts->max_message_size;
+        msg->anomalies |= BN_ANOM_TRUNCATED;
+    }
+    msg->len = len;
+    if (len && memchr(buf, 0, len))
+        msg->anomalies |= BN_ANOM_NUL;
+    size_t skip = skip_prologue(buf, len);
+    int r = parse_entity(msg, buf + skip, len - skip, -1, 0, BN_STR("text/plain"), false);
+    if (r == BN_ENOMEM)
+        return r;
+    if (msg->nparts == 0 || msg->parts[0].hdrs.n == 0)
+        return BN_EFORMAT;
+    return BN_OK;
+}
+
+/* bn_part_is - part's type equals a lowercase "type/subtype" */
+bool bn_part_is(const bn_part *part, const char *type)
+{
+    size_t n = strlen(type);
+    return part->type.n == n && memcmp(part->type.p, type, n) == 0;
+}
+
+/* bn_part_body - transfer-decoded body (base64/QP); the raw body otherwise */
+bn_str bn_part_body(bn_msg *msg, bn_part *part)
+{
+    if (part->decoded_done)
+        return part->decoded;
+    bn_str in = part->body_raw;
+    bool bad = false;
+    part->decoded = in;
+    if (part->cte == BN_CTE_BASE64 || part->cte == BN_CTE_QP) {
+        size_t room = bn_decoded_room(msg);
+        if (in.n > room) { /* output never exceeds input: cutting input is enough */
+            in.n = room;
+            msg->anomalies |= BN_ANOM_DECODE_LIMIT;
+        }
+        if (part->cte == BN_CTE_BASE64)
+            part->decoded = bn_decode_base64(msg->arena, in.p, in.n, &bad);
+        else
+            part->decoded = bn_decode_qp(msg->arena, in.p, in.n, &bad);
+        if (bad)
+            msg->anomalies |= part->cte == BN_CTE_BASE64 ? BN_ANOM_BAD_BASE64 : BN_ANOM_BAD_QP;
+        if (!part->decoded.p && in.n)
+            msg->anomalies |= BN_ANOM_DECODE_LIMIT; /* the arena refused */
+        bn_decoded_add(msg, part->decoded.n);
+    }
+    part->decoded_done = true;
+    return part->decoded;
+}
+
+/* bn_part_text - decoded body converted to UTF-8 from the part's charset */
+bn_str bn_part_text(bn_msg *msg, bn_part *part)
+{
+    if (part->text_done)
+        return part->text;
+    bn_str body = bn_part_body(msg, part);
+    part->text = bn_to_utf8(msg, part->charset, body, NULL);
+    part->text_done = true;
+    return part->text;
+}

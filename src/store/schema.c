@@ -1,0 +1,78 @@
+/*
+ * schema.c - the store's schema as numbered migrations
+ *
+ * Migration i brings a database from version i to i + 1 (PRAGMA
+ * user_version). Never edit a released migration: append a new one. The
+ * same semantics are what a PostgreSQL backend implements in its dialect.
+ */
+
+/* bn_store_schema - the migrations, in order */
+extern const char *const bn_store_schema[];
+extern const unsigned bn_store_schema_count;
+
+const char *const bn_store_schema[] = {
+    /* 1: events, manual actions, the list, settings */
+    "CREATE TABLE meta (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  value TEXT NOT NULL\n"
+    ") STRICT;\n"
+    /* Every record ingested; dedup identifies one recipient of one bounce. */
+    "CREATE TABLE event (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  dedup BLOB NOT NULL UNIQUE,\n"
+    "  time INTEGER NOT NULL,\n"        /* of the bounce, unix seconds */
+    "  ingested INTEGER NOT NULL,\n"
+    "  class TEXT NOT NULL,\n"          /* hard, soft, sender, ... (policy) */
+    "  address TEXT NOT NULL,\n"        /* normalised key, '' when none */
+    "  recipient TEXT NOT NULL,\n"      /* as the bounce gave it */
+    "  domain TEXT NOT NULL,\n"         /* receiving domain */
+    "  reason TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  replycode INTEGER NOT NULL,\n"
+    "  hardbounce INTEGER NOT NULL,\n"
+    "  permanence TEXT NOT NULL,\n"
+    "  fault TEXT NOT NULL,\n"
+    "  diagnostic TEXT NOT NULL,\n"
+    "  rule TEXT NOT NULL,\n"
+    "  format TEXT NOT NULL,\n"
+    "  dsn_action TEXT NOT NULL,\n"
+    "  feedback_type TEXT NOT NULL,\n"
+    "  addresser TEXT NOT NULL,\n"
+    "  message_id TEXT NOT NULL,\n"     /* of the original message */
+    "  source TEXT NOT NULL,\n"         /* input the bounce came from */
+    "  ip TEXT NOT NULL,\n"             /* sending IP, when known */
+    "  remote_mta TEXT NOT NULL,\n"
+    "  blocklist TEXT NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX event_address ON event(address, time);\n"
+    "CREATE INDEX event_time ON event(time);\n"
+    /* What people did, with who and why (audit trail). */
+    "CREATE TABLE manual (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  time INTEGER NOT NULL,\n"
+    "  address TEXT NOT NULL,\n"
+    "  recipient TEXT NOT NULL,\n"
+    "  domain TEXT NOT NULL,\n"
+    "  action TEXT NOT NULL CHECK (action IN ('suppress', 'unsuppress')),\n"
+    "  until INTEGER NOT NULL,\n"
+    "  note TEXT NOT NULL,\n"
+    "  who TEXT NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX manual_address ON manual(address, time);\n"
+    /* The list: derived from events + manual by the policy (rebuildable). */
+    "CREATE TABLE suppression (\n"
+    "  address TEXT PRIMARY KEY,\n"
+    "  domain TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  since INTEGER NOT NULL,\n"
+    "  expires INTEGER NOT NULL,\n"     /* 0: for good */
+    "  event_id INTEGER REFERENCES event(id),\n"
+    "  manual_id INTEGER REFERENCES manual(id),\n"
+    "  soft_count INTEGER NOT NULL,\n"
+    "  updated INTEGER NOT NULL\n"
+    ") STRICT, WITHOUT ROWID;\n",
+};
+
+const unsigned bn_store_schema_count =
+    sizeof bn_store_schema / sizeof bn_store_schema[0];

@@ -1,0 +1,710 @@
+/*
+ * store_sqlite.c - the SQLite backend of the store (the default)
+ *
+ * WAL journal, synchronous=FULL (a commit is on disk when it returns: the
+ * MTA pipe relies on that; NORMAL for bulk loads, which a re-run repairs),
+ * a busy timeout as the bounded lock wait, and
+ * BEGIN IMMEDIATE for writes so two writers never deadlock on a lock
+ * upgrade. STRICT tables; the schema is versioned with PRAGMA user_version
+ * and migrated on open (schema.c). Every statement is prepared once.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "store/store.h"
+
+/* Classes that can change an address's state (history items). */
+#define HIST_CLASSES "('hard','complaint','suspend','soft','delivery')"
+
+#define SUPP_COLS                                                              \
+    "s.address, s.domain, s.kind, COALESCE(m.note, s.reason), s.since, "       \
+    "s.expires, s.soft_count, COALESCE(s.event_id, 0), COALESCE(e.source, ''), " \
+    "COALESCE(e.message_id, ''), COALESCE(e.diagnostic, '') "                  \
+    "FROM suppression s LEFT JOIN event e ON e.id = s.event_id "               \
+    "LEFT JOIN manual m ON m.id = s.manual_id "
+
+#define EVENT_COLS                                                             \
+    "id, time, ingested, class, address, recipient, domain, reason, status, "  \
+    "replycode, hardbounce, permanence, diagnostic, rule, format, dsn_action, "\
+    "feedback_type, addresser, message_id, source, ip, remote_mta, blocklist, "\
+    "'', '', '', 0, 0"
+
+#define MANUAL_COLS                                                            \
+    "id, time, time, 'manual', address, recipient, domain, '', '', 0, 0, '', " \
+    "'', '', '', '', '', '', '', '', '', '', '', action, note, who, until, 1"
+
+enum stmt_id {
+    ST_META_GET, ST_META_SET, ST_EV_INSERT, ST_MANUAL_INSERT, ST_HISTORY,
+    ST_HISTORY_MANUAL,
+    ST_SUPP_GET, ST_SUPP_PUT, ST_SUPP_DEL, ST_SUPP_CLEAR, ST_SUPP_ITER,
+    ST_EV_ITER, ST_EV_HISTORY, ST_EV_UPDATE, ST_HAS_MANUAL, ST_ADDRESSES,
+    ST_SUPP_KEYS,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [ST_EV_INSERT] =
+        "INSERT INTO event(dedup, time, ingested, class, address, recipient, "
+        "domain, reason, status, replycode, hardbounce, permanence, fault, "
+        "diagnostic, rule, format, dsn_action, feedback_type, addresser, "
+        "message_id, source, ip, remote_mta, blocklist) VALUES(?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20, ?21, ?22, ?23, ?24) ON CONFLICT(dedup) DO NOTHING",
+    [ST_MANUAL_INSERT] =
+        "INSERT INTO manual(time, address, recipient, domain, action, until, "
+        "note, who) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_HISTORY] =
+        "SELECT time, id, class, 0, 0, reason FROM event WHERE address = ?1 "
+        "AND class IN " HIST_CLASSES " ORDER BY time DESC, id DESC LIMIT ?2",
+    [ST_HISTORY_MANUAL] =
+        "SELECT time, id, 'manual', action = 'unsuppress', until, note FROM "
+        "manual WHERE address = ?1 ORDER BY time DESC, id DESC LIMIT ?2",
+    [ST_SUPP_GET] = "SELECT " SUPP_COLS
+                    "WHERE s.address = ?1 AND (s.expires = 0 OR s.expires > ?2)",
+    [ST_SUPP_PUT] =
+        "INSERT INTO suppression(address, domain, kind, reason, since, expires, "
+        "event_id, manual_id, soft_count, updated) VALUES(?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10) ON CONFLICT(address) DO UPDATE SET "
+        "domain = excluded.domain, kind = excluded.kind, reason = "
+        "excluded.reason, since = excluded.since, expires = excluded.expires, "
+        "event_id = excluded.event_id, manual_id = excluded.manual_id, "
+        "soft_count = excluded.soft_count, updated = excluded.updated",
+    [ST_SUPP_DEL] = "DELETE FROM suppression WHERE address = ?1",
+    [ST_SUPP_CLEAR] = "DELETE FROM suppression",
+    [ST_SUPP_ITER] = "SELECT " SUPP_COLS
+                     "WHERE (s.expires = 0 OR s.expires > ?1) AND s.since >= ?2 "
+                     "AND (?3 IS NULL OR s.reason = ?3 OR s.kind = ?3) "
+                     "ORDER BY s.address",
+    [ST_EV_ITER] = "SELECT " EVENT_COLS " FROM event WHERE time >= ?1 "
+                   "ORDER BY time, id",
+    [ST_EV_HISTORY] = "SELECT " EVENT_COLS " FROM event WHERE address = ?1 "
+                      "UNION ALL SELECT " MANUAL_COLS " FROM manual WHERE "
+                      "address = ?1 ORDER BY 2, 28, 1",
+    [ST_EV_UPDATE] = "UPDATE event SET address = ?2, domain = ?3, class = ?4 "
+                     "WHERE id = ?1",
+    [ST_SUPP_KEYS] = "SELECT address, reason FROM suppression "
+                     "WHERE expires = 0 OR expires > ?1",
+    [ST_HAS_MANUAL] = "SELECT EXISTS (SELECT 1 FROM manual)",
+    [ST_ADDRESSES] = "SELECT address FROM event WHERE address != '' AND "
+                     "class IN " HIST_CLASSES " UNION SELECT address FROM manual",
+};
+
+typedef struct sq_store {
+    sqlite3 *db;
+    const char *path;
+    long wait_ms;
+    sqlite3_stmt *st[ST_COUNT];
+    char *strings;  /* copies handed out by supp_get */
+    int has_manual; /* manual table non-empty: 1, 0, -1 unknown (this tx) */
+} sq_store;
+
+#define SQ(s) ((sq_store *)(s)->impl)
+
+/* bn_store_schema - the migrations, in order (schema.c) */
+extern const char *const bn_store_schema[];
+extern const unsigned bn_store_schema_count;
+
+/* access_hint - why a file cannot be opened or written, in words */
+static const char *access_hint(const char *path, char *buf, size_t size)
+{
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
+             slash ? path : ".");
+    if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    if (stat(dir, &st) != 0)
+        snprintf(buf, size, "; the directory %s does not exist", dir);
+    else if (access(dir, W_OK) != 0)
+        snprintf(buf, size, "; the directory %s is not writable by this user", dir);
+    else if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+        snprintf(buf, size, "; the file is read-only for this user");
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+/* map_err - an SQLite result as bn_err, with a message naming the database */
+static int map_err(bn_store *s, int rc, const char *what)
+{
+    sq_store *q = SQ(s);
+    const char *msg = q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc);
+    int bn;
+    switch (rc & 0xFF) {
+    case SQLITE_BUSY: case SQLITE_LOCKED:
+        bn_store_set_error(s, "%s: the database stayed locked for %.1f s while "
+                           "%s (another process holds it)", q->path,
+                           (double)q->wait_ms / 1000, what);
+        return BN_EBUSY;
+    case SQLITE_FULL:
+        bn_store_set_error(s, "%s: database or disk is full while %s; nothing "
+                           "of this transaction was written", q->path, what);
+        return BN_EFULL;
+    case SQLITE_NOMEM: bn = BN_ENOMEM; break;
+    case SQLITE_CANTOPEN: case SQLITE_READONLY: case SQLITE_PERM:
+    case SQLITE_IOERR: case SQLITE_AUTH:
+        bn = BN_EUNAVAIL;
+        break;
+    default: bn = BN_ESTORE; break;
+    }
+    char hint[1200] = "";
+    if (bn == BN_EUNAVAIL)
+        access_hint(q->path, hint, sizeof hint);
+    bn_store_set_error(s, "%s: %s (while %s)%s", q->path, msg, what, hint);
+    return bn;
+}
+
+/* exec - run SQL without results */
+static int exec(bn_store *s, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(SQ(s)->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? BN_OK : map_err(s, rc, what);
+}
+
+/* user_version - PRAGMA user_version */
+static int user_version(bn_store *s, int *v)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(SQ(s)->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *v = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? BN_OK : map_err(s, rc, "reading the schema version");
+}
+
+/* foreign_tables - the file holds tables but is not a bounce store */
+static int foreign_tables(bn_store *s, bool *foreign)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(SQ(s)->db, "SELECT count(*) FROM sqlite_master "
+                                "WHERE type = 'table' AND name != 'meta'",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *foreign = sqlite3_column_int(st, 0) > 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? BN_OK : map_err(s, rc, "reading the schema");
+}
+
+/* apply_migrations - bring the schema from version v to the newest */
+static int apply_migrations(bn_store *s, int v)
+{
+    char sql[64];
+    bool foreign = false;
+    int rc = BN_OK;
+    if (v == 0 && (rc = foreign_tables(s, &foreign)) == BN_OK && foreign) {
+        bn_store_set_error(s, "%s: not a bounce database (it has other tables)",
+                           SQ(s)->path);
+        return BN_ESTORE;
+    }
+    for (unsigned i = (unsigned)v; rc == BN_OK && i < bn_store_schema_count; i++)
+        rc = exec(s, bn_store_schema[i], "migrating the schema");
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %u", bn_store_schema_count);
+    return rc ? rc : exec(s, sql, "migrating the schema");
+}
+
+/* migrate - check the version; migrate in a write transaction if old */
+static int migrate(bn_store *s, bool readonly)
+{
+    int v = 0, rc = user_version(s, &v);
+    if (rc)
+        return rc;
+    if (v > (int)bn_store_schema_count) {
+        bn_store_set_error(s, "%s: schema version %d is newer than this bounce "
+                           "knows (%u); upgrade bounce", SQ(s)->path, v,
+                           bn_store_schema_count);
+        return BN_ESTORE;
+    }
+    if (v == (int)bn_store_schema_count)
+        return BN_OK;
+    if (readonly) {
+        bn_store_set_error(s, "%s: the schema needs migrating (version %d); "
+                           "open it once for writing", SQ(s)->path, v);
+        return BN_ESTORE;
+    }
+    if ((rc = exec(s, "BEGIN IMMEDIATE", "locking to migrate")))
+        return rc;
+    if ((rc = user_version(s, &v)) == BN_OK && v < (int)bn_store_schema_count)
+        rc = apply_migrations(s, v);
+    if (rc == BN_OK)
+        return exec(s, "COMMIT", "committing the migration");
+    sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* configure - pragmas of every connection */
+static int configure(bn_store *s, const bn_store_opts *o)
+{
+    char sql[96];
+    int rc = BN_OK;
+    sqlite3_busy_timeout(SQ(s)->db, (int)o->wait_ms);
+    if (!o->readonly)
+        rc = exec(s, "PRAGMA journal_mode = WAL", "opening");
+    if (rc == BN_OK)
+        rc = exec(s, o->bulk ? "PRAGMA synchronous = NORMAL"
+                             : "PRAGMA synchronous = FULL", "opening");
+    if (rc == BN_OK) /* 32 MiB of page cache: ingest touches indexes at random */
+        rc = exec(s, "PRAGMA cache_size = -32768", "opening");
+    if (rc == BN_OK && o->max_pages > 0) {
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", o->max_pages);
+        rc = exec(s, sql, "limiting the size");
+    }
+    return rc;
+}
+
+/* prepare_all - every statement, once */
+static int prepare_all(bn_store *s)
+{
+    sq_store *q = SQ(s);
+    for (unsigned i = 0; i < ST_COUNT; i++) {
+        int rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL);
+        if (rc != SQLITE_OK)
+            return map_err(s, rc, "preparing statements");
+    }
+    return BN_OK;
+}
+
+/* sq_open - open the file, configure, migrate, prepare */
+static int sq_open(bn_store *s, const char *uri, const bn_store_opts *o)
+{
+    sq_store *q = bn_calloc(1, sizeof *q);
+    if (!q)
+        return BN_ENOMEM;
+    s->impl = q;
+    q->path = uri;
+    q->wait_ms = o->wait_ms;
+    int flags = o->readonly ? SQLITE_OPEN_READONLY
+                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(uri, &q->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        rc = map_err(s, rc, o->readonly ? "opening for reading"
+                                        : "opening or creating it");
+        if (o->readonly && rc == BN_EUNAVAIL)
+            bn_store_set_error(s, "%s: no suppression list there (cannot open "
+                               "it: %s)", uri, sqlite3_errmsg(q->db));
+    } else {
+        rc = configure(s, o);
+        rc = rc ? rc : migrate(s, o->readonly);
+        rc = rc ? rc : prepare_all(s);
+    }
+    return rc;
+}
+
+/* sq_close - finalize statements, close the connection */
+static void sq_close(bn_store *s)
+{
+    sq_store *q = SQ(s);
+    if (!q)
+        return;
+    for (unsigned i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(q->st[i]);
+    sqlite3_close(q->db);
+    bn_free(q->strings);
+    bn_free(q);
+    s->impl = NULL;
+}
+
+/* sq_begin - BEGIN IMMEDIATE: take the write lock now (bounded wait) */
+static int sq_begin(bn_store *s)
+{
+    SQ(s)->has_manual = -1; /* other processes may have written */
+    return exec(s, "BEGIN IMMEDIATE", "starting a write");
+}
+
+/* sq_commit - COMMIT */
+static int sq_commit(bn_store *s)
+{
+    return exec(s, "COMMIT", "committing");
+}
+
+/* sq_rollback - ROLLBACK (a failed statement may have ended it already) */
+static void sq_rollback(bn_store *s)
+{
+    if (!sqlite3_get_autocommit(SQ(s)->db))
+        sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* stmt - a prepared statement, reset and unbound */
+static sqlite3_stmt *stmt(bn_store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = SQ(s)->st[id];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* txt - bind a C string (static during the statement) */
+static void txt(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* step_done - run a statement that returns no rows */
+static int step_done(bn_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? BN_OK : map_err(s, rc, what);
+}
+
+/* sq_meta_get - a setting, copied for the caller (bn_free) */
+static int sq_meta_get(bn_store *s, const char *key, char **val)
+{
+    sqlite3_stmt *st = stmt(s, ST_META_GET);
+    txt(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        *val = bn_strndup(v ? v : "", v ? strlen(v) : 0);
+        sqlite3_reset(st);
+        return *val ? BN_OK : BN_ENOMEM;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? BN_ENOTFOUND : map_err(s, rc, "reading settings");
+}
+
+/* sq_meta_set - write a setting */
+static int sq_meta_set(bn_store *s, const char *key, const char *val)
+{
+    sqlite3_stmt *st = stmt(s, ST_META_SET);
+    txt(st, 1, key);
+    txt(st, 2, val);
+    return step_done(s, st, "writing settings");
+}
+
+/* sq_event_put - insert unless the dedup key exists */
+static int sq_event_put(bn_store *s, const bn_event_in *e, long long *id,
+                        bool *inserted)
+{
+    sqlite3_stmt *st = stmt(s, ST_EV_INSERT);
+    sqlite3_bind_blob(st, 1, e->dedup, BN_DEDUP_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->time);
+    sqlite3_bind_int64(st, 3, e->ingested);
+    txt(st, 4, bn_class_name(e->cls));
+    const char *t[] = {e->address, e->recipient, e->domain, e->reason, e->status};
+    for (int i = 0; i < 5; i++)
+        txt(st, 5 + i, t[i]);
+    sqlite3_bind_int(st, 10, e->replycode);
+    sqlite3_bind_int(st, 11, e->hardbounce);
+    const char *u[] = {e->permanence, e->fault, e->diagnostic, e->rule,
+                       e->format, e->dsn_action, e->feedback_type, e->addresser,
+                       e->message_id, e->source, e->ip, e->remote_mta,
+                       e->blocklist};
+    for (int i = 0; i < 13; i++)
+        txt(st, 12 + i, u[i]);
+    int rc = step_done(s, st, "storing an event");
+    *inserted = rc == BN_OK && sqlite3_changes(SQ(s)->db) > 0;
+    *id = *inserted ? sqlite3_last_insert_rowid(SQ(s)->db) : 0;
+    return rc;
+}
+
+/* sq_manual_put - store a person's action */
+static int sq_manual_put(bn_store *s, const bn_manual_in *m, long long *id)
+{
+    sqlite3_stmt *st = stmt(s, ST_MANUAL_INSERT);
+    const char *at = strrchr(m->address, '@');
+    sqlite3_bind_int64(st, 1, m->time);
+    txt(st, 2, m->address);
+    txt(st, 3, m->recipient);
+    txt(st, 4, at ? at + 1 : "");
+    txt(st, 5, m->action);
+    sqlite3_bind_int64(st, 6, m->until);
+    txt(st, 7, m->note);
+    txt(st, 8, m->who);
+    int rc = step_done(s, st, "storing a manual action");
+    *id = sqlite3_last_insert_rowid(SQ(s)->db);
+    SQ(s)->has_manual = rc == BN_OK ? 1 : -1;
+    return rc;
+}
+
+/* col - column text, "" for NULL */
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    return v ? v : "";
+}
+
+/* class_of - a stored class name */
+static bn_class class_of(const char *name)
+{
+    bn_class c = BN_CLASS_IGNORE;
+    bn_class_from_name(&c, name, strlen(name));
+    return c;
+}
+
+/* run_history - one history query (newest first, bounded) */
+static int run_history(bn_store *s, enum stmt_id id, const char *address,
+                       bn_hist_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, id);
+    int rc;
+    txt(st, 1, address);
+    sqlite3_bind_int(st, 2, BN_HISTORY_MAX);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bn_hist_item it = {sqlite3_column_int64(st, 0),
+                           sqlite3_column_int64(st, 1), class_of(col(st, 2)),
+                           sqlite3_column_int(st, 3) != 0,
+                           sqlite3_column_int64(st, 4), ""};
+        snprintf(it.reason, sizeof it.reason, "%s", col(st, 5));
+        if (cb(ctx, &it))
+            break;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "reading history");
+}
+
+/* has_manual - any manual action stored? (asked once per transaction:
+ * most lists have none, and then the per-address query is skipped) */
+static int has_manual(bn_store *s, bool *yes)
+{
+    sq_store *q = SQ(s);
+    if (q->has_manual < 0 || sqlite3_get_autocommit(q->db)) {
+        sqlite3_stmt *st = stmt(s, ST_HAS_MANUAL);
+        int rc = sqlite3_step(st);
+        q->has_manual = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return map_err(s, rc, "reading history");
+    }
+    *yes = q->has_manual != 0;
+    return BN_OK;
+}
+
+/* sq_history - the items the policy folds: index order, no sorting here */
+static int sq_history(bn_store *s, const char *address, bn_hist_cb cb,
+                      void *ctx)
+{
+    bool manual = true;
+    int rc = run_history(s, ST_HISTORY, address, cb, ctx);
+    if (rc == BN_OK)
+        rc = has_manual(s, &manual);
+    return rc || !manual ? rc : run_history(s, ST_HISTORY_MANUAL, address, cb, ctx);
+}
+
+/* supp_from_row - a bn_suppression from SUPP_COLS (pointers into the row) */
+static void supp_from_row(sqlite3_stmt *st, bn_suppression *e)
+{
+    e->address = col(st, 0);
+    e->domain = col(st, 1);
+    e->kind = class_of(col(st, 2));
+    e->reason = col(st, 3);
+    e->since = sqlite3_column_int64(st, 4);
+    e->until = sqlite3_column_int64(st, 5);
+    e->soft_count = (unsigned)sqlite3_column_int(st, 6);
+    e->event_id = sqlite3_column_int64(st, 7);
+    e->source = col(st, 8);
+    e->message_id = col(st, 9);
+    e->diagnostic = col(st, 10);
+}
+
+/* keep_strings - copy the row's strings so they outlive the statement */
+static int keep_strings(bn_store *s, bn_suppression *e)
+{
+    const char **f[] = {&e->address, &e->domain, &e->reason, &e->source,
+                        &e->message_id, &e->diagnostic};
+    size_t total = 0, off = 0;
+    for (size_t i = 0; i < 6; i++)
+        total += strlen(*f[i]) + 1;
+    char *buf = bn_malloc(total);
+    if (!buf)
+        return BN_ENOMEM;
+    for (size_t i = 0; i < 6; i++) {
+        size_t n = strlen(*f[i]) + 1;
+        memcpy(buf + off, *f[i], n);
+        *f[i] = buf + off;
+        off += n;
+    }
+    bn_free(SQ(s)->strings);
+    SQ(s)->strings = buf;
+    return BN_OK;
+}
+
+/* sq_supp_get - the entry of an address if in force at now */
+static int sq_supp_get(bn_store *s, const char *address, time_t now,
+                       bn_suppression *out)
+{
+    sqlite3_stmt *st = stmt(s, ST_SUPP_GET);
+    txt(st, 1, address);
+    sqlite3_bind_int64(st, 2, now);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        supp_from_row(st, out);
+        rc = keep_strings(s, out);
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? BN_ENOTFOUND : map_err(s, rc, "looking up");
+}
+
+/* sq_supp_put - write an entry */
+static int sq_supp_put(bn_store *s, const bn_supp_row *r)
+{
+    sqlite3_stmt *st = stmt(s, ST_SUPP_PUT);
+    txt(st, 1, r->address);
+    txt(st, 2, r->domain);
+    txt(st, 3, bn_class_name(r->kind));
+    txt(st, 4, r->reason);
+    sqlite3_bind_int64(st, 5, r->since);
+    sqlite3_bind_int64(st, 6, r->until);
+    if (r->event_id)
+        sqlite3_bind_int64(st, 7, r->event_id);
+    if (r->manual_id)
+        sqlite3_bind_int64(st, 8, r->manual_id);
+    sqlite3_bind_int(st, 9, (int)r->soft_count);
+    sqlite3_bind_int64(st, 10, r->updated);
+    return step_done(s, st, "writing the list");
+}
+
+/* sq_supp_del - remove an entry */
+static int sq_supp_del(bn_store *s, const char *address)
+{
+    sqlite3_stmt *st = stmt(s, ST_SUPP_DEL);
+    txt(st, 1, address);
+    return step_done(s, st, "writing the list");
+}
+
+/* sq_supp_clear - empty the list (rebuild) */
+static int sq_supp_clear(bn_store *s)
+{
+    return step_done(s, stmt(s, ST_SUPP_CLEAR), "clearing the list");
+}
+
+/* sq_supp_iter - entries in force at now, by address */
+static int sq_supp_iter(bn_store *s, const bn_list_filter *f, time_t now,
+                        bn_supp_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_SUPP_ITER);
+    bn_suppression e;
+    int rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, f->since);
+    if (f->reason)
+        txt(st, 3, f->reason);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        supp_from_row(st, &e);
+        if (cb(ctx, &e))
+            break;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "listing");
+}
+
+/* sq_supp_keys - address and reason of every entry in force */
+static int sq_supp_keys(bn_store *s, time_t now,
+                        int (*cb)(void *ctx, const char *address, size_t len,
+                                  const char *reason),
+                        void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_SUPP_KEYS);
+    int rc;
+    sqlite3_bind_int64(st, 1, now);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(ctx, col(st, 0), (size_t)sqlite3_column_bytes(st, 0), col(st, 1)))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "reading the list");
+}
+
+/* event_from_row - a bn_event from EVENT_COLS / MANUAL_COLS */
+static void event_from_row(sqlite3_stmt *st, bn_event *e)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->time = sqlite3_column_int64(st, 1);
+    e->ingested = sqlite3_column_int64(st, 2);
+    e->cls = class_of(col(st, 3));
+    const char **t[] = {&e->address, &e->recipient, &e->domain, &e->reason,
+                        &e->status};
+    for (int i = 0; i < 5; i++)
+        *t[i] = col(st, 4 + i);
+    e->replycode = sqlite3_column_int(st, 9);
+    e->hardbounce = sqlite3_column_int(st, 10) != 0;
+    const char **u[] = {&e->permanence, &e->diagnostic, &e->rule, &e->format,
+                        &e->dsn_action, &e->feedback_type, &e->addresser,
+                        &e->message_id, &e->source, &e->ip, &e->remote_mta,
+                        &e->blocklist, &e->action, &e->note, &e->who};
+    for (int i = 0; i < 15; i++)
+        *u[i] = col(st, 11 + i);
+    e->until = sqlite3_column_int64(st, 26);
+}
+
+/* run_events - step an event query, calling cb per row */
+static int run_events(bn_store *s, sqlite3_stmt *st, bn_event_cb cb, void *ctx)
+{
+    bn_event e;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        event_from_row(st, &e);
+        if (cb(ctx, &e))
+            break;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "reading events");
+}
+
+/* sq_event_iter - every event since a time, oldest first */
+static int sq_event_iter(bn_store *s, time_t since, bn_event_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_EV_ITER);
+    sqlite3_bind_int64(st, 1, since);
+    return run_events(s, st, cb, ctx);
+}
+
+/* sq_event_history - an address's events and manual actions */
+static int sq_event_history(bn_store *s, const char *address, bn_event_cb cb,
+                            void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_EV_HISTORY);
+    txt(st, 1, address);
+    return run_events(s, st, cb, ctx);
+}
+
+/* sq_event_update - new address key and class (rebuild) */
+static int sq_event_update(bn_store *s, long long id, const char *address,
+                           bn_class cls)
+{
+    sqlite3_stmt *st = stmt(s, ST_EV_UPDATE);
+    const char *at = strrchr(address, '@');
+    sqlite3_bind_int64(st, 1, id);
+    txt(st, 2, address);
+    txt(st, 3, at ? at + 1 : "");
+    txt(st, 4, bn_class_name(cls));
+    return step_done(s, st, "updating an event");
+}
+
+/* sq_addresses - every address whose state can be non-empty */
+static int sq_addresses(bn_store *s, bn_addr_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_ADDRESSES);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(ctx, col(st, 0)))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "reading addresses");
+}
+
+const bn_store_ops bn_store_sqlite_ops = {
+    "sqlite", sq_open, sq_close, sq_begin, sq_commit, sq_rollback,
+    sq_meta_get, sq_meta_set, sq_event_put, sq_manual_put, sq_history,
+    sq_supp_get, sq_supp_put, sq_supp_del, sq_supp_clear, sq_supp_iter,
+    sq_supp_keys, sq_event_iter, sq_event_history, sq_event_update, sq_addresses,
+};

@@ -1,0 +1,272 @@
+#!/bin/sh
+# run.sh - end-to-end and reliability tests of the suppression list, through
+# the bounce binary. Usage: run.sh TEST BOUNCE_BINARY SOURCE_DIR [CORPUS_DIR]
+# Each TEST prints what it checks and exits 0 (pass), 1 (fail) or 77 (skip).
+# Inputs are our own messages in tests/store/eml/ (and the corpus for the
+# concurrency and SIGKILL tests when it is present). Needs sqlite3(1) to
+# read the database from outside.
+set -u
+test_name=$1
+BOUNCE=$2
+SRC=$3
+CORPUS=${4:-}
+EML=$SRC/tests/store/eml
+command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3(1) missing"; exit 77; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bounce-store-test.XXXXXX")
+trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+unset BOUNCE_DB ORIGINAL_RECIPIENT RECIPIENT BOUNCE_DB_MAX_PAGES
+# durable defaults that do not age: soft suppressions of the test messages
+# (November 2026) must still be in force when the tests run years later
+POLICY="--soft-expiry 36500d --suspend-expiry 36500d"
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# expect_status WANT DESCRIPTION CMD... - run CMD, compare its exit status
+expect_status() {
+  want=$1; what=$2; shift 2
+  "$@" >out.txt 2>err.txt
+  got=$?
+  if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"; else
+    fail "$what: exit $got, want $want"; sed 's/^/  stdout: /' out.txt; sed 's/^/  stderr: /' err.txt
+  fi
+}
+
+# expect_err TEXT - the last command's stderr mentions TEXT
+expect_err() {
+  if grep -qi -- "$1" err.txt; then ok "message says '$1'"; else
+    fail "stderr lacks '$1'"; sed 's/^/  stderr: /' err.txt; fi
+}
+
+# fingerprint DB - the stable content: events, list, manual actions (no
+# times that depend on when a run happened)
+fingerprint() {
+  sqlite3 "$1" "SELECT hex(dedup), address, class, reason, status FROM event ORDER BY 1;
+    SELECT address, kind, reason FROM suppression ORDER BY 1;
+    SELECT address, action, note FROM manual ORDER BY address, action, note;" | md5sum
+}
+
+# counts DB - events / suppressions / manual, for messages
+counts() {
+  sqlite3 "$1" "SELECT (SELECT count(*) FROM event) || ' events, ' ||
+    (SELECT count(*) FROM suppression) || ' suppressed, ' ||
+    (SELECT count(*) FROM manual) || ' manual'"
+}
+
+t_e2e() {
+  expect_status 0 "ingest our messages" "$BOUNCE" ingest --db t.db $POLICY "$EML"
+  grep -q "6 messages (1 not bounces), 5 records: 5 new events" out.txt ||
+    fail "summary: $(cat out.txt)"
+  expect_status 0 "ingest again" "$BOUNCE" ingest --db t.db "$EML"
+  grep -q "0 new events, 5 already stored" out.txt || fail "second summary: $(cat out.txt)"
+  expect_status 1 "hard bounce suppressed (any case)" "$BOUNCE" check --db t.db GONE.USER@example.com
+  grep -q "suppressed (hard: userunknown)" out.txt || fail "check text: $(cat out.txt)"
+  grep -q "hard-userunknown.eml" out.txt || fail "check names the bounce: $(cat out.txt)"
+  expect_status 1 "three soft bounces in 3 days suppress" "$BOUNCE" check --db t.db full@example.net
+  grep -q "suppressed (soft: mailboxfull)" out.txt || fail "soft: $(cat out.txt)"
+  expect_status 0 "sender-side rejection does not suppress" "$BOUNCE" check --db t.db fine@example.org
+  expect_status 1 "one of several suppressed" "$BOUNCE" check --db t.db fine@example.org full@example.net
+  expect_status 0 "JSON check" "$BOUNCE" check --db t.db --json fine@example.org
+  grep -q '"suppressed":false' out.txt || fail "json: $(cat out.txt)"
+  expect_status 0 "list" "$BOUNCE" list --db t.db
+  [ "$(wc -l <out.txt)" -eq 2 ] || fail "list has $(wc -l <out.txt) lines, want 2"
+  expect_status 0 "list --reason soft" "$BOUNCE" list --db t.db --reason soft --csv
+  grep -q "^full@example.net,soft,mailboxfull" out.txt || fail "csv: $(cat out.txt)"
+  printf 'a@example.com\nGone.User@EXAMPLE.com\nfine@example.org\nnot-an-address\n' >in.txt
+  expect_status 0 "filter" "$BOUNCE" filter --db t.db --rejected rej.csv in.txt
+  [ "$(cat out.txt)" = "$(printf 'a@example.com\nfine@example.org')" ] || fail "filter kept: $(cat out.txt)"
+  grep -q "^Gone.User@EXAMPLE.com,userunknown$" rej.csv || fail "rejected: $(cat rej.csv)"
+  grep -q "^not-an-address,not an address$" rej.csv || fail "rejected: $(cat rej.csv)"
+  printf 'id,email,name\n1,full@example.net,"Full, F."\n2,new@example.com,N\n' >in.csv
+  expect_status 0 "filter CSV by column name" "$BOUNCE" filter --db t.db --column email in.csv
+  [ "$(cat out.txt)" = "$(printf 'id,email,name\n2,new@example.com,N')" ] || fail "csv filter: $(cat out.txt)"
+  expect_status 0 "report" "$BOUNCE" report --db t.db --since all --min 1
+  grep -q "WARNING example.org: 1 of 1 rejections in all stored events are about the sender: blocklist" out.txt ||
+    fail "report warning: $(cat out.txt)"
+  grep -q "bounce doctor --ip 192.0.2.10" out.txt || fail "report doctor hint: $(cat out.txt)"
+  expect_status 0 "report --json" "$BOUNCE" report --db t.db --since all --json
+  python3 -c "import json,sys; d=json.load(open('out.txt')); assert len(d['domains'])==3" 2>/dev/null ||
+    fail "report json: $(cat out.txt)"
+  expect_status 0 "unsuppress" "$BOUNCE" unsuppress --db t.db gone.user@example.com --note "re-created" --who tester
+  expect_status 0 "deliverable after unsuppress" "$BOUNCE" check --db t.db gone.user@example.com
+  expect_status 0 "suppress by hand" "$BOUNCE" suppress --db t.db x@example.com --reason "asked to stop" --who tester
+  expect_status 0 "history" "$BOUNCE" history --db t.db gone.user@example.com
+  grep -q "unsuppress by tester: re-created" out.txt || fail "history: $(cat out.txt)"
+  expect_status 0 "rebuild with blocked as hard" "$BOUNCE" rebuild --db t.db --set reason.blocked=hard
+  expect_status 1 "blocked now suppresses" "$BOUNCE" check --db t.db fine@example.org
+  expect_status 0 "manual unsuppression survived rebuild" "$BOUNCE" check --db t.db gone.user@example.com
+  expect_status 1 "manual suppression survived rebuild" "$BOUNCE" check --db t.db x@example.com
+  expect_status 2 "ingest with another policy is refused" "$BOUNCE" ingest --db t.db --soft-threshold 9 "$EML"
+  expect_err "another policy"
+  expect_status 0 "export" "$BOUNCE" export --db t.db exp.csv
+  expect_status 0 "import into a new list" "$BOUNCE" import --db u.db exp.csv
+  [ "$("$BOUNCE" list --db u.db --csv | cut -d, -f1 | sort | tr '\n' ' ')" = \
+    "address fine@example.org full@example.net x@example.com " ] || fail "imported: $("$BOUNCE" list --db u.db --csv)"
+}
+
+t_pipe() {
+  expect_status 0 "pipe: a bounce" sh -c "'$BOUNCE' ingest --pipe --db p.db $POLICY < '$EML/hard-userunknown.eml'"
+  expect_status 1 "pipe: committed before exit 0" "$BOUNCE" check --db p.db gone.user@example.com
+  expect_status 0 "pipe: a non-bounce is accepted" sh -c "'$BOUNCE' ingest --pipe --db p.db < '$EML/not-a-bounce.eml'"
+  expect_err "not a bounce"
+  expect_status 0 "pipe: VERP from ORIGINAL_RECIPIENT" sh -c \
+    "ORIGINAL_RECIPIENT=bounces+lost.reader=example.info@lists.sender.example '$BOUNCE' ingest --pipe --db p.db < '$SRC/tests/store/verp/verp-no-recipient.eml'"
+  expect_status 1 "pipe: VERP recipient suppressed" "$BOUNCE" check --db p.db lost.reader@example.info
+  expect_status 0 "pipe: VERP with a pattern" sh -c \
+    "'$BOUNCE' ingest --pipe --db p2.db --envelope-to rt-x.y#example.info@mx.example --verp-pattern 'rt-{local}#{domain}@*' < '$SRC/tests/store/verp/verp-no-recipient.eml'"
+  expect_status 1 "pipe: custom VERP recipient suppressed" "$BOUNCE" check --db p2.db x.y@example.info
+  expect_status 2 "pipe: paths are refused" "$BOUNCE" ingest --pipe --db p.db "$EML"
+}
+
+t_bad_input() {
+  "$BOUNCE" ingest --db b.db "$EML" >/dev/null 2>&1
+  before=$(sqlite3 b.db .dump | md5sum)
+  expect_status 2 "check: not an address" "$BOUNCE" check --db b.db "nobody"; expect_err "'nobody' is not an address"
+  expect_status 2 "suppress: not an address" "$BOUNCE" suppress --db b.db "a@@b" --reason x; expect_err "'a@@b'"
+  expect_status 2 "suppress: one bad of two changes nothing" "$BOUNCE" suppress --db b.db ok@example.com "bad addr" --reason x
+  expect_status 2 "suppress: no reason" "$BOUNCE" suppress --db b.db ok@example.com; expect_err "--reason"
+  expect_status 2 "suppress: bad --until" "$BOUNCE" suppress --db b.db ok@example.com --reason x --until soon; expect_err "'soon'"
+  expect_status 2 "unsuppress: not an address" "$BOUNCE" unsuppress --db b.db "x y@z" --note x
+  expect_status 2 "list: unknown reason" "$BOUNCE" list --db b.db --reason nosuch; expect_err "'nosuch'"
+  expect_status 2 "list: bad date" "$BOUNCE" list --db b.db --since 2026-13-45; expect_err "'2026-13-45'"
+  expect_status 2 "report: bad date" "$BOUNCE" report --db b.db --since yesterday; expect_err "'yesterday'"
+  expect_status 2 "history: not an address" "$BOUNCE" history --db b.db nobody
+  expect_status 2 "filter: unknown column" "$BOUNCE" filter --db b.db --column mail "$EML/../eml/not-a-bounce.eml"
+  printf 'email,reason\nok@example.com,x\nbroken,y\n' >bad.csv
+  expect_status 2 "import: bad address names its line" "$BOUNCE" import --db b.db bad.csv; expect_err "bad.csv:3"
+  printf 'email,since\nok@example.com,2026-02-30\n' >bad2.csv
+  expect_status 2 "import: bad date" "$BOUNCE" import --db b.db bad2.csv; expect_err "2026-02-30"
+  expect_status 2 "rebuild: unknown reason" "$BOUNCE" rebuild --db b.db --set reason.nosuch=hard; expect_err "nosuch"
+  expect_status 2 "rebuild: bad class" "$BOUNCE" rebuild --db b.db --set reason.blocked=maybe; expect_err "maybe"
+  expect_status 2 "ingest: bad duration" "$BOUNCE" ingest --db b.db --soft-window 15x "$EML"; expect_err "15x"
+  expect_status 2 "unknown option" "$BOUNCE" list --db b.db --colour
+  after=$(sqlite3 b.db .dump | md5sum)
+  [ "$before" = "$after" ] && ok "nothing changed" || fail "the database changed"
+}
+
+# inputs - the corpus when present (every .eml), else our messages
+inputs() {
+  if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then echo "$CORPUS"; else echo "$EML $SRC/samples"; fi
+}
+
+t_concurrency() {
+  in=$(inputs)
+  "$BOUNCE" ingest --db single.db $in >/dev/null 2>&1
+  echo "single ingest: $(counts single.db)"
+  i=0; pids=""
+  while [ $i -lt 16 ]; do
+    "$BOUNCE" ingest --db many.db --wait 300 --batch 50 $in >"o$i.txt" 2>"e$i.txt" &
+    pids="$pids $!"; i=$((i + 1))
+  done
+  st=0
+  for p in $pids; do wait "$p" || st=1; done
+  [ $st -eq 0 ] && ok "16 concurrent ingests all exited 0" || { fail "a concurrent ingest failed"; cat e*.txt | sort | uniq -c | head; }
+  echo "16 concurrent: $(counts many.db)"
+  [ "$(fingerprint single.db)" = "$(fingerprint many.db)" ] && ok "same events and list as one ingest" ||
+    fail "concurrent result differs from a single ingest"
+  new=$(cat o*.txt | sed -n 's/.*records: \([0-9]*\) new events.*/\1/p' | awk '{s+=$1} END {print s}')
+  ev=$(sqlite3 many.db "SELECT count(*) FROM event")
+  [ "$new" = "$ev" ] && ok "new events reported across processes ($new) = stored ($ev): none twice" ||
+    fail "processes reported $new new events, $ev stored"
+}
+
+# big_mbox N - an mbox of N bounces to distinct recipients
+big_mbox() {
+  awk -v n="$1" -v f="$EML/hard-userunknown.eml" 'BEGIN {
+    while ((getline l < f) > 0) tpl[++k] = l
+    for (i = 1; i <= n; i++) {
+      print "From MAILER-DAEMON Mon Nov 23 10:15:02 2026"
+      for (j = 1; j <= k; j++) { l = tpl[j]; gsub(/Gone\.User/, "user" i, l); print l }
+      print ""
+    } }'
+}
+
+t_sigkill() {
+  big_mbox 4000 >big.mbox
+  "$BOUNCE" ingest --db ref.db --batch 50 big.mbox >/dev/null 2>&1
+  echo "reference: $(counts ref.db)"
+  killed=0
+  for delay in 0.3 0.8 1.5; do
+    rm -f k.db k.db-wal k.db-shm
+    "$BOUNCE" ingest --db k.db --batch 50 big.mbox >/dev/null 2>&1 &
+    pid=$!
+    sleep $delay
+    kill -9 $pid 2>/dev/null && killed=$((killed + 1))
+    wait $pid 2>/dev/null
+    echo "killed after ${delay}s: $(counts k.db 2>/dev/null)"
+    [ "$(sqlite3 k.db 'PRAGMA integrity_check' 2>&1)" = ok ] && ok "integrity_check after SIGKILL" ||
+      fail "database damaged after SIGKILL"
+    part=$(sqlite3 k.db "SELECT count(*) FROM event e LEFT JOIN suppression s ON s.address = e.address
+      WHERE e.class = 'hard' AND s.address IS NULL" 2>/dev/null)
+    [ "$part" = 0 ] && ok "no event without its suppression (nothing half-written)" || fail "$part hard events lack their entry"
+    expect_status 0 "re-run after SIGKILL" "$BOUNCE" ingest --db k.db --batch 50 big.mbox
+    [ "$(fingerprint ref.db)" = "$(fingerprint k.db)" ] && ok "same final state as an uninterrupted run" ||
+      fail "state after kill + re-run differs"
+  done
+  [ $killed -gt 0 ] || { echo "SKIP: ingest finished before any kill"; exit 77; }
+}
+
+t_readonly() {
+  mkdir ro && "$BOUNCE" ingest --db ro/l.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  chmod a-w ro ro/l.db*
+  AS=""
+  if [ "$(id -u)" -eq 0 ]; then
+    # root ignores permissions: run the commands as nobody
+    command -v setpriv >/dev/null 2>&1 || { echo "SKIP: root without setpriv"; exit 77; }
+    chmod 755 "$WORK"; chmod -R a+r "$WORK"
+    AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    $AS test -r "$BOUNCE" || { echo "SKIP: nobody cannot run $BOUNCE"; exit 77; }
+  fi
+  expect_status 75 "ingest into a read-only list: EX_TEMPFAIL" $AS "$BOUNCE" ingest --db ro/l.db "$EML"
+  expect_err "ro/l.db"
+  expect_status 75 "pipe into a read-only list" $AS sh -c "'$BOUNCE' ingest --pipe --db ro/l.db < '$EML/sender-blocked.eml'"
+  expect_status 75 "new list in a missing directory" $AS "$BOUNCE" ingest --db missing/dir/l.db "$EML"
+  expect_err "missing/dir/l.db"
+  expect_status 75 "new list in a read-only directory" $AS "$BOUNCE" ingest --db ro/new.db "$EML"
+  expect_status 75 "check a list that does not exist" $AS "$BOUNCE" check --db nowhere.db a@example.com
+  expect_err "no suppression list"
+  [ ! -e missing ] && [ ! -e ro/new.db ] && ok "nothing created" || fail "a file or directory was created"
+  [ "$(sqlite3 ro/l.db 'SELECT count(*) FROM event')" = 1 ] && ok "the list is unchanged" || fail "list changed"
+}
+
+t_locked() {
+  "$BOUNCE" ingest --db l.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  before=$(fingerprint l.db)
+  # hold the write lock from another process for 5 s
+  (printf 'BEGIN IMMEDIATE;\nSELECT 1;\n'; sleep 5; printf 'ROLLBACK;\n') | sqlite3 l.db >/dev/null 2>&1 &
+  holder=$!
+  sleep 1
+  start=$(date +%s)
+  expect_status 75 "pipe while locked: EX_TEMPFAIL after --wait 1" sh -c "'$BOUNCE' ingest --pipe --wait 1 --db l.db < '$EML/sender-blocked.eml'"
+  expect_err "locked"
+  expect_status 75 "suppress while locked" "$BOUNCE" suppress --wait 1 --db l.db a@example.com --reason x
+  took=$(( $(date +%s) - start ))
+  [ $took -le 4 ] && ok "bounded wait (${took}s)" || fail "waited ${took}s"
+  expect_status 1 "reading works while a writer holds the lock" "$BOUNCE" check --db l.db gone.user@example.com
+  wait $holder
+  [ "$(fingerprint l.db)" = "$before" ] && ok "nothing written while locked" || fail "state changed"
+  expect_status 0 "pipe after the lock is released" sh -c "'$BOUNCE' ingest --pipe --db l.db < '$EML/sender-blocked.eml'"
+}
+
+t_full() {
+  "$BOUNCE" ingest --db f.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  pages=$(sqlite3 f.db "PRAGMA page_count")
+  before=$(fingerprint f.db)
+  big_mbox 300 >big.mbox
+  expect_status 75 "ingest into a full database: EX_TEMPFAIL" env BOUNCE_DB_MAX_PAGES=$((pages + 2)) \
+    "$BOUNCE" ingest --db f.db --batch 1000 big.mbox
+  expect_err "full"
+  [ "$(fingerprint f.db)" = "$before" ] && ok "the failed batch left nothing" || fail "half-written"
+  expect_status 75 "pipe into a full database" sh -c "BOUNCE_DB_MAX_PAGES=$pages '$BOUNCE' ingest --pipe --db f.db < big.mbox"
+  [ "$(sqlite3 f.db 'PRAGMA integrity_check')" = ok ] && ok "integrity_check" || fail "damaged"
+}
+
+case "$test_name" in
+  e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
+  sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
+  *) echo "unknown test $test_name"; exit 2 ;;
+esac
+[ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "all passed"

@@ -1,0 +1,343 @@
+/*
+ * test_charset.c - charset labels to UTF-8: every row of the alias table,
+ * the U+FFFD policy, the fast paths and the descriptor cache.
+ *
+ * Each label is listed here with the group its text must decode as; each
+ * group has sample bytes with their UTF-8 written out by hand (checked
+ * against the code charts, not against this program). A table row that
+ * this list does not name fails the test, and so does a label that
+ * decodes its group's samples wrongly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "message/msg_priv.h"
+#include "msg_test_util.h"
+
+#include <iconv.h>
+
+enum {
+    G_AUTO, G_UTF8, G_1252, G_HEBREW, G_ARABIC, G_KOREAN, G_UTF7, G_CHINESE, G_BIG5, G_SJIS,
+    G_EUCJP, G_JIS, G_THAI, G_TURKISH, G_1250, G_1251, G_1253, G_1255, G_1256, G_1257, G_1258,
+    G_KOI8R, G_MAC, G_COUNT
+};
+
+typedef struct sample {
+    const char *in, *out;
+} sample;
+
+/* two samples per group (the second may be NULL) */
+static const sample samples[G_COUNT][2] = {
+    [G_AUTO] = {{"\xc3\xa9", "\xc3\xa9"}, {"\x80\xe9", "\xe2\x82\xac\xc3\xa9"}},
+    [G_UTF8] = {{"\xc3\xa9", "\xc3\xa9"}, {"a\xe9", "a\xef\xbf\xbd"}},
+    [G_1252] = {{"\xc3\xa9", "\xc3\x83\xc2\xa9"}, {"\x80\x9f", "\xe2\x82\xac\xc5\xb8"}},
+    [G_HEBREW] = {{"\xe0", "\xd7\x90"}, {"a\xfa", "a\xd7\xaa"}},
+    [G_ARABIC] = {{"\xc7", "\xd8\xa7"}, {NULL, NULL}},
+    [G_KOREAN] = {{"\xc7\xd1", "\xed\x95\x9c"}, {"\x81\x41", "\xea\xb0\x82"}},
+    [G_UTF7] = {{"+AOk-", "\xc3\xa9"}, {"a+ZeVnLIqe-", "a\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"}},
+    [G_CHINESE] = {{"\xd6\xd0", "\xe4\xb8\xad"}, {"\x81\x30\x81\x30", "\xc2\x80"}},
+    [G_BIG5] = {{"\xa4\xa4", "\xe4\xb8\xad"}, {NULL, NULL}},
+    [G_SJIS] = {{"\x82\xa0", "\xe3\x81\x82"}, {"\x87\x40", "\xe2\x91\xa0"}},
+    [G_EUCJP] = {{"\xa4\xa2", "\xe3\x81\x82"}, {"\xad\xa1", "\xe2\x91\xa0"}},
+    [G_JIS] = {{"\x1b$B$\"\x1b(B", "\xe3\x81\x82"}, {"x\x1b$B-!\x1b(By", "x\xe2\x91\xa0y"}},
+    [G_THAI] = {{"\xa1", "\xe0\xb8\x81"}, {"\x80", "\xe2\x82\xac"}},
+    [G_TURKISH] = {{"\xfd", "\xc4\xb1"}, {"\x80", "\xe2\x82\xac"}},
+    [G_1250] = {{"\x8a", "\xc5\xa0"}, {NULL, NULL}},
+    [G_1251] = {{"\xc0", "\xd0\x90"}, {NULL, NULL}},
+    [G_1253] = {{"\xc1", "\xce\x91"}, {NULL, NULL}},
+    [G_1255] = {{"\xe0", "\xd7\x90"}, {NULL, NULL}},
+    [G_1256] = {{"\xc7", "\xd8\xa7"}, {NULL, NULL}},
+    [G_1257] = {{"\xc0", "\xc4\x84"}, {NULL, NULL}},
+    [G_1258] = {{"\xc3", "\xc4\x82"}, {NULL, NULL}},
+    [G_KOI8R] = {{"\xc1", "\xd0\xb0"}, {NULL, NULL}},
+    [G_MAC] = {{"\x8e", "\xc3\xa9"}, {NULL, NULL}},
+};
+
+typedef struct label {
+    const char *label;
+    int group;
+} label;
+
+static const label labels[] = {
+    {"7bit", G_AUTO}, {"8bit", G_AUTO}, {"binary", G_AUTO}, {"charset", G_AUTO},
+    {"default", G_AUTO}, {"unknown", G_AUTO}, {"unknown-8bit", G_AUTO}, {"x-unknown", G_AUTO},
+    {"x-user-defined", G_AUTO}, {"us-ascii", G_AUTO}, {"ascii", G_AUTO}, {"us_ascii", G_AUTO},
+    {"646", G_AUTO}, {"ansi_x3.4-1968", G_AUTO}, {"ansi_x3.4-1986", G_AUTO},
+    {"iso-ir-6", G_AUTO}, {"iso646-us", G_AUTO}, {"iso_646.irv:1991", G_AUTO}, {"us", G_AUTO},
+    {"cp367", G_AUTO}, {"ibm367", G_AUTO}, {"csascii", G_AUTO}, {"x-ascii", G_AUTO},
+    {"utf-8", G_UTF8}, {"utf8", G_UTF8}, {"x-utf-8", G_UTF8}, {"x-utf8", G_UTF8},
+    {"unicode-1-1-utf-8", G_UTF8}, {"unicode-2-0-utf-8", G_UTF8}, {"x-unicode20utf8", G_UTF8},
+    {"iso-8859-1", G_1252}, {"iso8859-1", G_1252}, {"iso_8859-1", G_1252},
+    {"iso_8859-1:1987", G_1252}, {"iso88591", G_1252}, {"8859-1", G_1252}, {"latin1", G_1252},
+    {"latin-1", G_1252}, {"l1", G_1252}, {"iso-ir-100", G_1252}, {"cp819", G_1252},
+    {"ibm819", G_1252}, {"csisolatin1", G_1252}, {"windows-1252", G_1252}, {"cp1252", G_1252},
+    {"x-cp1252", G_1252}, {"win-1252", G_1252}, {"ansi_1252", G_1252},
+    {"iso-8859-8-i", G_HEBREW}, {"iso-8859-8-e", G_HEBREW}, {"iso_8859-8-i", G_HEBREW},
+    {"csiso88598i", G_HEBREW}, {"csiso88598e", G_HEBREW}, {"logical", G_HEBREW},
+    {"visual", G_HEBREW},
+    {"iso-8859-6-i", G_ARABIC}, {"iso-8859-6-e", G_ARABIC}, {"csiso88596i", G_ARABIC},
+    {"csiso88596e", G_ARABIC},
+    {"ks_c_5601-1987", G_KOREAN}, {"ks_c_5601-1989", G_KOREAN}, {"ks_c_5601", G_KOREAN},
+    {"ksc5601", G_KOREAN}, {"ksc_5601", G_KOREAN}, {"korean", G_KOREAN},
+    {"csksc56011987", G_KOREAN}, {"iso-ir-149", G_KOREAN}, {"euc-kr", G_KOREAN},
+    {"euckr", G_KOREAN}, {"cseuckr", G_KOREAN}, {"x-euc-kr", G_KOREAN},
+    {"windows-949", G_KOREAN}, {"x-windows-949", G_KOREAN}, {"cp949", G_KOREAN},
+    {"ms949", G_KOREAN}, {"uhc", G_KOREAN},
+    {"unicode-1-1-utf-7", G_UTF7}, {"unicode-2-0-utf-7", G_UTF7},
+    {"x-unicode-2-0-utf-7", G_UTF7}, {"csunicode11utf7", G_UTF7}, {"utf-7", G_UTF7},
+    {"x-utf-7", G_UTF7},
+    {"gb2312", G_CHINESE}, {"csgb2312", G_CHINESE}, {"gb_2312-80", G_CHINESE},
+    {"gb_2312", G_CHINESE}, {"chinese", G_CHINESE}, {"iso-ir-58", G_CHINESE},
+    {"euc-cn", G_CHINESE}, {"x-euc-cn", G_CHINESE}, {"euccn", G_CHINESE}, {"cn-gb", G_CHINESE},
+    {"gbk", G_CHINESE}, {"x-gbk", G_CHINESE}, {"csgbk", G_CHINESE}, {"cp936", G_CHINESE},
+    {"x-cp936", G_CHINESE}, {"ms936", G_CHINESE}, {"windows-936", G_CHINESE},
+    {"gb18030", G_CHINESE},
+    {"big5", G_BIG5}, {"csbig5", G_BIG5}, {"cn-big5", G_BIG5}, {"x-x-big5", G_BIG5},
+    {"x-big5", G_BIG5}, {"big5-hkscs", G_BIG5}, {"big5hkscs", G_BIG5}, {"cp950", G_BIG5},
+    {"ms950", G_BIG5}, {"windows-950", G_BIG5},
+    {"shift_jis", G_SJIS}, {"shift-jis", G_SJIS}, {"shiftjis", G_SJIS}, {"x-sjis", G_SJIS},
+    {"sjis", G_SJIS}, {"x-shift_jis", G_SJIS}, {"csshiftjis", G_SJIS}, {"ms_kanji", G_SJIS},
+    {"ms932", G_SJIS}, {"cp932", G_SJIS}, {"windows-31j", G_SJIS}, {"cswindows31j", G_SJIS},
+    {"windows-932", G_SJIS}, {"x-ms-cp932", G_SJIS},
+    {"euc-jp", G_EUCJP}, {"x-euc-jp", G_EUCJP}, {"eucjp", G_EUCJP}, {"x-eucjp", G_EUCJP},
+    {"ujis", G_EUCJP}, {"cseucpkdfmtjapanese", G_EUCJP}, {"euc-jp-ms", G_EUCJP},
+    {"iso-2022-jp", G_JIS}, {"csiso2022jp", G_JIS}, {"iso2022jp", G_JIS},
+    {"iso-2022-jp-1", G_JIS}, {"iso-2022-jp-2", G_JIS}, {"iso-2022-jp-3", G_JIS},
+    {"iso-2022-jp-ms", G_JIS}, {"jis", G_JIS}, {"cp50220", G_JIS}, {"cp50221", G_JIS},
+    {"cp50222", G_JIS}, {"x-cp50220", G_JIS}, {"x-cp50221", G_JIS},
+    {"tis-620", G_THAI}, {"tis620", G_THAI}, {"cstis620", G_THAI}, {"iso-8859-11", G_THAI},
+    {"iso8859-11", G_THAI}, {"windows-874", G_THAI}, {"cp874", G_THAI}, {"dos-874", G_THAI},
+    {"x-windows-874", G_THAI},
+    {"iso-8859-9", G_TURKISH}, {"iso8859-9", G_TURKISH}, {"iso_8859-9", G_TURKISH},
+    {"iso-ir-148", G_TURKISH}, {"latin5", G_TURKISH}, {"l5", G_TURKISH},
+    {"csisolatin5", G_TURKISH}, {"windows-1254", G_TURKISH}, {"cp1254", G_TURKISH},
+    {"x-cp1254", G_TURKISH},
+    {"x-cp1250", G_1250},
+    {"x-cp1251", G_1251}, {"win-1251", G_1251},
+    {"x-cp1253", G_1253},
+    {"x-cp1255", G_1255},
+    {"x-cp1256", G_1256},
+    {"x-cp1257", G_1257},
+    {"x-cp1258", G_1258},
+    {"koi8", G_KOI8R}, {"cskoi8r", G_KOI8R}, {"koi", G_KOI8R},
+    {"macintosh", G_MAC}, {"mac", G_MAC}, {"x-mac-roman", G_MAC}, {"csmacintosh", G_MAC},
+};
+
+#define NLABELS (sizeof labels / sizeof labels[0])
+
+/* convert - bn_to_utf8 of a C string in a label */
+static bn_str convert(tmsg *t, const char *cs, const char *in, size_t n, bool *bad)
+{
+    return bn_to_utf8(&t->msg, bn_str_cstr(cs), bn_str_make(in, n), bad);
+}
+
+/* test_every_label - each listed label decodes its group's samples */
+static void test_every_label(void **state)
+{
+    (void)state;
+    tmsg t;
+    tmsg_init(&t);
+    for (size_t i = 0; i < NLABELS; i++) {
+        for (int k = 0; k < 2; k++) {
+            const sample *s = &samples[labels[i].group][k];
+            if (!s->in)
+                continue;
+            bn_str r = convert(&t, labels[i].label, s->in, strlen(s->in), NULL);
+            if (!str_is(r, s->out))
+                fail_msg("label %s sample %d: got '%.*s', want '%s'", labels[i].label, k,
+                         (int)r.n, r.p, s->out);
+        }
+    }
+    tmsg_fini(&t);
+}
+
+/* test_table_rows - every row is named above, sorted, lowercase, openable */
+static void test_table_rows(void **state)
+{
+    (void)state;
+    size_t n = bn_charset_alias_count();
+    const char *prev = "";
+    assert_int_equal(n, NLABELS);
+    for (size_t i = 0; i < n; i++) {
+        const char *lab, *target;
+        bn_charset_alias_at(i, &lab, &target);
+        assert_true(strcmp(prev, lab) < 0); /* bsearch needs strict order */
+        prev = lab;
+        for (const char *c = lab; *c; c++)
+            assert_false(*c >= 'A' && *c <= 'Z');
+        size_t k = 0;
+        while (k < NLABELS && strcmp(labels[k].label, lab) != 0)
+            k++;
+        if (k == NLABELS)
+            fail_msg("alias row %s has no test", lab);
+        assert_ptr_equal(bn_charset_alias(lab, strlen(lab)), target);
+        if (target[0] != '(' && strcmp(target, "UTF-8") != 0) {
+            iconv_t cd = iconv_open("UTF-8", target);
+            if (cd == (iconv_t)-1)
+                fail_msg("alias row %s: iconv does not know %s", lab, target);
+            iconv_close(cd);
+        }
+    }
+}
+
+/* test_label_forms - quotes, spaces and case around a label do not matter */
+static void test_label_forms(void **state)
+{
+    (void)state;
+    tmsg t;
+    tmsg_init(&t);
+    assert_true(str_is(convert(&t, " \"KS_C_5601-1987\" ", "\xc7\xd1", 2, NULL), "\xed\x95\x9c"));
+    assert_true(str_is(convert(&t, "'Shift_JIS'", "\x82\xa0", 2, NULL), "\xe3\x81\x82"));
+    /* a label iconv knows but the table does not */
+    assert_true(str_is(convert(&t, "ISO-8859-15", "\xa4", 1, NULL), "\xe2\x82\xac"));
+    assert_true(str_is(convert(&t, "utf-16le", "a\0b\0", 4, NULL), "ab"));
+    /* iso-2022-jp whose line forgot to return to ASCII: the next line is ASCII */
+    assert_true(str_is(convert(&t, "iso-2022-jp", "\x1b$B$\"\nxy", 8, NULL), "\xe3\x81\x82\nxy"));
+    /* iso-2022-jp-2 escapes we do not rewrite go to glibc (here: ESC . A, ESC N) */
+    assert_true(str_is(convert(&t, "iso-2022-jp-2", "\x1b.A\x1bNi", 6, NULL), "\xc3\xa9"));
+    tmsg_fini(&t);
+}
+
+/* test_invalid_bytes - U+FFFD per bad byte, nothing dropped, flags set */
+static void test_invalid_bytes(void **state)
+{
+    (void)state;
+    tmsg t;
+    bool bad = false;
+    tmsg_init(&t);
+    assert_true(str_is(convert(&t, "cp949", "\xc7\xd1\xff\xc7\xd1", 5, &bad),
+                       "\xed\x95\x9c\xef\xbf\xbd\xed\x95\x9c"));
+    assert_true(bad);
+    assert_true(t.msg.anomalies & BN_ANOM_BAD_CHARSET);
+    t.msg.anomalies = 0;
+    bad = false;
+    /* EINVAL: the input ends inside a character */
+    assert_true(str_is(convert(&t, "euc-kr", "a\xc7", 2, &bad), "a\xef\xbf\xbd"));
+    assert_true(bad);
+    bad = false;
+    assert_true(str_is(convert(&t, "utf-8", "\xc3\xa9\xc3", 3, &bad), "\xc3\xa9\xef\xbf\xbd"));
+    assert_true(bad);
+    bad = true;
+    assert_true(str_is(convert(&t, "utf-8", "ok", 2, &bad), "ok"));
+    assert_false(bad);
+    tmsg_fini(&t);
+}
+
+/* test_unknown_charset - falls back to UTF-8-or-windows-1252 and flags it */
+static void test_unknown_charset(void **state)
+{
+    (void)state;
+    tmsg t;
+    bool bad = false;
+    tmsg_init(&t);
+    assert_true(str_is(convert(&t, "x-no-such-charset", "caf\xe9", 4, &bad), "caf\xc3\xa9"));
+    assert_true(bad);
+    assert_true(t.msg.anomalies & BN_ANOM_BAD_CHARSET);
+    /* the failed open is cached: a second use gives the same answer */
+    assert_true(str_is(convert(&t, "x-no-such-charset", "\xc3\xa9", 2, NULL), "\xc3\xa9"));
+    tmsg_fini(&t);
+}
+
+/* test_fast_paths - ASCII and valid UTF-8 come back without a copy */
+static void test_fast_paths(void **state)
+{
+    (void)state;
+    tmsg t;
+    static const char ascii[] = "plain ascii text";
+    static const char utf8[] = "caf\xc3\xa9";
+    tmsg_init(&t);
+    assert_ptr_equal(convert(&t, "iso-8859-1", ascii, strlen(ascii), NULL).p, ascii);
+    assert_ptr_equal(convert(&t, "", utf8, strlen(utf8), NULL).p, utf8);
+    assert_ptr_equal(convert(&t, "utf-8", utf8, strlen(utf8), NULL).p, utf8);
+    /* not for charsets where ASCII bytes mean something else */
+    assert_true(str_is(convert(&t, "utf-7", "+AOk-", 5, NULL), "\xc3\xa9"));
+    assert_int_equal(t.arena.used > 0, 1);
+    tmsg_fini(&t);
+}
+
+typedef struct vcase {
+    const char *in;
+    size_t n;
+    bool valid;
+} vcase;
+
+static const vcase vcases[] = {
+    {"", 0, true},
+    {"ascii only, longer than eight bytes", 35, true},
+    {"\xc3\xa9", 2, true},
+    {"\xe2\x82\xac", 3, true},
+    {"\xf0\x9f\x98\x80", 4, true},
+    {"\xf4\x8f\xbf\xbf", 4, true},
+    {"\xc0\x80", 2, false},         /* overlong */
+    {"\xe0\x80\xaf", 3, false},     /* overlong */
+    {"\xed\xa0\x80", 3, false},     /* surrogate */
+    {"\xf4\x90\x80\x80", 4, false}, /* past U+10FFFF */
+    {"\xf5\x80\x80\x80", 4, false},
+    {"\xc3", 1, false},             /* cut */
+    {"12345678\xe2\x82", 10, false},
+    {"\x80", 1, false},
+    {"\xfe", 1, false},
+};
+
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vcases / sizeof vcases[0]; i++) {
+        guard g;
+        char *p = guard_put(&g, vcases[i].in, vcases[i].n);
+        if (bn_utf8_valid(p, vcases[i].n) != vcases[i].valid)
+            fail_msg("utf8 case %zu", i);
+        guard_free(&g);
+    }
+}
+
+/* test_cache_churn - more charsets than cache slots: evicted, then freed */
+static void test_cache_churn(void **state)
+{
+    (void)state;
+    static const char *const cs[] = {"cp949", "gb2312", "big5", "koi8-r", "cp1251", "cp1250",
+                                     "iso-8859-2", "iso-8859-5", "iso-8859-7", "cp874",
+                                     "euc-jp", "shift_jis"};
+    tmsg t;
+    tmsg_init(&t);
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+            (void)convert(&t, cs[i], "\xc1\xc2", 2, NULL);
+    /* still right after evictions */
+    assert_true(str_is(convert(&t, "koi8-r", "\xc1", 1, NULL), "\xd0\xb0"));
+    tmsg_fini(&t);
+    assert_null(t.msg.iconv_cache);
+}
+
+/* test_decode_limit - conversion output counts against max_decoded */
+static void test_decode_limit(void **state)
+{
+    (void)state;
+    tmsg t;
+    tmsg_init(&t);
+    t.opts.max_decoded = 4;
+    bn_str r = convert(&t, "iso-8859-1", "\xe9\xe9\xe9\xe9", 4, NULL);
+    assert_true(str_is(r, "\xc3\xa9\xc3\xa9"));
+    t.msg.decoded_total = 0;
+    t.opts.max_decoded = 5; /* room for one and a half: the half goes */
+    assert_true(str_is(convert(&t, "utf-8", "\xe2\x82\xac\xe2\x82\xac\xff", 7, NULL), "\xe2\x82\xac"));
+    assert_true(t.msg.anomalies & BN_ANOM_DECODE_LIMIT);
+    tmsg_fini(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_label),   cmocka_unit_test(test_table_rows),
+        cmocka_unit_test(test_label_forms),   cmocka_unit_test(test_invalid_bytes),
+        cmocka_unit_test(test_unknown_charset), cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_utf8_valid),    cmocka_unit_test(test_cache_churn),
+        cmocka_unit_test(test_decode_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

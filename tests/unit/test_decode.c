@@ -1,0 +1,243 @@
+/*
+ * test_decode.c - base64, quoted-printable, RFC 2231 parameters and RFC 2047
+ * encoded words: input -> expected bytes, written out by hand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "msg_test_util.h"
+
+typedef struct dcase {
+    const char *in;
+    const char *out;
+    size_t out_len; /* 0: strlen(out) */
+    bool bad;
+} dcase;
+
+static const dcase b64_cases[] = {
+    {"aGVsbG8=", "hello", 0, false},
+    {"aGVs\r\nbG8=\r\n", "hello", 0, false},
+    {"aGVsbG8", "hello", 0, false},            /* missing padding: tolerated */
+    {"aGk=aGk=", "hihi", 0, false},             /* concatenated chunks */
+    {"aG k\t=", "hi", 0, false},                /* whitespace anywhere */
+    {"aGk*!", "hi", 0, true},                   /* junk skipped, flagged */
+    {"aGVsbG8gd", "hello ", 0, true},           /* a lone last sextet */
+    {"", "", 0, false},
+    {"AAEC/w==", "\x00\x01\x02\xff", 4, false},
+    {"+/+/", "\xfb\xff\xbf", 0, false},
+    {"====", "", 0, false},
+    {"Zg=", "f", 0, false},
+};
+
+static const dcase qp_cases[] = {
+    {"caf=C3=A9", "caf\xc3\xa9", 0, false},
+    {"caf=c3=a9", "caf\xc3\xa9", 0, false},     /* lowercase hex tolerated */
+    {"soft=\r\nbreak", "softbreak", 0, false},
+    {"soft=  \nbreak", "softbreak", 0, false},  /* whitespace after '=' */
+    {"trail  \t\r\nx", "trail\r\nx", 0, false}, /* transport whitespace dropped */
+    {"in  side", "in  side", 0, false},
+    {"a=ZZb", "a=ZZb", 0, true},                /* not an escape: kept, flagged */
+    {"end=", "end", 0, false},                  /* soft break at the very end */
+    {"x=4", "x=4", 0, true},                    /* cut escape */
+    {"=00", "\x00", 1, false},
+    {"bare\rcr", "bare\rcr", 0, false},
+    {"tail  ", "tail", 0, false},
+    {"enc=20\nx", "enc \nx", 0, false},          /* an encoded space is not transport's */
+    {"keep =\nx", "keep x", 0, false},            /* the soft break protects the space */
+    {"a \r\n \r\nb", "a\r\n\r\nb", 0, false},
+};
+
+/* run_dcases - run a decoder over a table */
+static void run_dcases(const dcase *c, size_t n, bn_str (*fn)(bn_arena *, const char *, size_t, bool *),
+                       const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        tmsg t;
+        guard g;
+        bool bad = !c[i].bad;
+        tmsg_init(&t);
+        size_t in_n = strlen(c[i].in);
+        char *p = guard_put(&g, c[i].in, in_n);
+        bn_str r = fn(&t.arena, p, in_n, &bad);
+        size_t want = c[i].out_len ? c[i].out_len : strlen(c[i].out);
+        if (r.n != want || (want && memcmp(r.p, c[i].out, want) != 0))
+            fail_msg("%s '%s': got '%.*s'", what, c[i].in, (int)r.n, r.p);
+        if (bad != c[i].bad)
+            fail_msg("%s '%s': bad %d", what, c[i].in, bad);
+        guard_free(&g);
+        tmsg_fini(&t);
+    }
+}
+
+static void test_base64(void **state)
+{
+    (void)state;
+    run_dcases(b64_cases, sizeof b64_cases / sizeof b64_cases[0], bn_decode_base64, "base64");
+}
+
+static void test_qp(void **state)
+{
+    (void)state;
+    run_dcases(qp_cases, sizeof qp_cases / sizeof qp_cases[0], bn_decode_qp, "qp");
+}
+
+/* ---- parameters ---- */
+
+typedef struct pcase {
+    const char *value;
+    const char *param;
+    const char *want;
+} pcase;
+
+static const pcase pcases[] = {
+    {"multipart/mixed; boundary=\"b 1\"", "boundary", "b 1"},
+    {"multipart/mixed; boundary=abc", "boundary", "abc"},
+    {"multipart/mixed; BOUNDARY=abc", "boundary", "abc"},
+    {"multipart/mixed; Boundary = \"abc\" ; x=y", "boundary", "abc"},
+    {"multipart/mixed;\r\n\tboundary=\"----=_Part_1\"", "boundary", "----=_Part_1"},
+    {"multipart/mixed boundary=abc", "boundary", "abc"},           /* missing ';' */
+    {"text/plain; charset=us-ascii (Plain text)", "charset", "us-ascii"},
+    {"text/plain; charset=us-ascii format=flowed", "format", "flowed"},
+    {"text/plain; format=flowed; charset=\"utf-8\"", "charset", "utf-8"},
+    {"text/plain; xcharset=a; charset=b", "charset", "b"},
+    {"text/plain; charset=a; charset=b", "charset", "a"},          /* first wins */
+    {"text/plain; name=\"a\\\"b\\\\c\"", "name", "a\"b\\c"},       /* quoted-pair */
+    {"text/plain; name=\"unterminated", "name", "unterminated"},
+    {"text/plain; (a comment; name=no) name=yes", "name", "yes"},
+    {"text/plain; name=", "name", ""},
+    {"text/plain", "charset", ""},
+    {"", "charset", ""},
+    /* RFC 2231 */
+    {"attachment; filename*=utf-8''caf%C3%A9.txt", "filename", "caf\xc3\xa9.txt"},
+    {"attachment; filename*=iso-8859-1'fr'caf%E9.txt", "filename", "caf\xc3\xa9.txt"},
+    {"attachment; filename*0=\"abc\"; filename*1=\"def\"", "filename", "abcdef"},
+    {"attachment; filename*1=\"def\"; filename*0=\"abc\"", "filename", "abcdef"},
+    {"attachment; filename*0*=utf-8''%C3; filename*1*=%A9; filename*2=\".txt\"", "filename",
+     "\xc3\xa9.txt"},
+    {"attachment; filename=\"plain\"; filename*=utf-8''ext", "filename", "ext"},
+    {"attachment; filename*0=\"a\"; filename*2=\"c\"", "filename", "a"}, /* gap */
+    {"attachment; filename*=noquotes%41", "filename", "noquotesA"},
+    {"attachment; filename*=utf-8''100%", "filename", "100%"},
+    {"multipart/mixed; boundary*=us-ascii'en'b%201", "boundary", "b 1"},
+};
+
+static void test_params(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof pcases / sizeof pcases[0]; i++) {
+        tmsg t;
+        guard g;
+        tmsg_init(&t);
+        size_t n = strlen(pcases[i].value);
+        char *p = guard_put(&g, pcases[i].value, n);
+        bn_str r = bn_param_get(&t.msg, bn_str_make(p, n), pcases[i].param);
+        if (!str_is(r, pcases[i].want))
+            fail_msg("param %s of '%s': got '%.*s', want '%s'", pcases[i].param, pcases[i].value,
+                     (int)r.n, r.p, pcases[i].want);
+        guard_free(&g);
+        tmsg_fini(&t);
+    }
+}
+
+/* ---- RFC 2047 ---- */
+
+typedef struct ecase {
+    const char *in;
+    const char *want;
+} ecase;
+
+static const ecase ecases[] = {
+    {"plain text", "plain text"},
+    {"=?utf-8?q?caf=C3=A9?=", "caf\xc3\xa9"},
+    {"=?UTF-8?Q?caf=c3=a9?=", "caf\xc3\xa9"},
+    {"=?utf-8?b?Y2Fmw6k=?=", "caf\xc3\xa9"},
+    {"=?iso-8859-1?q?a_b?=", "a b"},
+    {"=?iso-8859-1?q?caf=E9?= =?iso-8859-1?q?_ok?=", "caf\xc3\xa9 ok"}, /* space dropped */
+    {"=?utf-8?q?a?=\r\n =?utf-8?q?b?=", "ab"},                           /* folded gap */
+    {"=?utf-8?q?a?= plain =?utf-8?q?b?=", "a plain b"},                   /* text kept */
+    {"Re: =?utf-8?q?x?= end", "Re: x end"},
+    /* one character (U+00E9, C3 A9) split across two words */
+    {"=?utf-8?b?w6=?= =?utf-8?b?qQ==?=", "\xc3\xa9"},
+    {"=?utf-8?q?=C3?= =?UTF-8?q?=A9?=", "\xc3\xa9"},
+    /* Shift_JIS character split, then charset change */
+    {"=?shift_jis?b?gg==?==?shift_jis?b?oA==?= =?utf-8?q?!?=", "\xe3\x81\x82!"},
+    {"=?utf-8*en?q?lang?=", "lang"},                                      /* RFC 2231 lang */
+    {"=?utf-8?x?bad?=", "=?utf-8?x?bad?="},                               /* bad encoding */
+    {"=?utf-8?q?unclosed", "=?utf-8?q?unclosed"},
+    {"=??q?nocharset?=", "=??q?nocharset?="},
+    {"a=?utf-8?q?x?=b", "axb"},                                           /* inside a word */
+    {"=?utf-8?q?with space?=", "with space"},
+    {"=?bogus-charset?q?ab?=", "ab"},
+    {"raw caf\xe9", "raw caf\xc3\xa9"},                                   /* 8-bit latin1 */
+    {"raw caf\xc3\xa9", "raw caf\xc3\xa9"},                               /* 8-bit UTF-8 */
+    {"=?utf-8?q?bad=FF?=", "bad\xef\xbf\xbd"},
+    {"=?", "=?"},
+    {"?= =? ?=", "?= =? ?="},
+    {"", ""},
+};
+
+static void test_rfc2047(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof ecases / sizeof ecases[0]; i++) {
+        tmsg t;
+        guard g;
+        tmsg_init(&t);
+        size_t n = strlen(ecases[i].in);
+        char *p = guard_put(&g, ecases[i].in, n);
+        bn_str r = bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
+        if (!str_is(r, ecases[i].want))
+            fail_msg("2047 '%s': got '%.*s', want '%s'", ecases[i].in, (int)r.n, r.p,
+                     ecases[i].want);
+        guard_free(&g);
+        tmsg_fini(&t);
+    }
+}
+
+/* test_rfc2047_hostile - a megabyte of unclosed openers stays linear */
+static void test_rfc2047_hostile(void **state)
+{
+    (void)state;
+    size_t n = 1u << 20;
+    char *p = malloc(n);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = "=?a?q?x"[i % 7];
+    tmsg t;
+    tmsg_init(&t);
+    double t0 = now_s();
+    bn_str r = bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
+    assert_true(now_s() - t0 < 1.0);
+    assert_int_equal(r.n, n);
+    /* one closer at the very end: every opener finds the same one */
+    p[n - 2] = '?';
+    p[n - 1] = '=';
+    t0 = now_s();
+    (void)bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
+    assert_true(now_s() - t0 < 1.0);
+    /* ... and a line end before it: no word may span it, none is rescanned */
+    p[n - 3] = '\n';
+    t0 = now_s();
+    r = bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
+    assert_true(now_s() - t0 < 1.0);
+    assert_int_equal(r.n, n);
+    tmsg_fini(&t);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_qp),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_rfc2047),
+        cmocka_unit_test(test_rfc2047_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

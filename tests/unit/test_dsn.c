@@ -1,0 +1,269 @@
+/* test_dsn.c - the pure-text pieces of extraction: DSN fields, addresses, codes, dates */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/str.h"
+#include "extract/extract.h"
+
+static bn_arena arena;
+
+/* S - span of a C string literal */
+#define S(lit) ((bn_str){(lit), sizeof(lit) - 1})
+
+/* assert_span - span equals the expected C string */
+#define assert_span(span, want)                                                \
+    do {                                                                       \
+        bn_str s_ = (span);                                                    \
+        const char *w_ = (want);                                               \
+        if (s_.n != strlen(w_) || (s_.n && memcmp(s_.p, w_, s_.n) != 0))       \
+            fail_msg("got \"%.*s\", want \"%s\"", (int)s_.n, s_.p ? s_.p : "", \
+                     w_);                                                      \
+    } while (0)
+
+static int setup(void **state)
+{
+    (void)state;
+    bn_arena_init(&arena, 1u << 24);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    bn_arena_free(&arena);
+    return 0;
+}
+
+/* A standard two-recipient DSN with folded Diagnostic-Code. */
+static void test_dsn_standard(void **state)
+{
+    (void)state;
+    bn_str t = S("Reporting-MTA: dns; mx.example.org\r\n"
+                 "X-Postfix-Sender: rfc822; sender@example.org\r\n"
+                 "Arrival-Date: Thu, 29 Apr 2010 23:34:45 +0900\r\n"
+                 "\r\n"
+                 "Final-Recipient: rfc822; user1@example.com\r\n"
+                 "Original-Recipient: rfc822;alias@example.com\r\n"
+                 "Action: failed\r\n"
+                 "Status: 5.1.1\r\n"
+                 "Remote-MTA: dns; mx.example.com\r\n"
+                 "Diagnostic-Code: smtp; 550 5.1.1 <user1@example.com>:\r\n"
+                 "    Recipient address rejected: User unknown\r\n"
+                 "\r\n"
+                 "Final-Recipient: RFC822; <user2@example.com>\r\n"
+                 "Action: delayed\r\n"
+                 "Status: 4.4.1\r\n"
+                 "Will-Retry-Until: Sun, 2 May 2010 23:34:45 +0900\r\n");
+    bn_dsn d;
+    assert_int_equal(bn_dsn_parse(&d, &arena, t, false, 100), BN_OK);
+    assert_int_equal(d.n, 2);
+    assert_span(bn_dsn_mta_name(d.reporting_mta), "mx.example.org");
+    assert_span(bn_x_addr_field(d.x_sender), "sender@example.org");
+    assert_span(bn_x_addr_field(d.r[0].final_rcpt), "user1@example.com");
+    assert_span(bn_x_addr_field(d.r[0].orig_rcpt), "alias@example.com");
+    assert_span(d.r[0].action, "failed");
+    assert_span(d.r[0].diag_type, "smtp");
+    assert_span(d.r[0].diag,
+                "550 5.1.1 <user1@example.com>: Recipient address rejected: User unknown");
+    assert_span(bn_x_addr_field(d.r[1].final_rcpt), "user2@example.com");
+    assert_span(d.r[1].action, "delayed");
+    assert_span(d.r[1].will_retry, "Sun, 2 May 2010 23:34:45 +0900");
+}
+
+/* Deviations: no blank lines between recipients, "Status :" spacing, LF only. */
+static void test_dsn_missing_blank_lines(void **state)
+{
+    (void)state;
+    bn_str t = S("Reporting-MTA: dns; a.example\n"
+                 "Final-Recipient: rfc822; one@example.com\n"
+                 "Action: failed\n"
+                 "Status : 5.0.0\n"
+                 "Diagnostic-Code: smtp; 550 5.2.2 mailbox full\n"
+                 "Final-Recipient: rfc822; two@example.com\n"
+                 "Action: failed\n"
+                 "Status: 5.1.1\n");
+    bn_dsn d;
+    assert_int_equal(bn_dsn_parse(&d, &arena, t, false, 100), BN_OK);
+    assert_int_equal(d.n, 2);
+    assert_span(bn_x_addr_field(d.r[0].final_rcpt), "one@example.com");
+    assert_span(d.r[0].status, "5.0.0");
+    assert_span(bn_x_addr_field(d.r[1].final_rcpt), "two@example.com");
+    assert_span(d.r[1].status, "5.1.1");
+    assert_span(bn_dsn_mta_name(d.reporting_mta), "a.example");
+}
+
+/* Blocks separated by two blank lines (IIS), bare CR line ends, no address type. */
+static void test_dsn_double_blank_and_cr(void **state)
+{
+    (void)state;
+    bn_str t = S("Reporting-MTA: dns;iis.example\r\r\r"
+                 "Final-Recipient: <x@example.net>\r"
+                 "Action: failed\r"
+                 "Status: 5.2.1\r\r\r"
+                 "Original-Recipient: rfc822;y@example.net\r"
+                 "Final-Recipient: y@example.net\r"
+                 "Action: failed\r"
+                 "Status: 5.1.1\r");
+    bn_dsn d;
+    assert_int_equal(bn_dsn_parse(&d, &arena, t, false, 100), BN_OK);
+    assert_int_equal(d.n, 2);
+    assert_span(bn_x_addr_field(d.r[0].final_rcpt), "x@example.net");
+    assert_span(bn_x_addr_field(d.r[1].final_rcpt), "y@example.net");
+    assert_span(bn_x_addr_field(d.r[1].orig_rcpt), "y@example.net");
+}
+
+/* Inline mode stops at the paragraph after the DSN (the original's headers). */
+static void test_dsn_inline(void **state)
+{
+    (void)state;
+    bn_str t = S("Some text\n\nReporting-MTA: dns; m.example\n\n"
+                 "Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.1.1\n"
+                 "\n\nReturn-Path: <s@example.org>\nFrom: s@example.org\n"
+                 "Final-Recipient: rfc822; not-this@example.com\n");
+    size_t off = bn_dsn_find_inline(t);
+    assert_true(off < t.n);
+    bn_dsn d;
+    bn_str rest = {t.p + off, t.n - off};
+    assert_int_equal(bn_dsn_parse(&d, &arena, rest, true, 100), BN_OK);
+    assert_int_equal(d.n, 1);
+    assert_span(bn_x_addr_field(d.r[0].final_rcpt), "a@example.com");
+    bn_str none = S("no report here\nAction: failed\n");
+    assert_int_equal(bn_dsn_find_inline(none), none.n); /* Action alone opens nothing */
+}
+
+/* The recipient limit caps the blocks read. */
+static void test_dsn_limit(void **state)
+{
+    (void)state;
+    bn_str t = S("Final-Recipient: rfc822; a@x.example\nAction: failed\n\n"
+                 "Final-Recipient: rfc822; b@x.example\nAction: failed\n\n"
+                 "Final-Recipient: rfc822; c@x.example\nAction: failed\n");
+    bn_dsn d;
+    assert_int_equal(bn_dsn_parse(&d, &arena, t, false, 2), BN_OK);
+    assert_int_equal(d.n, 2);
+}
+
+/* Address fields and free-text addresses: a table of inputs and answers. */
+static void test_addr_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"rfc822; user@example.com", "user@example.com"},
+        {"rfc822;<user@example.com>", "user@example.com"},
+        {"RFC822; User@Example.COM (comment)", "User@Example.COM"},
+        {"utf-8; \xe7\x94\xa8\xe6\x88\xb7@example.com", "\xe7\x94\xa8\xe6\x88\xb7@example.com"},
+        {"user@example.com", "user@example.com"},
+        {"<user@example.com>", "user@example.com"},
+        {"\"Name\" <user@example.com>", "user@example.com"},
+        {"rfc822; user@example.com.", "user@example.com"},
+        {"rfc822; no address here", ""},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_span(bn_x_addr_field(bn_str_cstr(cases[i].in)), cases[i].want);
+}
+
+/* Scanning free text finds addresses in order, skipping non-addresses. */
+static void test_addr_scan(void **state)
+{
+    (void)state;
+    bn_str t = S("Mail to <a.b+tag@Sub.Example.com>: failed. user@localhost, "
+                 "then c@example.org.");
+    size_t pos = 0;
+    assert_span(bn_x_addr_scan(t, &pos), "a.b+tag@Sub.Example.com");
+    assert_span(bn_x_addr_scan(t, &pos), "c@example.org");
+    assert_int_equal(bn_x_addr_scan(t, &pos).n, 0);
+    bn_str norm = bn_x_addr_norm(&arena, S("Kiji.Tora@EXAMPLE.Jp"));
+    assert_span(norm, "Kiji.Tora@example.jp");
+}
+
+/* Enhanced status codes and reply codes in text. */
+static void test_codes(void **state)
+{
+    (void)state;
+    assert_span(bn_x_find_status(S("550 5.1.1 <a@b>... User unknown")), "5.1.1");
+    assert_span(bn_x_find_status(S("Status: 4.4.7 (delivery time expired)")), "4.4.7");
+    assert_span(bn_x_find_status(S("host 192.0.2.1 said 550")), "");
+    assert_span(bn_x_find_status(S("version 5.1.1.3 then 5.7.26.")), "5.7.26");
+    assert_span(bn_x_find_status(S("#5.1.0 X-Notes;")), "5.1.0");
+    assert_int_equal(bn_x_find_replycode(S("smtp; 550-5.1.1 The email account")), 550);
+    assert_int_equal(bn_x_find_replycode(S("host said: 452 4.2.2 full")), 452);
+    assert_int_equal(bn_x_find_replycode(S("port 25000 then 1550 and 5501")), 0);
+    assert_int_equal(bn_x_find_replycode(S("no code here")), 0);
+    assert_span(bn_x_find_command(S("(in reply to RCPT TO command)")), "RCPT");
+    assert_span(bn_x_find_command(S("SMTP error from remote mail server after end of data:")),
+                "DATA");
+    assert_span(bn_x_find_command(S("after MAIL FROM:<a@b> SIZE=1")), "MAIL");
+    assert_span(bn_x_find_command(S("nothing")), "");
+}
+
+/* Dates: RFC 5322 and the variants seen in reports. */
+static void test_dates(void **state)
+{
+    (void)state;
+    assert_int_equal(bn_x_date(S("Thu, 29 Apr 2010 23:34:45 +0900")), 1272551685);
+    assert_int_equal(bn_x_date(S("Thu,29 Apr 2010 14:34:45 +0000")), 1272551685);
+    assert_int_equal(bn_x_date(S("29 Apr 2010 07:34:45 -0700 (PDT)")), 1272551685);
+    assert_int_equal(bn_x_date(S("Thu, 29 Apr 2010 14:34:45 GMT")), 1272551685);
+    assert_int_equal(bn_x_date(S("Thu, 29 Apr 10 14:34:45 GMT")), 1272551685);
+    assert_int_equal(bn_x_date(S("Apr 29 14:34:45")), 0); /* no year: not a date */
+    assert_int_equal(bn_x_date(S("garbage")), 0);
+    assert_int_equal(bn_x_date(S("")), 0);
+}
+
+/* VERP: the recipient encoded in the envelope address. */
+static void test_verp(void **state)
+{
+    (void)state;
+    assert_span(bn_x_verp(&arena, "bounces+user=example.com@lists.example.org"),
+                "user@example.com");
+    assert_span(bn_x_verp(&arena, "<bounce-jane.doe=example.net@mail.example.org>"),
+                "jane.doe@example.net");
+    assert_span(bn_x_verp(&arena, "plain@example.org"), "");
+    assert_span(bn_x_verp(&arena, "bounces+nodomain@example.org"), "");
+    assert_span(bn_x_verp(&arena, NULL), "");
+}
+
+/* Field blocks: folding, blank separators, a header block and its body. */
+static void test_fields(void **state)
+{
+    (void)state;
+    bn_headers h;
+    bn_str body;
+    bn_str t = S("From: a@example.org\nSubject: one\n two\nTo: b@example.org\n\nBody\n");
+    assert_int_equal(bn_x_header_block(&arena, t, 100, &h, &body), BN_OK);
+    assert_int_equal(h.n, 3);
+    assert_span(bn_x_field_value(&arena, &h, "subject"), "one two");
+    assert_span(body, "Body\n");
+    size_t used;
+    assert_int_equal(bn_x_fields(&arena, S("A: 1\n\nB: 2\ntext\nC: 3\n"), true, 100, &h, &used),
+                     BN_OK);
+    assert_int_equal(h.n, 3); /* A, blank, B: stops at "text" */
+    assert_int_equal(used, 11);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dsn_standard),
+        cmocka_unit_test(test_dsn_missing_blank_lines),
+        cmocka_unit_test(test_dsn_double_blank_and_cr),
+        cmocka_unit_test(test_dsn_inline),
+        cmocka_unit_test(test_dsn_limit),
+        cmocka_unit_test(test_addr_field),
+        cmocka_unit_test(test_addr_scan),
+        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_verp),
+        cmocka_unit_test(test_fields),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

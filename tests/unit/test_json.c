@@ -1,0 +1,167 @@
+/* test_json.c - the JSON writer: escaping, UTF-8 validation, buffer contract */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/json.h"
+
+/* str_json - a JSON string value for (p, n) into out */
+static const char *str_json(const char *p, size_t n, char *out, size_t size)
+{
+    bn_json j;
+    bn_json_init(&j, out, size);
+    bn_json_str(&j, p, n);
+    bn_json_finish(&j);
+    return out;
+}
+
+/* Each case: input bytes and the exact JSON string the writer must produce. */
+typedef struct esc_case {
+    const char *in;
+    size_t n;
+    const char *want;
+} esc_case;
+
+#define C(lit, want) {lit, sizeof(lit) - 1, want}
+static const esc_case esc_cases[] = {
+    C("plain", "\"plain\""),
+    C("", "\"\""),
+    C("a\"b\\c", "\"a\\\"b\\\\c\""),
+    C("\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\""),
+    C("\x01\x1f\x7f", "\"\\u0001\\u001f\x7f\""),
+    C("nul\0here", "\"nul\\u0000here\""),
+    C("/", "\"/\""),
+    /* valid UTF-8 passes through: 2, 3 and 4 byte forms and the extremes */
+    C("M\xc3\xbcller", "\"M\xc3\xbcller\""),
+    C("\xe2\x82\xac", "\"\xe2\x82\xac\""),
+    C("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""),
+    C("\xef\xbf\xbf", "\"\xef\xbf\xbf\""),
+    C("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""),
+    /* Latin-1 byte: invalid, replaced by U+FFFD */
+    C("M\xfcller", "\"M\xef\xbf\xbdller\""),
+    /* overlong forms */
+    C("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xc1\xbf", "\"\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xf0\x80\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""),
+    /* surrogates U+D800, U+DFFF */
+    C("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xed\xbf\xbf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""),
+    /* past U+10FFFF and bytes that never occur */
+    C("\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xf5\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\""),
+    C("\xff\xfe", "\"\xef\xbf\xbd\xef\xbf\xbd\""),
+    /* truncated sequences: one U+FFFD for the maximal subpart */
+    C("\xe2\x82", "\"\xef\xbf\xbd\""),
+    C("\xe2\x82x", "\"\xef\xbf\xbdx\""),
+    C("\xf0\x9f\x98", "\"\xef\xbf\xbd\""),
+    /* a lone continuation byte */
+    C("a\x80z", "\"a\xef\xbf\xbdz\""),
+    /* line and paragraph separators escaped for JavaScript consumers */
+    C("\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\""),
+};
+#undef C
+
+/* test_escape_cases - every case gives exactly the expected JSON */
+static void test_escape_cases(void **state)
+{
+    (void)state;
+    char out[256];
+    for (size_t i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]); i++) {
+        str_json(esc_cases[i].in, esc_cases[i].n, out, sizeof(out));
+        if (strcmp(out, esc_cases[i].want) != 0)
+            fail_msg("case %zu: got [%s] want [%s]", i, out, esc_cases[i].want);
+    }
+}
+
+/* test_no_raw_controls - whatever the input, no byte < 0x20 in the output */
+static void test_no_raw_controls(void **state)
+{
+    (void)state;
+    char in[256], out[2048];
+    for (int i = 0; i < 256; i++)
+        in[i] = (char)i;
+    bn_json j;
+    bn_json_init(&j, out, sizeof(out));
+    bn_json_str(&j, in, sizeof(in));
+    size_t n = bn_json_finish(&j);
+    assert_true(n < sizeof(out));
+    for (size_t k = 0; k < n; k++)
+        assert_true((unsigned char)out[k] >= 0x20);
+}
+
+/* test_object_layout - commas, keys, nesting, numbers, literals */
+static void test_object_layout(void **state)
+{
+    (void)state;
+    char out[256];
+    bn_json j;
+    bn_json_init(&j, out, sizeof(out));
+    bn_json_object_begin(&j);
+    bn_json_kv_cstr(&j, "a", "x");
+    bn_json_kv_int(&j, "n", -42);
+    bn_json_kv_bool(&j, "t", true);
+    bn_json_key(&j, "arr");
+    bn_json_array_begin(&j);
+    bn_json_cstr(&j, "p");
+    bn_json_int(&j, 7);
+    bn_json_null(&j);
+    bn_json_array_end(&j);
+    bn_json_key(&j, "e");
+    bn_json_array_begin(&j);
+    bn_json_array_end(&j);
+    bn_json_kv_cstr(&j, "z", NULL);
+    bn_json_object_end(&j);
+    size_t n = bn_json_finish(&j);
+    assert_int_equal(n, strlen(out));
+    assert_string_equal(out, "{\"a\":\"x\",\"n\":-42,\"t\":true,\"arr\":[\"p\",7,null],"
+                             "\"e\":[],\"z\":\"\"}");
+}
+
+/* test_snprintf_contract - a short buffer holds a NUL-terminated prefix and
+ * the return value is the full length */
+static void test_snprintf_contract(void **state)
+{
+    (void)state;
+    char full[64], small[8];
+    bn_json j;
+    bn_json_init(&j, full, sizeof(full));
+    bn_json_str(&j, "hello world", 11);
+    size_t need = bn_json_finish(&j);
+    assert_int_equal(need, 13);
+    bn_json_init(&j, small, sizeof(small));
+    bn_json_str(&j, "hello world", 11);
+    assert_int_equal(bn_json_finish(&j), need);
+    assert_string_equal(small, "\"hello ");
+    bn_json_init(&j, NULL, 0);
+    bn_json_str(&j, "hello world", 11);
+    assert_int_equal(bn_json_finish(&j), need);
+}
+
+/* test_utf8_valid_len - lengths and maximal invalid subparts */
+static void test_utf8_valid_len(void **state)
+{
+    (void)state;
+    size_t bad;
+    assert_int_equal(bn_utf8_valid_len((const unsigned char *)"\xc3\xa9", 2, &bad), 2);
+    assert_int_equal(bn_utf8_valid_len((const unsigned char *)"\xe0\xa0\x80", 3, &bad), 3);
+    assert_int_equal(bn_utf8_valid_len((const unsigned char *)"\xe0\x9f\x80", 3, &bad), 0);
+    assert_int_equal(bad, 1);
+    assert_int_equal(bn_utf8_valid_len((const unsigned char *)"\xf1\x80\x80", 3, &bad), 0);
+    assert_int_equal(bad, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape_cases),
+        cmocka_unit_test(test_no_raw_controls),
+        cmocka_unit_test(test_object_layout),
+        cmocka_unit_test(test_snprintf_contract),
+        cmocka_unit_test(test_utf8_valid_len),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

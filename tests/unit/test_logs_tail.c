@@ -1,0 +1,303 @@
+/*
+ * test_logs_tail.c - following a log across rotations (src/logs/log_tail.c)
+ *
+ * Each test writes numbered lines ("line 1\n", "line 2\n"...) into a log in
+ * a fresh temporary directory, rotates it the way logrotate does (rename +
+ * new file; copytruncate), stops and resumes from a saved position, and
+ * checks that the lines handed out are exactly 1..N in order: none twice,
+ * none missing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bounce.h"
+#include "logs/log_tail.h"
+
+typedef struct fx {
+    char dir[256];
+    char log[300];
+    int next;     /* number of the next line to write */
+    int seen;     /* last line number read */
+    int seen_n;   /* lines read */
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/bn-tail-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->log, sizeof(f->log), "%s/mail.log", f->dir);
+    f->next = 1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* append - write n numbered lines to path (creating it) */
+static void append(fx *f, const char *path, int n)
+{
+    FILE *out = fopen(path, "a");
+    assert_non_null(out);
+    for (int i = 0; i < n; i++)
+        fprintf(out, "line %d\n", f->next++);
+    fclose(out);
+}
+
+/* check_lines - every complete line of (p, n) must be the next number */
+static size_t check_lines(fx *f, const char *p, size_t n, bool eof)
+{
+    size_t used = 0;
+    while (used < n) {
+        const char *nl = memchr(p + used, '\n', n - used);
+        if (!nl && !eof)
+            break;
+        size_t len = nl ? (size_t)(nl - p - used) : n - used;
+        int num = 0;
+        assert_true(len > 5 && memcmp(p + used, "line ", 5) == 0);
+        num = atoi(p + used + 5);
+        if (num != f->seen + 1)
+            fail_msg("read line %d after line %d", num, f->seen);
+        f->seen = num;
+        f->seen_n++;
+        used += len + (nl ? 1 : 0);
+    }
+    return used;
+}
+
+/* drain - read until the tail has nothing new (follow) or ends */
+static void drain(fx *f, bn_tail *t)
+{
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        bn_tail_state st;
+        const char *p;
+        size_t n;
+        bool eof;
+        assert_int_equal(bn_tail_read(t, &st, &p, &n, &eof), BN_OK);
+        if (st == BN_TAIL_DATA) {
+            bn_tail_consume(t, check_lines(f, p, n, eof));
+            continue;
+        }
+        /* idle twice in a row means really nothing new (a switch of file
+           reports idle once, then has data) */
+        assert_int_equal(bn_tail_read(t, &st, &p, &n, &eof), BN_OK);
+        if (st == BN_TAIL_DATA) {
+            bn_tail_consume(t, check_lines(f, p, n, eof));
+            continue;
+        }
+        return;
+    }
+    fail_msg("tail did not settle");
+}
+
+static void test_follow_grow(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    append(f, f->log, 10);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 10);
+    append(f, f->log, 5);
+    drain(f, t);
+    assert_int_equal(f->seen, 15);
+    bn_tailpos pos;
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.line, 15);
+    assert_int_equal(pos.offset, 9 * 7 + 6 * 8); /* "line 1\n".."line 9\n", then 8 bytes */
+    bn_tail_free(t);
+}
+
+/* a partial last line waits for its newline */
+static void test_partial_line(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    append(f, f->log, 3);
+    FILE *out = fopen(f->log, "a");
+    fputs("line 4", out);
+    fclose(out);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    out = fopen(f->log, "a");
+    fputs("\n", out);
+    fclose(out);
+    f->next = 5;
+    drain(f, t);
+    assert_int_equal(f->seen, 4);
+    bn_tail_free(t);
+}
+
+/* logrotate's default: rename, then the writer creates a new file */
+static void test_rotate_rename(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 20);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    append(f, f->log, 5); /* not read yet when the rename happens */
+    assert_int_equal(rename(f->log, old), 0);
+    append(f, old, 3);    /* the writer has not reopened yet */
+    drain(f, t);          /* the new name does not exist yet: keep the old */
+    assert_int_equal(f->seen, 28);
+    append(f, f->log, 7); /* the writer reopened: a new file */
+    drain(f, t);
+    assert_int_equal(f->seen, 35);
+    bn_tail_stats ts;
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.rotations, 1);
+    bn_tailpos pos;
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.line, 7);
+    bn_tail_free(t);
+}
+
+/* copytruncate: the file is copied, then cut to zero and written again */
+static void test_copytruncate(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    append(f, f->log, 20);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(truncate(f->log, 0), 0);
+    append(f, f->log, 4);
+    drain(f, t);
+    assert_int_equal(f->seen, 24);
+    /* truncated again, then more written than had been read: the head of
+       the file tells */
+    bn_tailpos pos;
+    bn_tail_pos(t, &pos);
+    assert_int_equal(truncate(f->log, 0), 0);
+    append(f, f->log, 30);
+    drain(f, t);
+    assert_int_equal(f->seen, 54);
+    bn_tail_stats ts;
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.truncations, 2);
+    bn_tail_free(t);
+}
+
+/* stop and resume from the saved position: nothing twice, nothing missed */
+static void test_resume(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    append(f, f->log, 10);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    bn_tail_pos(t, &pos);
+    bn_tail_free(t);
+    append(f, f->log, 10); /* written while stopped */
+    assert_int_equal(bn_tail_open(&t, f->log, true, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 20);
+    assert_int_equal(f->seen_n, 20);
+    bn_tail_stats ts;
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.resumed, 1);
+    bn_tail_free(t);
+}
+
+/* rotated while stopped: the rest of the old file first, then the new one */
+static void test_resume_after_rotation(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    char old[400];
+    snprintf(old, sizeof(old), "%s-20261130", f->log);
+    append(f, f->log, 10);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    bn_tail_pos(t, &pos);
+    bn_tail_free(t);
+    append(f, f->log, 5);
+    assert_int_equal(rename(f->log, old), 0);
+    append(f, f->log, 6);
+    /* one-shot reading resumes too */
+    assert_int_equal(bn_tail_open(&t, f->log, false, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 21);
+    assert_int_equal(f->seen_n, 21);
+    bn_tail_free(t);
+}
+
+/* the saved inode now belongs to another file: start the log over */
+static void test_resume_inode_reused(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    append(f, f->log, 10);
+    assert_int_equal(bn_tail_open(&t, f->log, false, NULL), BN_OK);
+    drain(f, t);
+    bn_tail_pos(t, &pos);
+    bn_tail_free(t);
+    /* same inode, other content (rewritten in place), longer than before */
+    FILE *out = fopen(f->log, "w");
+    for (int i = 101; i <= 112; i++)
+        fprintf(out, "line %d\n", i);
+    fclose(out);
+    f->seen = 100;
+    assert_int_equal(bn_tail_open(&t, f->log, false, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 112);
+    bn_tail_stats ts;
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.lost_resume, 1);
+    bn_tail_free(t);
+}
+
+/* following a file that does not exist yet; one-shot on it fails */
+static void test_missing_file(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    assert_int_equal(bn_tail_open(&t, f->log, false, NULL), BN_EIO);
+    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 0);
+    append(f, f->log, 3);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    bn_tail_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_follow_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotate_rename, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_inode_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,476 @@
+/*
+ * test_store.c - the suppression list over SQLite, with records built in C
+ *
+ * Each test works on a fresh database file under the build directory.
+ * Expected states follow the documented default policy (docs/store.md).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "bounce.h"
+
+#define DB BN_BINARY_DIR "/test_store.db"
+#define DAY 86400L
+
+/* rm_db - remove the database and its WAL files */
+static void rm_db(const char *path)
+{
+    char p[512];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+}
+
+/* fresh - a new store at DB */
+static bn_store *fresh(const bn_policy *policy)
+{
+    bn_store *s;
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.policy = policy;
+    rm_db(DB);
+    int rc = bn_store_open(&s, DB, &o);
+    if (rc)
+        fail_msg("open: %s", bn_store_errmsg(s));
+    return s;
+}
+
+/* rec - a record of a recipient with a reason */
+static bn_record rec(const char *addr, bn_reason r, const char *status,
+                     bool hard, time_t t, const char *diag)
+{
+    bn_record x;
+    memset(&x, 0, sizeof x);
+    x.recipient = (bn_str){addr, strlen(addr)};
+    x.timestamp = t;
+    x.diagnostic = (bn_str){diag, strlen(diag)};
+    x.verdict.reason = r;
+    x.verdict.hardbounce = hard;
+    x.verdict.permanence = status[0] == '5' ? BN_PERM_PERMANENT : BN_PERM_TRANSIENT;
+    snprintf(x.verdict.status, sizeof x.verdict.status, "%s", status);
+    x.verdict.rule = "test";
+    x.format = "test";
+    return x;
+}
+
+/* ingest1 - one record as one message with its own text */
+static bn_ingest_stats ingest1(bn_store *s, const bn_record *r, const char *msg)
+{
+    bn_ingest_stats st = {0};
+    int rc = bn_store_ingest(s, r, 1, "test", msg, strlen(msg), &st);
+    if (rc)
+        fail_msg("ingest: %s", bn_store_errmsg(s));
+    return st;
+}
+
+/* suppressed - check an address */
+static bool suppressed(bn_store *s, const char *addr)
+{
+    bn_suppression e;
+    int rc = bn_store_check(s, addr, strlen(addr), &e);
+    if (rc != BN_OK && rc != BN_ENOTFOUND)
+        fail_msg("check %s: %s", addr, bn_store_errmsg(s));
+    return rc == BN_OK;
+}
+
+/* count_rows - SELECT count(*) through a separate connection */
+static long count_rows(const char *table)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char sql[128];
+    long n = -1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* test_hard_and_dedup - hard suppresses at once; the same bounce twice is one event */
+static void test_hard_and_dedup(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record r = rec("Tom@Example.COM", BN_REASON_USERUNKNOWN, "5.1.1", true,
+                      now - 60, "550 5.1.1 user unknown");
+    bn_ingest_stats st = ingest1(s, &r, "message one");
+    assert_int_equal(st.events, 1);
+    assert_int_equal(st.suppressed, 1);
+    st = ingest1(s, &r, "message one");
+    assert_int_equal(st.events, 0);
+    assert_int_equal(st.duplicates, 1);
+    assert_int_equal(st.suppressed, 0);
+    assert_true(suppressed(s, "tom@example.com"));
+    assert_true(suppressed(s, "<TOM@EXAMPLE.com>"));
+    assert_false(suppressed(s, "tom2@example.com"));
+    bn_suppression e;
+    assert_int_equal(bn_store_check(s, "tom@example.com", 15, &e), BN_OK);
+    assert_int_equal(e.kind, BN_CLASS_HARD);
+    assert_string_equal(e.reason, "userunknown");
+    assert_string_equal(e.diagnostic, "550 5.1.1 user unknown");
+    assert_int_equal(e.until, 0);
+    assert_int_equal(e.since, now - 60);
+    assert_int_equal(bn_store_check(s, "not an address", 14, &e), BN_EINVAL);
+    bn_store_close(s);
+    assert_int_equal(count_rows("event"), 1);
+}
+
+/* test_soft - three soft bounces within 15 days; a delivery resets */
+static void test_soft(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record r1 = rec("b@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 5 * DAY, "full");
+    bn_record r2 = rec("b@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 4 * DAY, "full");
+    bn_record d = rec("b@x.org", BN_REASON_DELIVERED, "2.0.0", false, now - 3 * DAY, "ok");
+    bn_record r3 = rec("b@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 2 * DAY, "full");
+    bn_record r4 = rec("b@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 1 * DAY, "full");
+    bn_record r5 = rec("b@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 100, "full");
+    ingest1(s, &r1, "1");
+    ingest1(s, &r2, "2");
+    assert_false(suppressed(s, "b@x.org"));
+    ingest1(s, &d, "3");
+    ingest1(s, &r3, "4");
+    ingest1(s, &r4, "5");
+    assert_false(suppressed(s, "b@x.org")); /* the delivery reset the count */
+    bn_ingest_stats st = ingest1(s, &r5, "6");
+    assert_int_equal(st.suppressed, 1);
+    bn_suppression e;
+    assert_int_equal(bn_store_check(s, "b@x.org", 7, &e), BN_OK);
+    assert_int_equal(e.kind, BN_CLASS_SOFT);
+    assert_int_equal(e.soft_count, 3);
+    assert_int_equal(e.until, now - 100 + 30 * DAY);
+    bn_store_close(s);
+}
+
+/* test_out_of_order - an old bounce ingested after an unsuppress stays old */
+static void test_out_of_order(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_manual m = {"a@x.org", 7, "fixed", "tester", 0, 0};
+    bn_record old = rec("a@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 10 * DAY, "old");
+    bn_record later = rec("a@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now + 10, "new");
+    assert_int_equal(bn_store_unsuppress(s, &m), BN_OK);
+    ingest1(s, &old, "old");
+    assert_false(suppressed(s, "a@x.org"));
+    ingest1(s, &later, "later");
+    assert_true(suppressed(s, "a@x.org"));
+    bn_store_close(s);
+}
+
+/* test_sender_side - never suppresses; the report warns */
+static void test_sender_side(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    char addr[64], msg[64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(addr, sizeof addr, "user%d@gmail.com", i);
+        snprintf(msg, sizeof msg, "blocked %d", i);
+        bn_record r = rec(addr, BN_REASON_BLOCKED, "5.7.1", false, now - 3600,
+                          "550 5.7.1 listed at a blocklist");
+        r.source_ip = (bn_str){"192.0.2.7", 9};
+        bn_ingest_stats st = ingest1(s, &r, msg);
+        assert_int_equal(st.sender_side, 1);
+        assert_int_equal(st.suppressed, 0);
+        assert_false(suppressed(s, addr));
+    }
+    bn_record h = rec("gone@gmail.com", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 60, "unknown");
+    ingest1(s, &h, "hard");
+    bn_report *rep;
+    assert_int_equal(bn_report_build(&rep, s, now - DAY, 3), BN_OK);
+    assert_int_equal(rep->ndomains, 1);
+    const bn_report_domain *d = &rep->domains[0];
+    assert_string_equal(d->domain, "gmail.com");
+    assert_int_equal(d->total, 5);
+    assert_int_equal(d->sender, 4);
+    assert_int_equal(d->hard, 1);
+    assert_int_equal(d->rejections, 5);
+    assert_non_null(d->warning);
+    assert_non_null(strstr(d->warning, "gmail.com: 4 of 5 rejections in the last 24 h are about the sender: blocklist"));
+    assert_non_null(strstr(d->warning, "recipients were not suppressed"));
+    assert_non_null(d->advice);
+    assert_string_equal(d->ips, "192.0.2.7");
+    assert_string_equal(d->reasons[0].reason, "blocked");
+    assert_int_equal(d->reasons[0].count, 4);
+    bn_report_free(rep);
+    /* below --min: no warning */
+    assert_int_equal(bn_report_build(&rep, s, now - DAY, 5), BN_OK);
+    assert_null(rep->domains[0].warning);
+    bn_report_free(rep);
+    bn_store_close(s);
+}
+
+/* test_manual_and_rebuild - manual actions survive; a policy change applies */
+static void test_manual_and_rebuild(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record blk = rec("c@y.org", BN_REASON_BLOCKED, "5.7.1", false, now - 60, "blocked");
+    bn_record hard = rec("h@y.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 60, "unknown");
+    ingest1(s, &blk, "blk");
+    ingest1(s, &hard, "hard");
+    bn_manual sup = {"m@y.org", 7, "asked to stop", "tester", 0, 0};
+    bn_manual uns = {"h@y.org", 7, "mailbox re-created", "tester", 0, 0};
+    bn_manual bad = {"nonsense", 8, "x", "tester", 0, 0};
+    bn_manual nonote = {"m@y.org", 7, "", "tester", 0, 0};
+    assert_int_equal(bn_store_suppress(s, &sup), BN_OK);
+    assert_int_equal(bn_store_unsuppress(s, &uns), BN_OK);
+    assert_int_equal(bn_store_suppress(s, &bad), BN_EINVAL);
+    assert_int_equal(bn_store_suppress(s, &nonote), BN_EINVAL);
+    assert_true(suppressed(s, "m@y.org"));
+    assert_false(suppressed(s, "h@y.org"));
+    assert_false(suppressed(s, "c@y.org"));
+    bn_policy p = *bn_store_policy(s);
+    char err[128];
+    assert_int_equal(bn_policy_set(&p, "reason.blocked", "hard", err, sizeof err), BN_OK);
+    bn_rebuild_stats st = {0};
+    assert_int_equal(bn_store_rebuild(s, &p, &st), BN_OK);
+    assert_int_equal(st.reclassified, 1);
+    assert_true(suppressed(s, "c@y.org"));
+    assert_true(suppressed(s, "m@y.org"));  /* manual suppression kept */
+    assert_false(suppressed(s, "h@y.org")); /* manual unsuppression kept */
+    bn_store_close(s);
+    /* the policy is kept in the store */
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_OK);
+    assert_int_equal(bn_store_policy(s)->reason_class[BN_REASON_BLOCKED], BN_CLASS_HARD);
+    bn_policy_init(&p);
+    assert_int_equal(bn_store_rebuild(s, &p, NULL), BN_OK);
+    assert_false(suppressed(s, "c@y.org"));
+    bn_store_close(s);
+}
+
+/* count_list - entries listed */
+static int count_cb(void *ctx, const bn_suppression *e)
+{
+    (void)e;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* test_list_and_set - list filters; the in-memory set agrees with check */
+static void test_list_and_set(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    char addr[64], msg[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(addr, sizeof addr, "U%d@Example.org", i);
+        snprintf(msg, sizeof msg, "m%d", i);
+        bn_reason reason = i % 2 ? BN_REASON_USERUNKNOWN : BN_REASON_BLOCKED;
+        bn_record r = rec(addr, reason, "5.1.1", i % 2, now - 100, "x");
+        ingest1(s, &r, msg);
+    }
+    int n = 0;
+    bn_list_filter f = {"userunknown", 0};
+    assert_int_equal(bn_store_list(s, &f, count_cb, &n), BN_OK);
+    assert_int_equal(n, 100);
+    n = 0;
+    f.reason = "hard";
+    assert_int_equal(bn_store_list(s, &f, count_cb, &n), BN_OK);
+    assert_int_equal(n, 100);
+    f.reason = "nosuchreason";
+    assert_int_equal(bn_store_list(s, &f, count_cb, &n), BN_EINVAL);
+    n = 0;
+    f.reason = NULL;
+    f.since = now + 10;
+    assert_int_equal(bn_store_list(s, &f, count_cb, &n), BN_OK);
+    assert_int_equal(n, 0);
+    bn_suppset *set;
+    assert_int_equal(bn_suppset_load(&set, s), BN_OK);
+    assert_int_equal(bn_suppset_size(set), 100);
+    for (int i = 0; i < 220; i++) {
+        const char *why = NULL;
+        snprintf(addr, sizeof addr, "u%d@EXAMPLE.ORG", i);
+        int rc = bn_suppset_lookup(set, addr, strlen(addr), &why);
+        assert_int_equal(rc == BN_OK, suppressed(s, addr));
+        if (rc == BN_OK)
+            assert_string_equal(why, "userunknown");
+    }
+    assert_int_equal(bn_suppset_lookup(set, "x", 1, NULL), BN_EINVAL);
+    bn_suppset_free(set);
+    bn_store_close(s);
+}
+
+/* hist_cb - collect classes in order */
+static int hist_cb(void *ctx, const bn_event *e)
+{
+    char *buf = ctx;
+    strcat(buf, bn_class_name(e->cls));
+    strcat(buf, e->cls == BN_CLASS_MANUAL ? (strcmp(e->action, "suppress") ? "-" : "+") : "");
+    strcat(buf, " ");
+    return 0;
+}
+
+/* test_history - events and actions, oldest first */
+static void test_history(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record a = rec("h@z.org", BN_REASON_MAILBOXFULL, "4.2.2", false, now - 3 * DAY, "full");
+    bn_record b = rec("h@z.org", BN_REASON_BLOCKED, "5.7.1", false, now - 2 * DAY, "blk");
+    ingest1(s, &a, "a");
+    ingest1(s, &b, "b");
+    bn_manual m = {"H@Z.org", 7, "asked", "tester", 0, 0};
+    assert_int_equal(bn_store_suppress(s, &m), BN_OK);
+    char buf[256] = "";
+    assert_int_equal(bn_store_history(s, "h@z.org", 7, hist_cb, buf), BN_OK);
+    assert_string_equal(buf, "soft sender manual+ ");
+    bn_store_close(s);
+}
+
+/* test_case_sensitive - a list with case-sensitive local parts */
+static void test_case_sensitive(void **state)
+{
+    (void)state;
+    bn_policy p;
+    char err[64];
+    bn_policy_init(&p);
+    bn_policy_set(&p, "local_case_sensitive", "true", err, sizeof err);
+    bn_store *s = fresh(&p);
+    bn_record r = rec("Tom@Example.COM", BN_REASON_USERUNKNOWN, "5.1.1", true, 0, "x");
+    ingest1(s, &r, "m");
+    assert_true(suppressed(s, "Tom@example.com"));
+    assert_false(suppressed(s, "tom@example.com"));
+    /* rebuilding case-insensitively re-keys the events */
+    bn_policy_init(&p);
+    assert_int_equal(bn_store_rebuild(s, &p, NULL), BN_OK);
+    assert_true(suppressed(s, "tom@example.com"));
+    bn_store_close(s);
+}
+
+/* test_errors - not a store, newer schema, missing file, missing directory */
+static void test_errors(void **state)
+{
+    (void)state;
+    bn_store *s;
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    sqlite3 *db;
+    rm_db(DB);
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE foo(x)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_ESTORE);
+    assert_non_null(strstr(bn_store_errmsg(s), "not a bounce database"));
+    bn_store_close(s);
+    s = fresh(NULL);
+    bn_store_close(s);
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_ESTORE);
+    assert_non_null(strstr(bn_store_errmsg(s), "newer"));
+    bn_store_close(s);
+    rm_db(DB);
+    o.readonly = true;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_EUNAVAIL);
+    assert_non_null(strstr(bn_store_errmsg(s), "no suppression list"));
+    bn_store_close(s);
+    o.readonly = false;
+    assert_int_equal(bn_store_open(&s, BN_BINARY_DIR "/no/such/dir/x.db", &o), BN_EUNAVAIL);
+    assert_non_null(strstr(bn_store_errmsg(s), "no/such/dir"));
+    bn_store_close(s);
+}
+
+/* test_locked - a writer holding the lock: BN_EBUSY after the wait, nothing written */
+static void test_locked(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    bn_store_close(s);
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.wait_ms = 200;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_OK);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    bn_record r = rec("l@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, 0, "x");
+    bn_ingest_stats st = {0};
+    assert_int_equal(bn_store_ingest(s, &r, 1, "t", "m", 1, &st), BN_EBUSY);
+    assert_non_null(strstr(bn_store_errmsg(s), "locked"));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_false(suppressed(s, "l@x.org"));
+    assert_int_equal(bn_store_ingest(s, &r, 1, "t", "m", 1, &st), BN_OK);
+    assert_true(suppressed(s, "l@x.org"));
+    bn_store_close(s);
+}
+
+/* test_full - a size cap reached mid-batch: BN_EFULL, the batch rolled back */
+static void test_full(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    bn_store_close(s);
+    long before_pages = 0;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        before_pages = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.max_pages = before_pages + 3;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_OK);
+    static char diag[3000];
+    memset(diag, 'd', sizeof diag - 1);
+    assert_int_equal(bn_store_begin(s), BN_OK);
+    int rc = BN_OK;
+    char addr[64];
+    for (int i = 0; rc == BN_OK && i < 200; i++) {
+        snprintf(addr, sizeof addr, "f%d@x.org", i);
+        bn_record r = rec(addr, BN_REASON_USERUNKNOWN, "5.1.1", true, 0, diag);
+        rc = bn_store_ingest(s, &r, 1, "t", addr, strlen(addr), NULL);
+    }
+    assert_int_equal(rc, BN_EFULL);
+    assert_non_null(strstr(bn_store_errmsg(s), "full"));
+    bn_store_rollback(s);
+    bn_store_close(s);
+    assert_int_equal(count_rows("event"), 0);
+    assert_int_equal(count_rows("suppression"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hard_and_dedup),
+        cmocka_unit_test(test_soft),
+        cmocka_unit_test(test_out_of_order),
+        cmocka_unit_test(test_sender_side),
+        cmocka_unit_test(test_manual_and_rebuild),
+        cmocka_unit_test(test_list_and_set),
+        cmocka_unit_test(test_history),
+        cmocka_unit_test(test_case_sensitive),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_locked),
+        cmocka_unit_test(test_full),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rm_db(DB);
+    return rc;
+}

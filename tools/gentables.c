@@ -1,0 +1,891 @@
+/*
+ * gentables.c - compile data/NAME.tsv into C tables (host tool, run at build time)
+ *
+ * usage: gentables <datadir> <outdir>   -> <outdir>/tables.c, <outdir>/tables.h
+ *
+ * Inputs (tab-separated, '#' starts a comment line, see each file's header):
+ *   reasons.tsv      reason  fault  action  what  advice
+ *   reply_codes.tsv  code  reason|-  permanence  fault  meaning
+ *   status_codes.tsv status(X.s.d|4.s.d|5.s.d)  reason|-  strength  permanence  fault  meaning
+ *   providers.tsv    rule  provider  kind(host|marker|status|gstatus)  key  reason|-  meaning
+ *   blocklists.tsv   rule  name  marker
+ *   phrases.tsv      rule  reason|-  priority  flags  phrase
+ *
+ * Every text marker (phrases, provider hosts and markers, blocklist markers)
+ * goes into one Aho-Corasick automaton. The automaton is built here, once,
+ * and emitted as a full DFA (state x byte class) so the library does no work
+ * at start-up and needs no lock: c-design.md §2.2 measured 1 ms to build,
+ * which is cheap, but a DFA in .rodata is also shared between processes.
+ *
+ * Matching folds ASCII case and turns whitespace runs into one space; the
+ * library's normaliser does the same to the text, so patterns are folded
+ * identically here. Any error in the data stops the build with file:line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../include/bounce.h"
+
+#define MAXF 8
+#define MAXLINE 4096
+
+static const char *reason_names[] = {
+#define R_(id, name) name,
+    BN_REASON_LIST(R_)
+#undef R_
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const char *cur_file;
+static int cur_line;
+
+/* die - report a data error with its position and stop */
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gentables: %s:%d: ", cur_file ? cur_file : "-", cur_line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+/* xmalloc - allocate or stop (host tool: failure ends the build) */
+static void *xmalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "gentables: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* xstrdup - copy a string */
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* reason_id - index of a reason name, -1 for "-", stop when unknown */
+static int reason_id(const char *s)
+{
+    if (strcmp(s, "-") == 0)
+        return -1;
+    for (unsigned i = 0; i < BN_REASON_COUNT; i++)
+        if (strcmp(s, reason_names[i]) == 0)
+            return (int)i;
+    die("unknown reason '%s'", s);
+    return -1;
+}
+
+/* fault_id - bn_fault value of a name */
+static int fault_id(const char *s)
+{
+    static const char *n[] = {"unknown", "recipient", "sender", "message",
+                              "network", "remote-system", "none"};
+    for (int i = 0; i < 7; i++)
+        if (strcmp(s, n[i]) == 0)
+            return i;
+    die("unknown fault '%s'", s);
+    return 0;
+}
+
+/* action_id - bn_action value of a name */
+static int action_id(const char *s)
+{
+    static const char *n[] = {"review", "suppress", "retry", "fix-sender",
+                              "fix-message", "none"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(s, n[i]) == 0)
+            return i;
+    die("unknown action '%s'", s);
+    return 0;
+}
+
+/* perm_id - 0 class (from the code's first digit), 1 permanent, 2 transient */
+static int perm_id(const char *s)
+{
+    if (strcmp(s, "class") == 0 || strcmp(s, "-") == 0)
+        return 0;
+    if (strcmp(s, "permanent") == 0)
+        return 1;
+    if (strcmp(s, "transient") == 0)
+        return 2;
+    die("unknown permanence '%s'", s);
+    return 0;
+}
+
+/* fold - the byte as the matcher sees it: ASCII lower case, whitespace = ' ' */
+static unsigned char fold(unsigned char c)
+{
+    if (c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
+        return ' ';
+    if (c >= 'A' && c <= 'Z')
+        return (unsigned char)(c + 32);
+    return c;
+}
+
+/* fold_text - fold a pattern and collapse whitespace runs (as the library does) */
+static char *fold_text(const char *s)
+{
+    size_t n = strlen(s);
+    char *o = xmalloc(n + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = fold((unsigned char)s[i]);
+        if (c == ' ' && (j == 0 || o[j - 1] == ' '))
+            continue;
+        o[j++] = (char)c;
+    }
+    while (j > 0 && o[j - 1] == ' ')
+        j--;
+    o[j] = 0;
+    if (j == 0)
+        die("empty pattern");
+    if (j > 200)
+        die("pattern longer than 200 bytes");
+    return o;
+}
+
+/* ---- TSV reading ------------------------------------------------------ */
+
+typedef struct row {
+    int nf;
+    char *f[MAXF];
+    int line;
+} row;
+
+typedef struct table {
+    row *rows;
+    int n, cap;
+    const char *name;
+} table;
+
+/* split - cut a line at tabs into fields */
+static int split(char *line, char **f)
+{
+    int nf = 0;
+    char *p = line;
+    for (;;) {
+        if (nf == MAXF)
+            die("too many fields");
+        f[nf++] = p;
+        char *t = strchr(p, '\t');
+        if (!t)
+            break;
+        *t = 0;
+        p = t + 1;
+    }
+    return nf;
+}
+
+/* read_tsv - read every non-comment line of dir/name with exactly nf fields */
+static table read_tsv(const char *dir, const char *name, int nf)
+{
+    table t = {0};
+    char path[1024], buf[MAXLINE];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "r");
+    cur_file = name;
+    cur_line = 0;
+    if (!fp)
+        die("cannot open %s: %s", path, strerror(errno));
+    t.name = name;
+    while (fgets(buf, sizeof buf, fp)) {
+        cur_line++;
+        size_t l = strlen(buf);
+        while (l && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
+            buf[--l] = 0;
+        if (l == 0 || buf[0] == '#')
+            continue;
+        if (t.n == t.cap) {
+            t.cap = t.cap ? t.cap * 2 : 64;
+            row *nr = xmalloc(sizeof *nr * (size_t)t.cap);
+            if (t.n)
+                memcpy(nr, t.rows, sizeof *nr * (size_t)t.n);
+            free(t.rows);
+            t.rows = nr;
+        }
+        row *r = &t.rows[t.n++];
+        char *copy = xstrdup(buf);
+        r->nf = split(copy, r->f);
+        r->line = cur_line;
+        if (r->nf != nf)
+            die("%d fields, want %d", r->nf, nf);
+        for (int i = 0; i < nf; i++)
+            if (!r->f[i][0])
+                die("empty field %d", i + 1);
+    }
+    fclose(fp);
+    return t;
+}
+
+/* at - position a table row for error messages */
+static row *at(table *t, int i)
+{
+    cur_file = t->name;
+    cur_line = t->rows[i].line;
+    return &t->rows[i];
+}
+
+/* ---- C output helpers ------------------------------------------------- */
+
+/* put_str - write a C string literal, escaping what C needs */
+static void put_str(FILE *o, const char *s)
+{
+    if (!s || strcmp(s, "-") == 0) {
+        fputs("NULL", o);
+        return;
+    }
+    fputc('"', o);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(o, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            fprintf(o, "\\%03o", *p);
+        else
+            fputc(*p, o);
+    }
+    fputc('"', o);
+}
+
+/* ---- rule ids ---------------------------------------------------------- */
+
+static char **rule_ids;
+static int n_rule_ids, cap_rule_ids;
+
+/* check_rule_id - a rule id is [a-z0-9.-]+ and unique over all tables */
+static void check_rule_id(const char *id)
+{
+    for (const char *p = id; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '.' ||
+              *p == '-' || *p == '_'))
+            die("bad character in rule id '%s'", id);
+    for (int i = 0; i < n_rule_ids; i++)
+        if (strcmp(rule_ids[i], id) == 0)
+            die("duplicate rule id '%s'", id);
+    if (n_rule_ids == cap_rule_ids) {
+        cap_rule_ids = cap_rule_ids ? cap_rule_ids * 2 : 256;
+        char **n = xmalloc(sizeof *n * (size_t)cap_rule_ids);
+        if (n_rule_ids)
+            memcpy(n, rule_ids, sizeof *n * (size_t)n_rule_ids);
+        free(rule_ids);
+        rule_ids = n;
+    }
+    rule_ids[n_rule_ids++] = xstrdup(id);
+}
+
+/* ---- Aho-Corasick ------------------------------------------------------ */
+
+enum { PK_PHRASE = 0, PK_PROVIDER = 1, PK_BLOCKLIST = 2 };
+
+typedef struct pattern {
+    char *text; /* folded */
+    int kind, index;
+} pattern;
+
+static pattern *pats;
+static int n_pats, cap_pats;
+
+/* add_pattern - queue a folded text marker for the automaton */
+static void add_pattern(const char *text, int kind, int index)
+{
+    if (n_pats == cap_pats) {
+        cap_pats = cap_pats ? cap_pats * 2 : 512;
+        pattern *n = xmalloc(sizeof *n * (size_t)cap_pats);
+        if (n_pats)
+            memcpy(n, pats, sizeof *n * (size_t)n_pats);
+        free(pats);
+        pats = n;
+    }
+    char *f = fold_text(text);
+    for (int i = 0; i < n_pats; i++)
+        if (strcmp(pats[i].text, f) == 0)
+            die("pattern '%s' appears twice", text);
+    pats[n_pats++] = (pattern){f, kind, index};
+}
+
+typedef struct acstate {
+    int next[256]; /* trie edges by folded byte, -1 none; DFA after build */
+    int fail;
+    int *out, n_out;
+} acstate;
+
+static acstate *st;
+static int n_st, cap_st;
+
+/* new_state - a fresh trie node */
+static int new_state(void)
+{
+    if (n_st == cap_st) {
+        cap_st = cap_st ? cap_st * 2 : 1024;
+        acstate *n = xmalloc(sizeof *n * (size_t)cap_st);
+        if (n_st)
+            memcpy(n, st, sizeof *n * (size_t)n_st);
+        free(st);
+        st = n;
+    }
+    acstate *s = &st[n_st];
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < 256; i++)
+        s->next[i] = -1;
+    return n_st++;
+}
+
+/* add_out - append a pattern id to a state's output list */
+static void add_out(int s, int pid)
+{
+    for (int i = 0; i < st[s].n_out; i++)
+        if (st[s].out[i] == pid)
+            return;
+    int *n = xmalloc(sizeof *n * (size_t)(st[s].n_out + 1));
+    if (st[s].n_out)
+        memcpy(n, st[s].out, sizeof *n * (size_t)st[s].n_out);
+    free(st[s].out);
+    n[st[s].n_out++] = pid;
+    st[s].out = n;
+}
+
+/* is_high - the pattern has a non-ASCII byte (it goes to the second automaton) */
+static int is_high(const char *t)
+{
+    for (const unsigned char *c = (const unsigned char *)t; *c; c++)
+        if (*c >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* build_trie - insert every pattern of one automaton (high: non-ASCII ones) */
+static void build_trie(int high)
+{
+    new_state();
+    for (int p = 0; p < n_pats; p++) {
+        if (is_high(pats[p].text) != high)
+            continue;
+        int s = 0;
+        for (const unsigned char *c = (const unsigned char *)pats[p].text; *c; c++) {
+            if (st[s].next[*c] < 0) {
+                int ns = new_state();
+                st[s].next[*c] = ns;
+            }
+            s = st[s].next[*c];
+        }
+        add_out(s, p);
+    }
+}
+
+/* build_dfa - breadth-first failure links, then complete every transition */
+static void build_dfa(void)
+{
+    int *queue = xmalloc(sizeof *queue * (size_t)n_st);
+    int qh = 0, qt = 0;
+    for (int c = 0; c < 256; c++) {
+        int t = st[0].next[c];
+        if (t < 0) {
+            st[0].next[c] = 0;
+        } else {
+            st[t].fail = 0;
+            queue[qt++] = t;
+        }
+    }
+    while (qh < qt) {
+        int s = queue[qh++];
+        int f = st[s].fail;
+        for (int i = 0; i < st[f].n_out; i++)
+            add_out(s, st[f].out[i]);
+        for (int c = 0; c < 256; c++) {
+            int t = st[s].next[c];
+            if (t < 0) {
+                st[s].next[c] = st[f].next[c];
+            } else {
+                st[t].fail = st[f].next[c];
+                queue[qt++] = t;
+            }
+        }
+    }
+    free(queue);
+}
+
+/* ---- emitting ---------------------------------------------------------- */
+
+static int byte_class[256];
+static int n_classes;
+
+/* make_classes - one class per byte used in a pattern, class 0 for the rest */
+static void make_classes(int high)
+{
+    int used[256] = {0};
+    for (int p = 0; p < n_pats; p++)
+        if (is_high(pats[p].text) == high)
+            for (const unsigned char *c = (const unsigned char *)pats[p].text; *c; c++)
+            used[*c] = 1;
+    n_classes = 1;
+    for (int c = 0; c < 256; c++)
+        byte_class[c] = used[c] ? n_classes++ : 0;
+}
+
+/* emit_ac - one automaton: class map, DFA and per-state output lists, named pfx_* */
+static void emit_ac(FILE *o, FILE *h, const char *pfx)
+{
+    const char *stype = n_st < 65536 ? "uint16_t" : "uint32_t";
+    fprintf(h, "extern const unsigned char %s_class[256];\n", pfx);
+    fprintf(h, "extern const %s %s_delta[%d][%d];\n", stype, pfx, n_st, n_classes);
+    fprintf(h, "extern const uint32_t %s_out_start[%d];\n", pfx, n_st + 1);
+    fprintf(h, "extern const uint16_t %s_out[];\n", pfx);
+    fprintf(o, "const unsigned char %s_class[256] = {", pfx);
+    for (int c = 0; c < 256; c++) {
+        int fc = fold((unsigned char)c);
+        fprintf(o, "%s%d", c == 0 ? "\n  " : c % 16 ? "," : ",\n  ", byte_class[fc]);
+    }
+    /*
+     * Renumber: states without output first, so the scanner tests "state >=
+     * first_out" instead of loading the output table on every byte. The
+     * root (no output) stays 0.
+     */
+    int *newid = xmalloc(sizeof *newid * (size_t)n_st), *order = xmalloc(sizeof *order * (size_t)n_st);
+    int k = 0, first_out;
+    for (int s = 0; s < n_st; s++)
+        if (st[s].n_out == 0)
+            order[k] = s, newid[s] = k++;
+    first_out = k;
+    for (int s = 0; s < n_st; s++)
+        if (st[s].n_out > 0)
+            order[k] = s, newid[s] = k++;
+    fprintf(h, "#define %s_FIRST_OUT %d\n", pfx, first_out);
+    fprintf(o, "};\n\nconst %s %s_delta[%d][%d] = {\n", stype, pfx, n_st, n_classes);
+    int rep[256];
+    for (int c = 0; c < 256; c++)
+        rep[byte_class[c]] = c;
+    rep[0] = 0x01; /* a byte no pattern uses */
+    for (int i = 0; i < n_st; i++) {
+        fputs(" {", o);
+        for (int c = 0; c < n_classes; c++)
+            fprintf(o, "%s%d", c ? "," : "", newid[st[order[i]].next[rep[c]]]);
+        fputs("},\n", o);
+    }
+    fprintf(o, "};\n\nconst uint32_t %s_out_start[%d] = {", pfx, n_st + 1);
+    long total = 0;
+    for (int i = 0; i < n_st; i++) {
+        fprintf(o, "%s%ld", i == 0 ? "\n  " : i % 16 ? "," : ",\n  ", total);
+        total += st[order[i]].n_out;
+    }
+    /* the trailing 0 keeps the array non-empty; out_start never points at it */
+    fprintf(o, ",%ld};\n\nconst uint16_t %s_out[] = {", total, pfx);
+    for (int i = 0; i < n_st; i++)
+        for (int j = 0; j < st[order[i]].n_out; j++)
+            fprintf(o, "%d,", st[order[i]].out[j]);
+    fprintf(o, "0};\n\n");
+    free(newid);
+    free(order);
+}
+
+/* emit_patterns - every text marker with its table and row, and the fold table */
+static void emit_patterns(FILE *o, FILE *h)
+{
+    fprintf(h, "extern const unsigned char bn_kb_fold_table[256];\n");
+    fprintf(o, "const unsigned char bn_kb_fold_table[256] = {");
+    for (int c = 0; c < 256; c++)
+        fprintf(o, "%s%d", c == 0 ? "\n  " : c % 16 ? "," : ",\n  ", fold((unsigned char)c));
+    fprintf(o, "};\n\n");
+    fprintf(h, "#define BN_AC_NPATTERNS %d\n", n_pats);
+    fprintf(h, "extern const bn_kb_pattern bn_kb_patterns[BN_AC_NPATTERNS];\n");
+    fprintf(o, "const bn_kb_pattern bn_kb_patterns[BN_AC_NPATTERNS] = {\n");
+    for (int p = 0; p < n_pats; p++) {
+        fprintf(o, " {%d,%d,%zu,", pats[p].kind, pats[p].index, strlen(pats[p].text));
+        put_str(o, pats[p].text);
+        fputs("},\n", o);
+    }
+    fputs("};\n", o);
+}
+
+/* reset_states - drop the automaton just emitted */
+static void reset_states(void)
+{
+    for (int i = 0; i < n_st; i++)
+        free(st[i].out);
+    n_st = 0;
+}
+
+/* build_and_emit - the ASCII automaton (bn_ac) and the non-ASCII one (bn_acu) */
+static void build_and_emit(FILE *o, FILE *h)
+{
+    const char *pfx[2] = {"bn_ac", "bn_acu"};
+    for (int high = 0; high < 2; high++) {
+        build_trie(high);
+        build_dfa();
+        make_classes(high);
+        emit_ac(o, h, pfx[high]);
+        reset_states();
+    }
+    emit_patterns(o, h);
+}
+
+/* ---- the tables -------------------------------------------------------- */
+
+/* emit_reasons - per-reason fault, action and explanation */
+static void emit_reasons(FILE *o, FILE *h, table *t)
+{
+    int seen[BN_REASON_COUNT] = {0};
+    fprintf(o, "const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT] = {\n");
+    const char *line[BN_REASON_COUNT][4] = {{0}};
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        int id = reason_id(r->f[0]);
+        if (id < 0 || seen[id])
+            die("reason '%s' missing or repeated", r->f[0]);
+        seen[id] = 1;
+        fault_id(r->f[1]);
+        action_id(r->f[2]);
+        for (int k = 0; k < 4; k++)
+            line[id][k] = r->f[k + 1];
+    }
+    for (int id = 0; id < (int)BN_REASON_COUNT; id++) {
+        if (!seen[id]) {
+            cur_line = 0;
+            die("reason '%s' has no row", reason_names[id]);
+        }
+        fprintf(o, " {%d,%d,", fault_id(line[id][0]), action_id(line[id][1]));
+        put_str(o, line[id][2]);
+        fputc(',', o);
+        put_str(o, line[id][3]);
+        fputs("},\n", o);
+    }
+    fputs("};\n\n", o);
+    fprintf(h, "extern const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT];\n");
+}
+
+/* emit_replies - reply code rows, sorted by code for binary search */
+static void emit_replies(FILE *o, FILE *h, table *t)
+{
+    int last = 0;
+    fprintf(o, "const bn_kb_reply bn_kb_replies[] = {\n");
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        char *end;
+        long code = strtol(r->f[0], &end, 10);
+        if (*end || code < 200 || code > 599 || code <= last)
+            die("reply code '%s' invalid or out of order", r->f[0]);
+        last = (int)code;
+        char rule[32];
+        snprintf(rule, sizeof rule, "reply.%ld", code);
+        check_rule_id(rule);
+        fprintf(o, " {%ld,%d,%d,%d,\"%s\",", code, reason_id(r->f[1]), perm_id(r->f[2]),
+                fault_id(r->f[3]), rule);
+        put_str(o, r->f[4]);
+        fputs("},\n", o);
+    }
+    fputs("};\n\n", o);
+    fprintf(h, "#define BN_KB_NREPLIES %d\nextern const bn_kb_reply bn_kb_replies[];\n", t->n);
+}
+
+/* parse_status - "X.1.1" / "5.7.26" -> class char, subject, detail */
+static void parse_status(const char *s, char *cls, int *sub, int *det)
+{
+    char c;
+    int a, b, n = 0;
+    if (sscanf(s, "%c.%d.%d%n", &c, &a, &b, &n) != 3 || s[n] ||
+        !(c == 'X' || c == '2' || c == '4' || c == '5') || a < 0 || a > 999 || b < 0 ||
+        b > 999)
+        die("bad status '%s'", s);
+    *cls = c;
+    *sub = a;
+    *det = b;
+}
+
+/* emit_status - enhanced status rows, unique per (class, subject, detail) */
+static void emit_status(FILE *o, FILE *h, table *t)
+{
+    fprintf(o, "const bn_kb_status bn_kb_statuses[] = {\n");
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        char c;
+        int a, b;
+        parse_status(r->f[0], &c, &a, &b);
+        for (int j = 0; j < i; j++)
+            if (strcmp(t->rows[j].f[0], r->f[0]) == 0)
+                die("status '%s' twice", r->f[0]);
+        int strength = atoi(r->f[2]);
+        if (strength < 0 || strength > 9)
+            die("strength must be 0..9");
+        char rule[64];
+        snprintf(rule, sizeof rule, "status.%s", r->f[0]);
+        for (char *p = rule; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        check_rule_id(rule);
+        fprintf(o, " {'%c',%d,%d,%d,%d,%d,%d,", c, a, b, reason_id(r->f[1]), strength,
+                perm_id(r->f[3]), fault_id(r->f[4]));
+        put_str(o, rule);
+        fputc(',', o);
+        put_str(o, r->f[5]);
+        fputs("},\n", o);
+    }
+    fputs("};\n\n", o);
+    fprintf(h, "#define BN_KB_NSTATUSES %d\nextern const bn_kb_status bn_kb_statuses[];\n",
+            t->n);
+}
+
+/* provider_kind - host 0, marker 1, status 2, gstatus 3 */
+static int provider_kind(const char *s)
+{
+    static const char *n[] = {"host", "marker", "status", "gstatus"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, n[i]) == 0)
+            return i;
+    die("unknown provider kind '%s'", s);
+    return 0;
+}
+
+/* status_key - sortable number of a provider status row, -1 for other rows */
+static long status_key(row *r)
+{
+    char c;
+    int a, b;
+    if (provider_kind(r->f[2]) < 2)
+        return -1;
+    parse_status(r->f[3], &c, &a, &b);
+    return (long)(c - '0') * 1000000L + a * 1000L + b;
+}
+
+/* emit_status_index - provider status rows sorted by code, for binary search */
+static void emit_status_index(FILE *o, FILE *h, table *t)
+{
+    int n = 0;
+    fprintf(o, "const uint16_t bn_kb_provider_status_index[] = {");
+    for (long key = -1;;) {
+        long next = -1;
+        for (int i = 0; i < t->n; i++) {
+            long k = status_key(&t->rows[i]);
+            if (k > key && (next < 0 || k < next))
+                next = k;
+        }
+        if (next < 0)
+            break;
+        for (int i = 0; i < t->n; i++)
+            if (status_key(&t->rows[i]) == next)
+                fprintf(o, "%s%d", n++ ? "," : "", i);
+        key = next;
+    }
+    fprintf(o, "};\n\n");
+    fprintf(h, "#define BN_KB_NPROVIDER_STATUS %d\n", n);
+    fprintf(h, "extern const uint16_t bn_kb_provider_status_index[BN_KB_NPROVIDER_STATUS];\n");
+}
+
+/* emit_providers - provider rows; hosts and markers also feed the automaton */
+static void emit_providers(FILE *o, FILE *h, table *t)
+{
+    fprintf(o, "const bn_kb_provider bn_kb_providers[] = {\n");
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        check_rule_id(r->f[0]);
+        int kind = provider_kind(r->f[2]);
+        int reason = reason_id(r->f[4]);
+        char c = '0';
+        int a = 0, b = 0;
+        if (kind == 0 && reason >= 0)
+            die("host rows identify a provider, they carry no reason");
+        if (kind != 0 && reason < 0)
+            die("marker and status rows need a reason");
+        if (kind >= 2) {
+            parse_status(r->f[3], &c, &a, &b);
+            if (c == 'X' || c == '2')
+                die("provider status rows name a class 4 or 5 code");
+        } else {
+            add_pattern(r->f[3], PK_PROVIDER, i);
+        }
+        fprintf(o, " {");
+        put_str(o, r->f[0]);
+        fputc(',', o);
+        put_str(o, r->f[1]);
+        fprintf(o, ",%d,", kind);
+        put_str(o, r->f[3]);
+        fprintf(o, ",%d,", reason);
+        put_str(o, r->f[5]);
+        fprintf(o, ",%zu,%d,%d,%d},\n", strlen(r->f[3]), c - '0', a, b);
+    }
+    fputs("};\n\n", o);
+    fprintf(h, "#define BN_KB_NPROVIDERS %d\nextern const bn_kb_provider bn_kb_providers[];\n",
+            t->n);
+    emit_status_index(o, h, t);
+}
+
+/* emit_blocklists - blocklist names and the markers that name them */
+static void emit_blocklists(FILE *o, FILE *h, table *t)
+{
+    fprintf(o, "const bn_kb_blocklist bn_kb_blocklists[] = {\n");
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        check_rule_id(r->f[0]);
+        add_pattern(r->f[2], PK_BLOCKLIST, i);
+        fprintf(o, " {");
+        put_str(o, r->f[0]);
+        fputc(',', o);
+        put_str(o, r->f[1]);
+        fputc(',', o);
+        put_str(o, r->f[2]);
+        fputs("},\n", o);
+    }
+    fputs("};\n\n", o);
+    fprintf(h,
+            "#define BN_KB_NBLOCKLISTS %d\nextern const bn_kb_blocklist bn_kb_blocklists[];\n",
+            t->n);
+}
+
+/* phrase_flags - 'w' word boundaries, 't' transient hint, 'r' retry-delay marker, '-' none */
+static int phrase_flags(const char *s)
+{
+    int f = 0;
+    if (strcmp(s, "-") == 0)
+        return 0;
+    for (; *s; s++) {
+        if (*s == 'w')
+            f |= 1;
+        else if (*s == 't')
+            f |= 2;
+        else if (*s == 'r')
+            f |= 4;
+        else
+            die("unknown phrase flag '%c'", *s);
+    }
+    return f;
+}
+
+/* emit_phrases - diagnostic phrases with their reason and priority */
+static void emit_phrases(FILE *o, FILE *h, table *t)
+{
+    fprintf(o, "const bn_kb_phrase bn_kb_phrases[] = {\n");
+    for (int i = 0; i < t->n; i++) {
+        row *r = at(t, i);
+        check_rule_id(r->f[0]);
+        if (strncmp(r->f[0], "phrase.", 7) != 0)
+            die("phrase rule ids start with 'phrase.'");
+        int reason = reason_id(r->f[1]);
+        int prio = atoi(r->f[2]);
+        int flags = phrase_flags(r->f[3]);
+        if (prio < 0 || prio > 9)
+            die("priority must be 0..9");
+        if (reason < 0 && !(flags & 6))
+            die("a phrase without a reason must be a hint (t or r flag)");
+        add_pattern(r->f[4], PK_PHRASE, i);
+        fprintf(o, " {");
+        put_str(o, r->f[0]);
+        fprintf(o, ",%d,%d,%d,", reason, prio, flags);
+        put_str(o, r->f[4]);
+        fputs("},\n", o);
+    }
+    fputs("};\n\n", o);
+    fprintf(h, "#define BN_KB_NPHRASES %d\nextern const bn_kb_phrase bn_kb_phrases[];\n", t->n);
+}
+
+static const char header_types[] =
+    "#include <stdint.h>\n#include \"bounce.h\"\n\n"
+    "typedef struct bn_kb_reason { uint8_t fault, action; const char *what, *advice; } "
+    "bn_kb_reason;\n"
+    "/* perm: 0 from the code's class, 1 permanent, 2 transient */\n"
+    "typedef struct bn_kb_reply { int16_t code; int8_t reason; uint8_t perm, fault; "
+    "const char *rule, *meaning; } bn_kb_reply;\n"
+    "typedef struct bn_kb_status { char cls; int16_t subject, detail; int8_t reason; "
+    "uint8_t strength, perm, fault; const char *rule, *meaning; } bn_kb_status;\n"
+    "enum { BN_PK_HOST = 0, BN_PK_MARKER = 1, BN_PK_STATUS = 2, BN_PK_GSTATUS = 3 };\n"
+    "/* scls/ssub/sdet: the parsed key of status rows (0 otherwise) */\n"
+    "typedef struct bn_kb_provider { const char *rule, *provider; uint8_t kind; "
+    "const char *key; int8_t reason; const char *meaning; uint16_t key_len; "
+    "int16_t scls, ssub, sdet; } bn_kb_provider;\n"
+    "typedef struct bn_kb_blocklist { const char *rule, *name, *marker; } bn_kb_blocklist;\n"
+    "enum { BN_PF_WORD = 1, BN_PF_TRANSIENT = 2, BN_PF_RETRY = 4 };\n"
+    "typedef struct bn_kb_phrase { const char *rule; int8_t reason; uint8_t prio, flags; "
+    "const char *text; } bn_kb_phrase;\n"
+    "enum { BN_PAT_PHRASE = 0, BN_PAT_PROVIDER = 1, BN_PAT_BLOCKLIST = 2 };\n"
+    "typedef struct bn_kb_pattern { uint8_t kind; uint16_t index; uint16_t len; "
+    "const char *text; } bn_kb_pattern;\n\n";
+
+/* free_table - release a table's rows and line copies */
+static void free_table(table *t)
+{
+    for (int i = 0; i < t->n; i++)
+        free(t->rows[i].f[0]);
+    free(t->rows);
+}
+
+/* free_all - release the automaton, patterns and rule ids (keeps ASan quiet) */
+static void free_all(void)
+{
+    reset_states();
+    free(st);
+    for (int i = 0; i < n_pats; i++)
+        free(pats[i].text);
+    free(pats);
+    for (int i = 0; i < n_rule_ids; i++)
+        free(rule_ids[i]);
+    free(rule_ids);
+}
+
+/* open_out - open an output file or stop */
+static FILE *open_out(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "gentables: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: gentables <datadir> <outdir>\n");
+        return 2;
+    }
+    table reasons = read_tsv(argv[1], "reasons.tsv", 5);
+    table replies = read_tsv(argv[1], "reply_codes.tsv", 5);
+    table statuses = read_tsv(argv[1], "status_codes.tsv", 6);
+    table providers = read_tsv(argv[1], "providers.tsv", 6);
+    table blocklists = read_tsv(argv[1], "blocklists.tsv", 3);
+    table phrases = read_tsv(argv[1], "phrases.tsv", 5);
+
+    FILE *o = open_out(argv[2], "tables.c.tmp");
+    FILE *h = open_out(argv[2], "tables.h.tmp");
+    fprintf(h, "/* tables.h - generated by tools/gentables.c from data/NAME.tsv; do not edit */\n"
+               "#ifndef BN_TABLES_H\n#define BN_TABLES_H\n%s", header_types);
+    fprintf(o, "/* tables.c - generated by tools/gentables.c from data/NAME.tsv; do not edit */\n"
+               "#include \"tables.h\"\n\n");
+    emit_reasons(o, h, &reasons);
+    emit_replies(o, h, &replies);
+    emit_status(o, h, &statuses);
+    emit_providers(o, h, &providers);
+    emit_blocklists(o, h, &blocklists);
+    emit_phrases(o, h, &phrases);
+    build_and_emit(o, h);
+    fprintf(h, "#endif\n");
+    if (fclose(o) || fclose(h)) {
+        fprintf(stderr, "gentables: write failed\n");
+        return 1;
+    }
+    table *all[] = {&reasons, &replies, &statuses, &providers, &blocklists, &phrases};
+    for (int i = 0; i < 6; i++)
+        free_table(all[i]);
+    free_all();
+    char a[1024], b[1024];
+    const char *names[] = {"tables.c", "tables.h"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s/%s.tmp", argv[2], names[i]);
+        snprintf(b, sizeof b, "%s/%s", argv[2], names[i]);
+        if (rename(a, b) != 0) {
+            fprintf(stderr, "gentables: rename %s: %s\n", a, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}
