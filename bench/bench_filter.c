@@ -96,7 +96,7 @@ static void bench_set(bn_store *s, long n)
 /* bench_command - `bounce filter` on an n-line file, load included */
 static void bench_command(const char *bin, const char *dir, const char *db, long n)
 {
-    char path[256], cmd[1024], addr[96];
+    char path[256], cmd[9000], addr[96];
     snprintf(path, sizeof path, "%s/input.txt", dir);
     FILE *f = fopen(path, "w");
     if (!f || access(bin, X_OK) != 0) {
@@ -122,7 +122,7 @@ static void bench_command(const char *bin, const char *dir, const char *db, long
 static void bench_check(bn_store *s, const char *bin, const char *db)
 {
     bn_suppression e;
-    char addr[96], cmd[1024];
+    char addr[96], cmd[9000];
     const long calls = 20000;
     double t0 = now_s();
     for (long i = 0; i < calls; i++) {

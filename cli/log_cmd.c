@@ -181,6 +181,7 @@ typedef struct log_file {
 typedef struct log_run {
     store_cli c;
     bool follow, json;
+    bool from_start;      /* --from-start: ignore the saved positions */
     size_t batch_max;
     const char *state_file;
     char state_buf[PATH_MAX + 16];
@@ -284,7 +285,7 @@ static int open_file(log_run *r, log_file *f)
         return rc;
     if (!realpath(f->path, f->key))
         snprintf(f->key, sizeof(f->key), "%s", f->path);
-    if (!f->in)
+    if (!f->in && !r->from_start)
         saved = log_state_get(r->state, f->key, &pos);
     rc = bn_tail_open(&f->tail, f->in ? "/dev/stdin" : f->path, r->follow && !f->in,
                       saved ? &pos : NULL);
@@ -386,6 +387,8 @@ static void ingest_help(FILE *out)
           "                    (rename + new file, and copytruncate); SIGTERM or\n"
           "                    SIGINT finish the batch, save and exit 0\n"
           "  --log-state FILE  where the positions are kept (default DB.logpos)\n"
+          "  --from-start      read the FILEs from their start, not from the saved\n"
+          "                    positions (lines stored before count as duplicates)\n"
           "  --json            the summary as one JSON object\n"
           "  --batch N         records per transaction (default 1000; a batch is\n"
           "                    also committed after a second, and when idle)\n", out);
@@ -413,6 +416,8 @@ static int log_option(log_run *r, int argc, char **argv, int *i)
         r->follow = true;
     else if (!strcmp(a, "--json"))
         r->json = true;
+    else if (!strcmp(a, "--from-start"))
+        r->from_start = true;
     else if ((v = store_cli_value(argc, argv, i, "--log-state")))
         r->state_file = v;
     else if ((v = store_cli_value(argc, argv, i, "--batch"))) {

@@ -5,7 +5,9 @@
  * in inline mode. Invariants: no crash, no read outside the input (it is
  * copied to an exact-size heap buffer for ASan), the recipient cap holds,
  * addresses and codes found are sub-spans of what they were found in, and
- * codes have their documented shape.
+ * codes have their documented shape. The same bytes also go through the
+ * JSON reader used for notification bodies (member lookup, array walk,
+ * string decoding stay inside the input).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +73,24 @@ static void check_dsn(const bn_dsn *d)
     check_codes(d->arrival_date);
 }
 
+/* check_json - the JSON reader on the input: found values lie inside it */
+static void check_json(bn_arena *a, bn_str t)
+{
+    static const char *const keys[] = {"Message", "bounce", "bouncedRecipients", "a"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        bn_str v, e;
+        if (!bn_xj_member(t, keys[k], &v))
+            continue;
+        if (!inside(v, t.p, t.n))
+            abort();
+        (void)bn_xj_string(a, v);
+        size_t pos = 0;
+        for (int i = 0; i < 1000 && bn_xj_next(v, &pos, &e); i++)
+            if (!inside(e, v.p, v.n) || pos > v.n)
+                abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *in = malloc(size ? size : 1);
@@ -97,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bn_x_header_block(&a, t, 100, &h, &body) == BN_OK &&
         (h.n > 100 || !inside(body, in, size)))
         abort();
+    check_json(&a, t);
     bn_arena_free(&a);
     free(in);
     return 0;

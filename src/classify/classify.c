@@ -38,7 +38,8 @@
  *                          as likely a filter's wording -> filtered
  *   rule.552-recipients    552 "too many recipients": RFC 5321 §4.5.3.1.10,
  *                          transient (it means 452)
- *   none.onhold / none.undefined   nothing decided: with or without evidence
+ *   none.onhold / none.undefined   nothing decided: with a code (onhold) or
+ *                          without any code (undefined: text we cannot read)
  *
  * Permanence: the reply code's class when there is a reply code (it is what
  * the server did to this transaction: "550 4.4.7" is final), else the
@@ -361,7 +362,8 @@ static void finish(ctx *c)
     if (c->best.reason >= 0) {
         v->reason = (bn_reason)c->best.reason;
         v->rule = c->best.rule;
-    } else if (c->has_text || v->replycode || c->have_st) {
+    } else if (v->replycode || c->have_st) {
+        /* a failure code without a readable cause: there is evidence, not enough */
         v->reason = BN_REASON_ONHOLD;
         v->rule = "none.onhold";
     } else {

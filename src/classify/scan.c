@@ -40,6 +40,11 @@ static int reply_at(const char *p, size_t n, size_t i)
         return 0;
     if (i + 3 < n && !(bn_is_space(u[i + 3]) || u[i + 3] == '-'))
         return 0;
+    /* "550-5.7.1" / "550 5.7.1" go on with a status; "555-0100" and
+     * "91 555 0100" are phone numbers: a number after the code must be one */
+    if (i + 5 < n && (u[i + 3] == '-' || u[i + 3] == ' ') && bn_is_digit(u[i + 4]) &&
+        u[i + 5] != '.')
+        return 0;
     int code = (u[i] - '0') * 100 + (u[i + 1] - '0') * 10 + (u[i + 2] - '0');
     /*
      * A success code must be a real one ("X-Unix; 255" is an exit status) and

@@ -98,9 +98,46 @@ static bool parse_time(bn_str s, size_t *i, struct tm *tm)
     return true;
 }
 
-/* bn_x_date - parse "[Day,] DD Mon YYYY HH:MM[:SS] zone" (and Mon DD order) */
+/* iso_date - "2026-03-20T10:00:00.000Z" / "+09:00" offsets; 0 if not ISO 8601 */
+static time_t iso_date(bn_str s)
+{
+    s = bn_str_trim(s);
+    if (s.n < 19 || s.p[4] != '-' || s.p[7] != '-' || (s.p[10] != 'T' && s.p[10] != ' ') ||
+        s.p[13] != ':' || s.p[16] != ':')
+        return 0;
+    long y = num((bn_str){s.p, 4}), mo = num((bn_str){s.p + 5, 2}), d = num((bn_str){s.p + 8, 2});
+    long h = num((bn_str){s.p + 11, 2}), mi = num((bn_str){s.p + 14, 2});
+    long se = num((bn_str){s.p + 17, 2});
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || se < 0 || se > 60)
+        return 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = (int)y - 1900;
+    tm.tm_mon = (int)mo - 1;
+    tm.tm_mday = (int)d;
+    tm.tm_hour = (int)h;
+    tm.tm_min = (int)mi;
+    tm.tm_sec = (int)se;
+    size_t i = 19;
+    while (i < s.n && (s.p[i] == '.' || bn_is_digit((unsigned char)s.p[i])))
+        i++;
+    long off = 0;
+    if (i + 6 <= s.n && (s.p[i] == '+' || s.p[i] == '-') && s.p[i + 3] == ':') {
+        long oh = num((bn_str){s.p + i + 1, 2}), om = num((bn_str){s.p + i + 4, 2});
+        if (oh >= 0 && om >= 0)
+            off = (s.p[i] == '-' ? -1 : 1) * (oh * 60 + om);
+    }
+    time_t t = timegm(&tm);
+    return t == (time_t)-1 ? 0 : t - (time_t)off * 60;
+}
+
+/* bn_x_date - parse "[Day,] DD Mon YYYY HH:MM[:SS] zone" (and Mon DD order, ISO 8601) */
 time_t bn_x_date(bn_str s)
 {
+    time_t iso = iso_date(s);
+    if (iso)
+        return iso;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     size_t i = 0;

@@ -187,9 +187,19 @@ bool bn_x_looks_like_bounce(bn_xctx *x);
    multipart/report delivery-status, X-Failed-Recipients) */
 bool bn_x_is_report(bn_xctx *x);
 
+/* ---- JSON bodies (jsonread.c): SES/SNS notifications ---- */
+
+/* bn_xj_member - the value of key in the object span obj (top level only) */
+bool bn_xj_member(bn_str obj, const char *key, bn_str *val);
+/* bn_xj_next - the next element of the array span arr from *pos (0 to start) */
+bool bn_xj_next(bn_str arr, size_t *pos, bn_str *elem);
+/* bn_xj_string - a JSON string value decoded to UTF-8 (arena); other values
+   as written; empty for null */
+bn_str bn_xj_string(bn_arena *a, bn_str v);
+
 /* ---- dates (date.c) ---- */
 
-/* bn_x_date - parse an RFC 5322 date (and common variants) to UTC; 0 if not */
+/* bn_x_date - parse an RFC 5322 date (common variants, ISO 8601) to UTC; 0 if not */
 time_t bn_x_date(bn_str s);
 
 #endif

@@ -176,8 +176,10 @@ static void apply_forced(bn_xrec *x, bn_verdict *v)
 static bool is_expired(const bn_xrec *r, const bn_verdict *v)
 {
     bn_str st = r->status;
+    bool vague = v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD;
+    /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
-        return true;
+        return vague || v->reason == BN_REASON_NETWORKERROR;
     if (r->temporary || !bn_str_eq_ci(r->r.dsn_action, "failed"))
         return false;
     return st.n && st.p[0] == '4' && v->reason == BN_REASON_UNDEFINED;

@@ -296,7 +296,8 @@ static bool is_reply_line(bn_str l)
     if (bn_x_find_status(t).n || (bn_x_find_replycode(t) && bn_x_find_replycode(t) < 400))
         return false;
     return bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "said:") ||
-           bn_str_find_ci(t, "smtp error") || bn_str_find_ci(t, "reason:");
+           bn_str_find_ci(t, "smtp error") || bn_str_find_ci(t, "reason:") ||
+           bn_str_find_ci(t, "... deferred:");
 }
 
 /* join_lines - lines [a, b) unfolded into one diagnostic string (arena) */
@@ -313,7 +314,8 @@ static bn_str join_lines(scan *s, size_t a, size_t b)
 static bool code_at(bn_str t, size_t i)
 {
     bn_str rest = {t.p + i, t.n - i};
-    if (!bn_is_digit((unsigned char)t.p[i]) || (i > 0 && !bn_is_space((unsigned char)t.p[i - 1])))
+    if (!bn_is_digit((unsigned char)t.p[i]) ||
+        (i > 0 && !bn_is_space((unsigned char)t.p[i - 1]) && t.p[i - 1] != ';'))
         return false;
     int rc = bn_x_find_replycode(rest);
     bn_str st = bn_x_find_status(rest);
@@ -335,8 +337,8 @@ static bn_str trim_to_reply(bn_str d)
         size_t k = i;
         while (k > 0 && bn_is_space((unsigned char)d.p[k - 1]))
             k--;
-        if (k == 0 || d.p[k - 1] != ':')
-            return d;
+        if (k == 0 || (d.p[k - 1] != ':' && d.p[k - 1] != ';'))
+            return d; /* "said: 550", "smtp;550" */
         bn_str r = {d.p + i, d.n - i};
         if (r.n && r.p[r.n - 1] == ')' && !bn_str_chr(r, '('))
             r.n--; /* "(reason: 550 ...)" */
@@ -425,11 +427,31 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
     return trim_to_reply(t.n ? t : d);
 }
 
+/* is_separator_line - punctuation only ("------- Failure Reasons ----" is not) */
+static bool is_separator_line(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    size_t alnum = 0;
+    for (size_t i = 0; i < t.n; i++)
+        alnum += bn_is_alnum((unsigned char)t.p[i]);
+    return t.n && (alnum == 0 || (t.p[0] == '-' && t.p[t.n - 1] == '-'));
+}
+
 /* block_text - the address line and what follows it up to the block's end
    (two paragraphs at most), with the announcing sentence when it is apart */
 static bn_str block_text(scan *s, size_t a, size_t b)
 {
     size_t end = a, gaps = 0;
+    if (a + 1 >= b || bn_x_is_blank(s->lines[a + 1])) {
+        /* the address closes its paragraph: the reason is written above it
+           ("User not listed in public Name & Address Book\nuser@host") */
+        size_t st = a;
+        while (st > 0 && a - st < 3 && !bn_x_is_blank(s->lines[st - 1]) &&
+               !is_separator_line(s->lines[st - 1]) && st - 1 != s->anchor)
+            st--;
+        if (st < a)
+            return join_lines(s, st, a + 1);
+    }
     while (end < b && end - a < DIAG_MAX_LINES) {
         if (end > a && bn_x_is_blank(s->lines[end]) && ++gaps > 2)
             break;
@@ -655,7 +677,8 @@ static void enrich_one(scan *s, size_t k, bool only)
         /* the paragraph naming the address is evidence only when the report
            itself says nothing precise (no status, or a bare class x.0.0) */
         bn_str st = r->status;
-        bool vague = !st.n || (st.n == 5 && st.p[2] == '0' && st.p[4] == '0');
+        bool vague = !st.n || (st.n == 5 && st.p[2] == '0' && st.p[4] == '0') ||
+                     r->queue_expired; /* "expired" does not say why */
         bn_str d = located ? diagnostic_for(s, k, vague) : BN_STR_NULL;
         if (!d.n && only)
             d = reply_text(s, 0, s->n); /* one recipient: the transcript is its own */
@@ -689,5 +712,14 @@ int bn_x_scan_enrich(bn_xctx *x)
     locate(&s);
     for (size_t k = 0; k < s.nhits; k++)
         enrich_one(&s, k, x->n == 1);
+    bn_xrec *only = x->n == 1 ? &x->v[0] : NULL;
+    if (only && !only->r.recipient.n && !only->r.diagnostic.n) {
+        /* "Final-Recipient: rfc822;/var/spool/..." names no address: the
+           one failure the text describes is this record's */
+        only->r.diagnostic = reply_text(&s, 0, s.n);
+        find_section(&s);
+        if (!only->r.diagnostic.n && s.anchor < s.n)
+            only->r.diagnostic = following_text(&s, s.anchor, s.n);
+    }
     return BN_OK;
 }

@@ -225,6 +225,20 @@ static bn_str guess_boundary(bn_str body)
 
 /* ---- the walk ---- */
 
+static size_t skip_prologue(const char *p, size_t n);
+
+/* skip_blank_lines - length of the empty lines at the start of p */
+static size_t skip_blank_lines(const char *p, size_t n)
+{
+    size_t i = 0, line = 0;
+    while (i < n && (p[i] == '\r' || p[i] == '\n' || p[i] == ' ' || p[i] == '\t')) {
+        i++;
+        if (p[i - 1] == '\r' || p[i - 1] == '\n')
+            line = i; /* whitespace on a line of its own goes too, not the next line's */
+    }
+    return line;
+}
+
 static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsigned depth,
                         bn_str deftype, bool headers_only);
 
@@ -329,6 +343,10 @@ static int descend(bn_msg *msg, int idx)
     if (is_nested(pt, &hdr_only)) {
         unsigned depth = pt->depth;
         bn_str body = content(msg, idx);
+        size_t skip = skip_blank_lines(body.p, body.n); /* some MTAs put one first */
+        skip += skip_prologue(body.p + skip, body.n - skip);
+        body.p += skip;
+        body.n -= skip;
         if (!body.n || !depth_ok(msg, depth + 1))
             return BN_OK;
         int r = parse_entity(msg, body.p, body.n, idx, depth + 1, BN_STR("text/plain"), hdr_only);

@@ -305,7 +305,11 @@ static int emit_label(outbuf *o, const uint32_t *cp, size_t n)
         for (size_t i = 0; i < n; i++)
             tmp[len++] = (char)cp[i];
     } else {
-        if (bn_punycode_encode(tmp, sizeof tmp - 4, &len, cp, n))
+        for (size_t i = 0; i < n; i++) /* the ASCII in a U-label is LDH */
+            if (cp[i] < 0x80 && !bn_is_alnum((unsigned char)cp[i]) && cp[i] != '-')
+                return BN_EINVAL;
+        if (cp[0] == '-' || cp[n - 1] == '-' ||
+            bn_punycode_encode(tmp, LABEL_MAX - 4, &len, cp, n))
             return BN_EINVAL;
         memmove(tmp + 4, tmp, len);
         memcpy(tmp, "xn--", 4);

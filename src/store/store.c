@@ -41,13 +41,29 @@ const bn_policy *bn_store_policy(const bn_store *s)
     return &s->policy;
 }
 
+/* bn_store_is_pg_uri - the uri names a PostgreSQL database:
+ * postgres[ql]://..., or "postgresql:" / "postgres:" / "pg:" followed by
+ * libpq keyword=value settings or nothing (then the PG* variables) */
+bool bn_store_is_pg_uri(const char *uri)
+{
+    static const char *const prefix[] = {"postgresql:", "postgres:", "pg:"};
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (!strncmp(uri, prefix[i], strlen(prefix[i])))
+            return true;
+    return false;
+}
+
 /* pick_backend - by the form of the uri */
 static const bn_store_ops *pick_backend(bn_store *s, const char *uri)
 {
-    if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13)) {
+    if (bn_store_is_pg_uri(uri)) {
+#ifdef BN_WITH_POSTGRES
+        return &bn_store_pg_ops;
+#else
         bn_store_set_error(s, "%s: the PostgreSQL backend is not part of this "
-                           "build", uri);
+                           "build (built without libpq)", uri);
         return NULL;
+#endif
     }
     return &bn_store_sqlite_ops;
 }

@@ -130,6 +130,11 @@ void bn_store_set_error(bn_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 extern const bn_store_ops bn_store_sqlite_ops;
+#ifdef BN_WITH_POSTGRES
+extern const bn_store_ops bn_store_pg_ops; /* store_pg*.c (libpq) */
+#endif
+/* bn_store_is_pg_uri - postgres[ql]://..., postgresql:, postgres:, pg:... */
+bool bn_store_is_pg_uri(const char *uri);
 
 /* bn_store_refold_address - recompute one address's entry from its history */
 int bn_store_refold_address(bn_store *s, const char *address);

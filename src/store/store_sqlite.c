@@ -256,7 +256,7 @@ static int configure(bn_store *s, const bn_store_opts *o)
         rc = exec(s, o->bulk ? "PRAGMA synchronous = NORMAL"
                              : "PRAGMA synchronous = FULL", "opening");
     if (rc == BN_OK) /* 32 MiB of page cache: ingest touches indexes at random */
-        rc = exec(s, "PRAGMA cache_size = -32768", "opening");
+        rc = exec(s, "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY", "opening");
     if (rc == BN_OK && o->max_pages > 0) {
         snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", o->max_pages);
         rc = exec(s, sql, "limiting the size");

@@ -62,6 +62,9 @@ static const norm_case norm_cases[] = {
     {"a@b c.d", 0, NULL},
     {"<>", 0, NULL},
     {"a@[1.2.3.4", 0, NULL},
+    /* the ASCII inside an IDN label is letters, digits, hyphens */
+    {"a@\xc3\x96ster're.at", 0, NULL},
+    {"a@-\xc3\xb6.at", 0, NULL},
 };
 
 /* test_normalize - every case of the table */
@@ -194,6 +197,15 @@ static void test_punycode_errors(void **state)
     strcpy(p, ".cn");
     char key[BN_ADDR_MAX];
     assert_int_equal(bn_address_normalize(key, NULL, addr, strlen(addr), 0), BN_EINVAL);
+    /* "xn--" + 59 is the longest label (63): "ö" + 55 "z" encodes to 59
+     * characters, + 56 "z" to 60 (Python's punycode codec agrees) */
+    char lab[200] = "a@\xc3\xb6", *q = lab + strlen(lab);
+    memset(q, 'z', 56);
+    strcpy(q + 56, ".at");
+    assert_int_equal(bn_address_normalize(key, NULL, lab, strlen(lab), 0), BN_EINVAL);
+    strcpy(q + 55, ".at");
+    assert_int_equal(bn_address_normalize(key, NULL, lab, strlen(lab), 0), BN_OK);
+    assert_int_equal(strlen(key), 2 + 63 + 3);
 }
 
 /* test_verp - default and custom patterns */

@@ -308,6 +308,8 @@ static void test_nothing(void **state)
     bn_classify(&v, NULL);
     assert_int_equal(v.reason, BN_REASON_UNDEFINED);
     v = classify(0, NULL, "something went wrong", NULL);
+    assert_int_equal(v.reason, BN_REASON_UNDEFINED);
+    v = classify(0, NULL, "550 something went wrong", NULL);
     assert_int_equal(v.reason, BN_REASON_ONHOLD);
     v = classify(0, "bogus", "   \r\n\t ", "");
     assert_int_equal(v.reason, BN_REASON_UNDEFINED);
@@ -343,6 +345,10 @@ static void test_reply_scan(void **state)
         {"5.7.1234 is not a code", 0, ""},
         {"Mailbox has 250 messages", 0, ""},
         {"Exim 4.92.3 says no", 0, ""},
+        {"Call me at 555-0100 or 555-0199", 0, ""},
+        {"550-Mailbox unavailable", 550, ""},
+        {"or call +34 91 555 0100.", 0, ""},
+        {"554 554 5.7.0 Header error", 554, "5.7.0"},
         {"Postfix 2.11.3 here", 0, ""},
         {"#5.1.10 gone", 0, "5.1.10"},
         {"smtp; 250 2.0.0 Ok", 250, "2.0.0"},

@@ -217,6 +217,8 @@ static void test_dates(void **state)
     assert_int_equal(bn_x_date(S("Apr 29 14:34:45")), 0); /* no year: not a date */
     assert_int_equal(bn_x_date(S("garbage")), 0);
     assert_int_equal(bn_x_date(S("")), 0);
+    assert_int_equal(bn_x_date(S("2010-04-29T14:34:45.000Z")), 1272551685);
+    assert_int_equal(bn_x_date(S("2010-04-29T23:34:45+09:00")), 1272551685);
 }
 
 /* VERP: the recipient encoded in the envelope address. */
@@ -250,6 +252,38 @@ static void test_fields(void **state)
     assert_int_equal(used, 11);
 }
 
+/* JSON reading: members, arrays, escapes, malformed input. */
+static void test_json(void **state)
+{
+    (void)state;
+    bn_str o = S("{ \"a\" : [1, {\"b\":\"x\\\"y\"}, \"\\u00e9\\ud83d\\ude00\"], \"c\": null, "
+                 "\"d\": {\"a\": 2} }");
+    bn_str v, e;
+    assert_true(bn_xj_member(o, "a", &v));
+    size_t pos = 0;
+    assert_true(bn_xj_next(v, &pos, &e));
+    assert_span(e, "1");
+    assert_true(bn_xj_next(v, &pos, &e));
+    bn_str b;
+    assert_true(bn_xj_member(e, "b", &b));
+    assert_span(bn_xj_string(&arena, b), "x\"y");
+    assert_true(bn_xj_next(v, &pos, &e));
+    assert_span(bn_xj_string(&arena, e), "\xc3\xa9\xf0\x9f\x98\x80");
+    assert_false(bn_xj_next(v, &pos, &e));
+    assert_true(bn_xj_member(o, "c", &v));
+    assert_int_equal(bn_xj_string(&arena, v).n, 0);
+    assert_true(bn_xj_member(o, "d", &v)); /* top level only: d's own "a" is not o's */
+    assert_false(bn_xj_member(o, "b", &v));
+    assert_false(bn_xj_member(S("{\"a\": [1, 2"), "a", &v));   /* unterminated */
+    assert_false(bn_xj_member(S("[\"a\", 1]"), "a", &v));       /* not an object */
+    assert_false(bn_xj_member(S("{\"a\" 1}"), "a", &v));         /* no colon */
+    char deep[300];
+    memset(deep, '[', sizeof deep);
+    bn_str dv = {deep, sizeof deep};
+    pos = 0;
+    assert_false(bn_xj_next(dv, &pos, &e)); /* nesting past the limit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -240,6 +240,13 @@ static const mcase mcases[] = {
      "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
      "U3ViamVjdDogaGkKCmJvZHkK\n",
      "0message/rfc822 1text/plain", 0, 1, "body\n", BN_OK},
+    {"rfc822_leading_blank_and_from",
+     "Content-Type: message/rfc822\n\n\r\n  \nFrom a@b Mon Nov 30 07:00:00 2026\nSubject: s\n\nx\n",
+     "0message/rfc822 1text/plain", 0, 1, "x\n", BN_OK},
+    /* an indented first line with no header after it: body, not a header block */
+    {"rfc822_indented_text",
+     "Content-Type: message/rfc822\n\n\n Subject: s\n\nx\n",
+     "0message/rfc822 1text/plain", BN_ANOM_BAD_HEADER, 1, " Subject: s\n\nx\n", BN_OK},
     {"guessed_boundary", "Content-Type: multipart/mixed\n\n--zz\n\none\n--zz--\n",
      "0multipart/mixed 1text/plain", BN_ANOM_BAD_HEADER, 1, "one", BN_OK},
     {"mbox_from_and_bom", "\xef\xbb\xbf" "From sender@x Mon Nov 30 07:00:00 2026\nSubject: s\n\nb\n",

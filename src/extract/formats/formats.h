@@ -8,4 +8,7 @@
 
 #include "extract/extract.h"
 
+extern const bn_decoder bn_decoder_lhost_amazonses; /* lhost-amazonses.c: SES JSON */
+extern const bn_decoder bn_decoder_lhost_fml;       /* lhost-fml.c: fml list notices */
+
 #endif

@@ -7,7 +7,9 @@
 #include "extract/formats/formats.h"
 
 const bn_decoder *const bn_decoders[] = {
-    NULL, /* sentinel: keeps the array non-empty */
+    &bn_decoder_lhost_amazonses,
+    &bn_decoder_lhost_fml,
+    NULL, /* sentinel */
 };
 
 const size_t bn_decoders_count = sizeof bn_decoders / sizeof bn_decoders[0] - 1;

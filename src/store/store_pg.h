@@ -1,0 +1,65 @@
+/*
+ * store_pg.h - internals shared by the PostgreSQL backend's files
+ *
+ * store_pg.c: connection, errors, transactions, migrations (open/close);
+ * store_pg_ops.c: the row operations of bn_store_ops; store_pg_schema.c:
+ * the migrations in PostgreSQL's dialect. Only compiled with libpq
+ * (BN_WITH_POSTGRES).
+ */
+#ifndef BN_STORE_PG_H
+#define BN_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+/* Advisory lock keys (pg_advisory_xact_lock): one per purpose, constant so
+ * that every bounce process on every machine agrees. */
+#define PG_LOCK_MIGRATE 0x626f756e63650001LL /* "bounce" + 1: schema changes */
+#define PG_LOCK_WRITE 0x626f756e63650002LL   /* "bounce" + 2: write transactions */
+
+enum pg_stmt {
+    PS_META_GET, PS_META_SET, PS_EV_INSERT, PS_MANUAL_INSERT, PS_HISTORY,
+    PS_SUPP_GET, PS_SUPP_PUT, PS_SUPP_DEL, PS_SUPP_CLEAR, PS_SUPP_ITER,
+    PS_EV_ITER, PS_EV_HISTORY, PS_EV_UPDATE, PS_ADDRESSES,
+    PS_COUNT
+};
+
+typedef struct pg_store {
+    PGconn *conn;
+    char name[256];      /* the uri without its password, for messages */
+    long wait_ms;
+    bool readonly, bulk;
+    bool prepared;       /* statements prepared on this connection */
+    PGresult *kept;      /* result whose strings supp_get handed out */
+    char *clean;         /* scratch for UTF-8-cleaned parameters */
+    size_t clean_cap;
+} pg_store;
+
+#define PG(s) ((pg_store *)(s)->impl)
+
+/* the connection and transactions (store_pg.c) */
+int pg_open(bn_store *s, const char *uri, const bn_store_opts *o);
+void pg_close(bn_store *s);
+int pg_begin(bn_store *s);
+int pg_commit(bn_store *s);
+void pg_rollback(bn_store *s);
+
+/* pg_fail - map a failed result (or a lost connection) onto bn_err with a
+ * message naming the database and what was being done; clears res */
+int pg_fail(bn_store *s, PGresult *res, const char *what);
+/* pg_exec - run SQL without parameters; BN_OK when it gave want */
+int pg_exec(bn_store *s, const char *sql, ExecStatusType want, const char *what);
+/* pg_run - a prepared statement with text parameters (NULL: SQL NULL) */
+PGresult *pg_run(bn_store *s, enum pg_stmt id, int n, const char *const *vals,
+                 const int *lens, const int *fmts);
+/* pg_prepare_all - prepare every statement on the connection */
+int pg_prepare_all(bn_store *s);
+/* pg_sql - the text of a statement */
+const char *pg_sql(enum pg_stmt id);
+
+/* bn_pg_schema - the migrations, in order (store_pg_schema.c) */
+extern const char *const bn_pg_schema[];
+extern const unsigned bn_pg_schema_count;
+
+#endif
