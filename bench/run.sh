@@ -197,6 +197,17 @@ fi
 [ -n "$bounce_rss" ] && say "bounce peak RSS by input size:$bounce_rss (a streaming parser stays flat)."
 
 # ---- the bench_* programs ------------------------------------------------
+# bench_pg measures the PostgreSQL backend against BENCH_PG_URI; unless one
+# is given, a throwaway local cluster (scripts/services.d/postgres.sh, fsync
+# on) is started for it and removed at exit.
+if [ -z "${BENCH_PG_URI:-}" ] && [ -f scripts/services.d/postgres.sh ]; then
+  pg_dir=$(mktemp -d /tmp/bounce-bench-pg.XXXXXX)
+  trap 'rm -f "$report" "$report.t" "$report.err"; BN_SERVICES_DIR="$pg_dir" sh scripts/services.d/postgres.sh stop; rm -rf "$pg_dir"' EXIT
+  if BN_SERVICES_DIR="$pg_dir" BN_PG_FSYNC=on sh scripts/services.d/postgres.sh start >/dev/null 2>&1; then
+    BENCH_PG_URI=$(. "$pg_dir/pg.env"; echo "$BN_PG_URI")
+    export BENCH_PG_URI
+  fi
+fi
 say ""
 say "### bench_* programs"
 say ""

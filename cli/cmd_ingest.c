@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ingest_retry.h"
 #include "log_cmd.h"
 #include "core/alloc.h"
 #include "core/json.h"
+#include "store/store.h"
 #include "store_cli.h"
 
 #define BATCH_RECORDS 1000
@@ -37,6 +39,12 @@ typedef struct ingest_run {
     size_t in_batch;
     time_t batch_start, last_tick;
     int status;
+    /* retry after a lost server connection: the open batch's messages and
+     * the counters as they were at its start */
+    int retries;            /* -1: default (INGEST_RETRIES, 0 with --pipe) */
+    ingest_keep keep;
+    bn_ingest_stats st0;
+    unsigned long messages0, not_bounces0;
 } ingest_run;
 
 /* ingest_help - usage */
@@ -54,14 +62,19 @@ static void ingest_help(FILE *out)
     fputs("  --json            the summary as one JSON object\n"
           "  --pipe            one message on stdin, for an MTA alias or pipe\n"
           "                    transport: exit 0 only after the events are committed;\n"
-          "                    a non-bounce is logged and accepted; exit 75 when the\n"
-          "                    store cannot be written (the MTA retries)\n"
+          "                    a non-bounce is logged and accepted; any failure (store\n"
+          "                    not writable, bad option) exits 75: the MTA keeps the\n"
+          "                    message and retries\n"
           "  --envelope-to ADDR  the bounce's envelope recipient (default: the\n"
           "                    ORIGINAL_RECIPIENT or RECIPIENT variable Postfix's pipe\n"
           "                    sets); a VERP address names the failed recipient when\n"
           "                    the bounce does not\n"
           "  --verp-pattern P  VERP form, default 'bounces+{local}={domain}@*'\n"
           "  --batch N         records per transaction (default 1000)\n"
+          "  --retry N         when the server connection is lost mid-run\n"
+          "                    (PostgreSQL restarting), reconnect and store the\n"
+          "                    open batch again, up to N times, waiting 1, 2, 4...\n"
+          "                    s (default 5; 0 with --pipe: the MTA retries)\n"
           "  --log [--follow]  the paths are MTA logs ('bounce ingest --log --help')\n", out);
     store_cli_policy_help(out);
     fputs("                    (for a new list; an existing list keeps its policy:\n"
@@ -107,6 +120,11 @@ static int commit_batch(ingest_run *r, bool reopen)
     int rc = bn_store_commit(r->s);
     r->in_batch = 0;
     r->batch_start = time(NULL);
+    if (rc == BN_OK) { /* the next batch starts from here */
+        ingest_keep_clear(&r->keep);
+        r->st0 = r->st, r->messages0 = r->messages;
+        r->not_bounces0 = r->not_bounces;
+    }
     if (rc == BN_OK && reopen)
         rc = bn_store_begin(r->s);
     return rc;
@@ -144,8 +162,8 @@ static int store_records(ingest_run *r, const bn_source_msg *m,
     return rc;
 }
 
-/* ingest_message - parse one message and store its records */
-static int ingest_message(ingest_run *r, const bn_source_msg *m)
+/* store_message - parse one message and store its records */
+static int store_message(ingest_run *r, const bn_source_msg *m)
 {
     const bn_record *recs;
     size_t n;
@@ -160,10 +178,41 @@ static int ingest_message(ingest_run *r, const bn_source_msg *m)
     }
     if (rc != BN_OK)
         return rc;
-    rc = store_records(r, m, recs, n);
+    return store_records(r, m, recs, n);
+}
+
+/* ingest_message - keep (for a retry), store, commit a full batch */
+static int ingest_message(ingest_run *r, const bn_source_msg *m)
+{
+    int rc = r->retries > 0 ? ingest_keep_add(&r->keep, m) : BN_OK;
+    if (rc == BN_OK)
+        rc = store_message(r, m);
     if (rc == BN_OK && (r->in_batch >= r->batch_max ||
-                        time(NULL) > r->batch_start))
+                        time(NULL) > r->batch_start || ingest_keep_full(&r->keep)))
         rc = commit_batch(r, true);
+    return rc;
+}
+
+/* retry_batch - the server connection was lost mid-batch: nothing of the
+ * batch was written; reconnect (bn_store_begin does) and store it again */
+static int retry_batch(ingest_run *r, int rc)
+{
+    for (int a = 1; rc != BN_OK && bn_store_lost(r->s) && a <= r->retries; a++) {
+        bn_store_rollback(r->s);
+        progress_clear(r);
+        fprintf(stderr, "bounce ingest: %s\nbounce ingest: reconnecting to store "
+                "the batch again (%zu messages), attempt %d of %d\n",
+                bn_store_errmsg(r->s), r->keep.n, a, r->retries);
+        ingest_retry_wait((unsigned)a);
+        r->st = r->st0, r->messages = r->messages0;
+        r->not_bounces = r->not_bounces0, r->in_batch = 0;
+        rc = bn_store_begin(r->s);
+        for (size_t i = 0; rc == BN_OK && i < r->keep.n; i++) {
+            bn_source_msg m = {.name = r->keep.v[i].name, .buf = r->keep.v[i].buf,
+                               .len = r->keep.v[i].len};
+            rc = store_message(r, &m);
+        }
+    }
     return rc;
 }
 
@@ -182,11 +231,16 @@ static int run_messages(ingest_run *r, bn_source *src)
             continue;
         }
         rc = ingest_message(r, &m);
+        if (rc != BN_OK)
+            rc = retry_batch(r, rc);
         progress_tick(r);
     }
     progress_clear(r);
+    if (rc == BN_OK && (rc = commit_batch(r, false)) != BN_OK &&
+        (rc = retry_batch(r, rc)) == BN_OK)
+        rc = commit_batch(r, false);
     if (rc == BN_OK)
-        return commit_batch(r, false);
+        return rc;
     bn_store_rollback(r->s);
     return rc;
 }
@@ -253,6 +307,12 @@ static int parse_args(ingest_run *r, int argc, char **argv)
                 return -cli_usage_error("ingest", "bad --verp-pattern '%s' (like "
                                         "'bounces+{local}={domain}@*')", v);
             r->verp_pattern = v;
+        } else if ((v = store_cli_value(argc, argv, &i, "--retry"))) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 100)
+                return -cli_usage_error("ingest", "bad --retry '%s' (0 to 100)", v);
+            r->retries = (int)n;
         } else if ((v = store_cli_value(argc, argv, &i, "--batch"))) {
             long b = atol(v);
             if (b < 1 || b > 1000000)
@@ -303,10 +363,20 @@ static int open_all(ingest_run *r, bn_source **src, int argc, char **argv,
     return status ? status : check_policy(r);
 }
 
+/* pipe_in_args - --pipe given anywhere (a usage error may stop parsing
+ * before it is reached) */
+static bool pipe_in_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--pipe"))
+            return true;
+    return false;
+}
+
 /* cmd_ingest - bounce ingest [options] [PATH...|-] */
 int cmd_ingest(int argc, char **argv)
 {
-    ingest_run r = {.batch_max = BATCH_RECORDS};
+    ingest_run r = {.batch_max = BATCH_RECORDS, .retries = -1};
     bn_source *src = NULL;
     if (cli_log_wanted(argc, argv)) /* MTA logs: cli/log_cmd.c */
         return cli_log_ingest(argc, argv);
@@ -314,10 +384,11 @@ int cmd_ingest(int argc, char **argv)
     int first = parse_args(&r, argc, argv);
     if (first == -1000)
         return 0;
-    if (first < 0)
-        return -first;
+    if (first < 0) /* with --pipe: 75, the MTA keeps the bounce until fixed */
+        return r.pipe || pipe_in_args(argc, argv) ? EXIT_TEMPFAIL : -first;
     if (r.pipe && first < argc)
-        return cli_usage_error("ingest", "--pipe reads one message on stdin, not paths");
+        return cli_usage_error("ingest", "--pipe reads one message on stdin, not "
+                               "paths"), EXIT_TEMPFAIL;
     if (first >= argc && isatty(STDIN_FILENO))
         return cli_usage_error("ingest", "no input: give a path, or '-' / a pipe for stdin");
     if (!r.envelope_to)
@@ -329,6 +400,10 @@ int cmd_ingest(int argc, char **argv)
     if (r.pipe)
         openlog("bounce", LOG_PID, LOG_MAIL);
     r.progress = !r.pipe && !r.json && isatty(STDERR_FILENO);
+    if (r.retries < 0) /* only a server connection can come back */
+        r.retries = r.pipe || !bn_store_is_pg_uri(r.c.db) ? 0 : INGEST_RETRIES;
+    r.c.bulk = !r.pipe; /* a re-run repairs a batch lost to a power cut;
+                           the MTA's copy is gone once --pipe exits 0 */
     int status = open_all(&r, &src, argc, argv, first);
     if (status == 0) {
         int rc = run_messages(&r, src);
@@ -339,13 +414,12 @@ int cmd_ingest(int argc, char **argv)
             fprintf(stderr, "bounce ingest: the batch being written was rolled "
                     "back; earlier batches are stored; run again to finish "
                     "(stored bounces are skipped)\n");
-        if (rc == BN_OK)
+        if (rc == BN_OK && (!r.pipe || r.json)) /* an MTA reads no stdout */
             print_summary(&r);
-    } else if (r.pipe && status == EXIT_USAGE) {
-        status = EXIT_USAGE;
     }
-    if (r.pipe && status != 0 && status != EXIT_TEMPFAIL && status != EXIT_USAGE)
+    if (r.pipe && status != 0)
         status = EXIT_TEMPFAIL; /* never make the MTA drop a bounce */
+    ingest_keep_free(&r.keep);
     bn_parser_free(r.p);
     bn_source_free(src);
     bn_store_close(r.s);

@@ -25,6 +25,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "log_cmd.h"
+#include "logs/logs.h"
 #include "store_cli.h"
 
 #define LOG_BATCH 1000
@@ -111,11 +112,11 @@ static void print_counts(const char *label, const bn_log_stats *st)
 {
     fprintf(stderr,
             "bounce %s: %" PRIu64 " log lines: %" PRIu64 " records (%" PRIu64 " bounced, %" PRIu64
-            " expired, %" PRIu64 " deferred, %" PRIu64 " delivered); skipped %" PRIu64
-            " of other programs or no interest, %" PRIu64 " garbage, %" PRIu64
-            " too long; %" PRIu64 " truncated\n",
+            " expired, %" PRIu64 " deferred, %" PRIu64 " delivered), %" PRIu64
+            " sender/queue lines; skipped %" PRIu64 " of other programs or no interest, %" PRIu64
+            " garbage, %" PRIu64 " too long; %" PRIu64 " truncated\n",
             label, st->lines, st->records, st->bounced, st->expired, st->deferred, st->delivered,
-            st->other + st->state, st->garbage, st->too_long, st->truncated);
+            st->state, st->other, st->garbage, st->too_long, st->truncated);
 }
 
 /* cli_log_parse - read MTA logs and hand every record to emit */
@@ -185,6 +186,7 @@ typedef struct log_run {
     size_t batch_max;
     const char *state_file;
     char state_buf[PATH_MAX + 16];
+    char pending_file[PATH_MAX + 32]; /* deferred recipients at a clean stop */
     bn_store *s;
     log_state *state;
     log_file *files;
@@ -275,6 +277,24 @@ static void warm_up(log_file *f, uint64_t offset)
     bn_free(buf);
 }
 
+/* abs_key - the absolute path naming the log's position (it may not exist yet) */
+static void abs_key(log_file *f)
+{
+    char cwd[PATH_MAX];
+    size_t n = 0;
+    if (realpath(f->path, f->key))
+        return;
+    if (f->path[0] != '/' && getcwd(cwd, sizeof(cwd)) && strlen(cwd) + 2 < sizeof(f->key)) {
+        n = strlen(cwd);
+        memcpy(f->key, cwd, n);
+        f->key[n++] = '/';
+    }
+    size_t k = strlen(f->path);
+    k = k < sizeof(f->key) - n - 1 ? k : sizeof(f->key) - n - 1;
+    memcpy(f->key + n, f->path, k);
+    f->key[n + k] = '\0';
+}
+
 /* open_file - tail and reader of one path, resumed from its saved position */
 static int open_file(log_run *r, log_file *f)
 {
@@ -283,8 +303,7 @@ static int open_file(log_run *r, log_file *f)
     int rc = bn_log_reader_new(&f->r, NULL);
     if (rc != BN_OK)
         return rc;
-    if (!realpath(f->path, f->key))
-        snprintf(f->key, sizeof(f->key), "%s", f->path);
+    abs_key(f);
     if (!f->in && !r->from_start)
         saved = log_state_get(r->state, f->key, &pos);
     rc = bn_tail_open(&f->tail, f->in ? "/dev/stdin" : f->path, r->follow && !f->in,
@@ -300,6 +319,11 @@ static int open_file(log_run *r, log_file *f)
                 "replaced or rotated away and compressed); reading it from the start\n",
                 f->path);
     bn_tail_pos(f->tail, &pos);
+    if (saved) { /* still queued, whatever became of the file */
+        const char *key = f->key;
+        bn_qmap *map = &bn_log_reader_state(f->r)->defers;
+        log_pending_take(r->pending_file, &key, &map, 1);
+    }
     if (ts.resumed && pos.offset)
         warm_up(f, pos.offset);
     bn_log_stats_get(f->r, &f->base);
@@ -313,7 +337,10 @@ static bool step(log_run *r, log_file *f)
     const char *p;
     size_t n, used;
     bool eof;
-    if (f->done || bn_tail_read(f->tail, &st, &p, &n, &eof) != BN_OK) {
+    if (f->done)
+        return false;
+    if (bn_tail_read(f->tail, &st, &p, &n, &eof) != BN_OK) {
+        cli_error("%s: read error: %s (stopped reading it)", f->path, strerror(errno));
         f->done = true;
         return false;
     }
@@ -464,7 +491,7 @@ static void summary_json(void *ctx, void *json)
     for (int i = 0; i < r->nfiles; i++) {
         bn_log_stats s;
         file_stats(&r->files[i], &s);
-        t.lines += s.lines, t.records += s.records, t.other += s.other + s.state;
+        t.lines += s.lines, t.records += s.records, t.other += s.other;
         t.garbage += s.garbage, t.truncated += s.truncated, t.too_long += s.too_long;
     }
     bn_json_object_begin(j);
@@ -514,6 +541,7 @@ static int setup(log_run *r, int argc, char **argv, int first)
     }
     if (log_state_open(&r->state, r->state_file) != BN_OK)
         return 1;
+    snprintf(r->pending_file, sizeof(r->pending_file), "%s.deferred", r->state_file);
     r->nfiles = argc - first;
     r->files = bn_calloc((size_t)r->nfiles, sizeof(*r->files));
     if (!r->files)
@@ -530,6 +558,24 @@ static int setup(log_run *r, int argc, char **argv, int first)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     return 0;
+}
+
+/* save_pending - the deferred recipients of every file, at a clean stop */
+static void save_pending(log_run *r)
+{
+    const char **keys = bn_calloc((size_t)r->nfiles, sizeof(*keys));
+    bn_qmap **maps = bn_calloc((size_t)r->nfiles, sizeof(*maps));
+    int n = 0;
+    for (int i = 0; keys && maps && i < r->nfiles; i++) {
+        if (r->files[i].in)
+            continue;
+        keys[n] = r->files[i].key;
+        maps[n++] = &bn_log_reader_state(r->files[i].r)->defers;
+    }
+    if (n)
+        log_pending_save(r->pending_file, keys, (bn_qmap *const *)maps, n);
+    bn_free(keys);
+    bn_free(maps);
 }
 
 /* teardown - close everything */
@@ -572,9 +618,10 @@ int cli_log_ingest(int argc, char **argv)
     if (status == 0) {
         int rc = run_files(&r);
         status = rc ? store_cli_fail(&r.c, r.s, rc) : 0;
-        if (rc == BN_OK)
+        if (rc == BN_OK) {
+            save_pending(&r);
             print_summary(&r);
-        else
+        } else
             fprintf(stderr, "bounce ingest: the batch being written was rolled back; the "
                     "saved positions point after the last stored batch\n");
     }

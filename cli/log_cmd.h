@@ -45,4 +45,18 @@ int log_state_put(log_state *s, const char *logpath, const bn_tailpos *pos);
 /* log_state_save - write the file; BN_OK or BN_EIO (message printed) */
 int log_state_save(log_state *s);
 
+/*
+ * Deferred recipients across a clean restart: Postfix's expiry line names
+ * no recipient, so at a clean stop the recipients each log's reader saw
+ * deferred are written to FILE, and the next start takes them back (they
+ * are removed from FILE as they are read: after a crash they are not
+ * there, and a stale list never names a recipient delivered meanwhile).
+ * Lines of logs that are not being read are kept as they are.
+ */
+typedef struct bn_qmap bn_qmap;
+/* log_pending_take - the saved entries of these logs, removed from FILE */
+int log_pending_take(const char *file, const char *const *keys, bn_qmap *const *maps, int n);
+/* log_pending_save - the defer maps of these logs into FILE (atomic) */
+int log_pending_save(const char *file, const char *const *keys, bn_qmap *const *maps, int n);
+
 #endif

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "core/alloc.h"
 #include "log_cmd.h"
+#include "logs/logs.h"
 
 #define STATE_MAX_ENTRIES 4096
 
@@ -207,4 +208,108 @@ int log_state_save(log_state *s)
         return BN_EIO;
     }
     return BN_OK;
+}
+
+/* ---- deferred recipients (see log_cmd.h) ---- */
+
+/* put_clean - a field with tabs and newlines made spaces */
+static void put_clean(FILE *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fputc(p[i] == '\t' || p[i] == '\n' || p[i] == '\r' ? ' ' : p[i], out);
+}
+
+/* pending_write - the live defer entries of one log */
+static void pending_write(FILE *out, const char *key, const bn_qmap *m)
+{
+    for (uint32_t i = 0; i < m->cap; i++) {
+        const bn_qentry *e = &m->ring[i];
+        if (!e->live || e->mta != BN_LOG_DEFER_MTA)
+            continue;
+        fprintf(out, "%s\t", key);
+        put_clean(out, e->id, e->idlen);
+        fputc('\t', out);
+        put_clean(out, e->sender, e->slen);
+        fputc('\t', out);
+        put_clean(out, e->msgid, e->mlen);
+        fputc('\n', out);
+    }
+}
+
+/* key_of - which of keys a pending line belongs to, or -1 */
+static int key_of(const char *line, const char *const *keys, int n)
+{
+    for (int i = 0; i < n; i++) {
+        size_t kn = strlen(keys[i]);
+        if (strncmp(line, keys[i], kn) == 0 && line[kn] == '\t')
+            return i;
+    }
+    return -1;
+}
+
+/* load_entry - one pending line ("key id rcpt value") into a defer map */
+static void load_entry(char *line, size_t kn, bn_qmap *map)
+{
+    char *id = line + kn + 1, *rcpt = strchr(id, '\t');
+    char *val = rcpt ? strchr(rcpt + 1, '\t') : NULL;
+    if (!val)
+        return;
+    *rcpt++ = '\0';
+    *val++ = '\0';
+    bn_str r = {rcpt, strlen(rcpt)}, v = {val, strlen(val)};
+    bn_qmap_put(map, BN_LOG_DEFER_MTA, (bn_str){id, strlen(id)}, &r, &v);
+}
+
+/*
+ * rewrite - FILE again: the lines of other logs kept, the lines of keys
+ * loaded into maps (take) or dropped, then the maps written (save).
+ */
+static int rewrite(const char *file, const char *const *keys, bn_qmap *const *maps, int n,
+                   bool take)
+{
+    char tmp[4200], line[8192];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+    FILE *in = fopen(file, "r"), *out = fopen(tmp, "w");
+    if (!out) {
+        if (in)
+            fclose(in);
+        cli_error("%s: %s", tmp, strerror(errno));
+        return BN_EIO;
+    }
+    while (in && fgets(line, sizeof(line), in)) {
+        int k = key_of(line, keys, n);
+        if (k < 0) {
+            fputs(line, out);
+        } else if (take) {
+            line[strcspn(line, "\n")] = '\0';
+            load_entry(line, strlen(keys[k]), maps[k]);
+        }
+    }
+    if (in)
+        fclose(in);
+    for (int i = 0; !take && i < n; i++)
+        if (!strpbrk(keys[i], "\t\n"))
+            pending_write(out, keys[i], maps[i]);
+    bool ok = fflush(out) == 0 && !ferror(out) && fsync(fileno(out)) == 0;
+    ok &= fclose(out) == 0;
+    if (!ok || rename(tmp, file) != 0) {
+        cli_error("%s: cannot write the deferred recipients: %s", file, strerror(errno));
+        unlink(tmp);
+        return BN_EIO;
+    }
+    return BN_OK;
+}
+
+/* log_pending_take - the saved entries of these logs, removed from FILE */
+int log_pending_take(const char *file, const char *const *keys, bn_qmap *const *maps, int n)
+{
+    if (access(file, F_OK) != 0)
+        return BN_OK;
+    return rewrite(file, keys, maps, n, true);
+}
+
+/* log_pending_save - the defer maps of these logs into FILE (atomic) */
+int log_pending_save(const char *file, const char *const *keys, bn_qmap *const *maps, int n)
+{
+    return rewrite(file, keys, maps, n, false);
 }

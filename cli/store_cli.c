@@ -140,6 +140,7 @@ int store_cli_open(store_cli *c, bn_store **s, bool readonly)
     o.readonly = readonly;
     o.policy = c->policy_given ? &c->policy : NULL;
     o.max_pages = pages ? atol(pages) : 0;
+    o.bulk = c->bulk;
     int rc = bn_store_open(s, c->db, &o);
     if (rc == BN_OK)
         return 0;
@@ -164,7 +165,8 @@ const char *store_cli_time(time_t t, char buf[32], const char *zero)
 void store_cli_common_help(FILE *out)
 {
     fputs("  --db PATH         the suppression list (default: $BOUNCE_DB, else\n"
-          "                    ./bounce.db)\n"
+          "                    ./bounce.db); or PostgreSQL: postgresql://user@host/db,\n"
+          "                    or pg: with the PG* variables (docs/postgresql.md)\n"
           "  --wait SECONDS    how long to wait for a lock held by another process\n"
           "                    (default 10); then exit 75 (EX_TEMPFAIL)\n", out);
 }

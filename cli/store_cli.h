@@ -18,6 +18,7 @@ typedef struct store_cli {
     long wait_ms;           /* --wait SECONDS */
     bn_policy policy;       /* --policy FILE, --set KEY=VALUE */
     bool policy_given;
+    bool bulk;              /* bulk load: commits not flushed at once */
 } store_cli;
 
 /* store_cli_init - defaults: BOUNCE_DB or ./bounce.db, 10 s wait */

@@ -4,13 +4,14 @@
 # resume of the file follower); these run the commands end to end:
 #   logs/follow-<scenario>  `bounce ingest --log --follow` with a real store:
 #                           rotation (rename + new file, copytruncate), restart
-#                           after SIGKILL, rotation while stopped, garbage
+#                           after SIGKILL, rotation while stopped, a Postfix
+#                           expiry across restarts, garbage
 #                           (tests/logs/follow_test.py)
 #   logs/parse-<mta>        `bounce parse --log --json` on each sample prints
 #                           one JSON line per expected record
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
-  foreach(scenario rotation restart downtime garbage)
+  foreach(scenario rotation restart downtime expiry garbage)
     add_test(NAME logs/follow-${scenario}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/logs/follow_test.py
                      $<TARGET_FILE:bounce> ${scenario})

@@ -384,11 +384,19 @@ static void build_trie(int high)
     }
 }
 
+/* Breadth-first order of the states (root first): shallow states are the
+   ones ordinary text keeps visiting, so numbering them first packs the hot
+   rows of the DFA together (fewer cache misses per byte). */
+static int *bfs_order;
+
 /* build_dfa - breadth-first failure links, then complete every transition */
 static void build_dfa(void)
 {
     int *queue = xmalloc(sizeof *queue * (size_t)n_st);
     int qh = 0, qt = 0;
+    free(bfs_order);
+    bfs_order = xmalloc(sizeof *bfs_order * (size_t)n_st);
+    bfs_order[0] = 0;
     for (int c = 0; c < 256; c++) {
         int t = st[0].next[c];
         if (t < 0) {
@@ -413,6 +421,9 @@ static void build_dfa(void)
             }
         }
     }
+    if (qt != n_st - 1)
+        die("automaton: %d of %d states reached", qt + 1, n_st);
+    memcpy(bfs_order + 1, queue, sizeof *queue * (size_t)qt);
     free(queue);
 }
 
@@ -454,13 +465,13 @@ static void emit_ac(FILE *o, FILE *h, const char *pfx)
      */
     int *newid = xmalloc(sizeof *newid * (size_t)n_st), *order = xmalloc(sizeof *order * (size_t)n_st);
     int k = 0, first_out;
-    for (int s = 0; s < n_st; s++)
-        if (st[s].n_out == 0)
-            order[k] = s, newid[s] = k++;
+    for (int i = 0; i < n_st; i++)
+        if (st[bfs_order[i]].n_out == 0)
+            order[k] = bfs_order[i], newid[bfs_order[i]] = k++;
     first_out = k;
-    for (int s = 0; s < n_st; s++)
-        if (st[s].n_out > 0)
-            order[k] = s, newid[s] = k++;
+    for (int i = 0; i < n_st; i++)
+        if (st[bfs_order[i]].n_out > 0)
+            order[k] = bfs_order[i], newid[bfs_order[i]] = k++;
     fprintf(h, "#define %s_FIRST_OUT %d\n", pfx, first_out);
     fprintf(o, "};\n\nconst %s %s_delta[%d][%d] = {\n", stype, pfx, n_st, n_classes);
     int rep[256];
@@ -634,11 +645,11 @@ static void emit_status(FILE *o, FILE *h, table *t)
             t->n);
 }
 
-/* provider_kind - host 0, marker 1, status 2, gstatus 3 */
+/* provider_kind - host 0, marker 1, status 2, gstatus 3, wording 4 */
 static int provider_kind(const char *s)
 {
-    static const char *n[] = {"host", "marker", "status", "gstatus"};
-    for (int i = 0; i < 4; i++)
+    static const char *n[] = {"host", "marker", "status", "gstatus", "wording"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, n[i]) == 0)
             return i;
     die("unknown provider kind '%s'", s);
@@ -650,7 +661,8 @@ static long status_key(row *r)
 {
     char c;
     int a, b;
-    if (provider_kind(r->f[2]) < 2)
+    int kind = provider_kind(r->f[2]);
+    if (kind != 2 && kind != 3)
         return -1;
     parse_status(r->f[3], &c, &a, &b);
     return (long)(c - '0') * 1000000L + a * 1000L + b;
@@ -695,7 +707,7 @@ static void emit_providers(FILE *o, FILE *h, table *t)
             die("host rows identify a provider, they carry no reason");
         if (kind != 0 && reason < 0)
             die("marker and status rows need a reason");
-        if (kind >= 2) {
+        if (kind == 2 || kind == 3) {
             parse_status(r->f[3], &c, &a, &b);
             if (c == 'X' || c == '2')
                 die("provider status rows name a class 4 or 5 code");
@@ -740,7 +752,10 @@ static void emit_blocklists(FILE *o, FILE *h, table *t)
             t->n);
 }
 
-/* phrase_flags - 'w' word boundaries, 't' transient hint, 'r' retry-delay marker, '-' none */
+/*
+ * phrase_flags - 'w' word boundaries, 't' transient hint, 'r' retry-delay
+ * marker, 'f' failure evidence (a delivery failed, cause unknown), '-' none
+ */
 static int phrase_flags(const char *s)
 {
     int f = 0;
@@ -753,6 +768,8 @@ static int phrase_flags(const char *s)
             f |= 2;
         else if (*s == 'r')
             f |= 4;
+        else if (*s == 'f')
+            f |= 8;
         else
             die("unknown phrase flag '%c'", *s);
     }
@@ -773,8 +790,8 @@ static void emit_phrases(FILE *o, FILE *h, table *t)
         int flags = phrase_flags(r->f[3]);
         if (prio < 0 || prio > 9)
             die("priority must be 0..9");
-        if (reason < 0 && !(flags & 6))
-            die("a phrase without a reason must be a hint (t or r flag)");
+        if (reason < 0 && !(flags & 14))
+            die("a phrase without a reason must be a hint (t, r or f flag)");
         add_pattern(r->f[4], PK_PHRASE, i);
         fprintf(o, " {");
         put_str(o, r->f[0]);
@@ -795,13 +812,14 @@ static const char header_types[] =
     "const char *rule, *meaning; } bn_kb_reply;\n"
     "typedef struct bn_kb_status { char cls; int16_t subject, detail; int8_t reason; "
     "uint8_t strength, perm, fault; const char *rule, *meaning; } bn_kb_status;\n"
-    "enum { BN_PK_HOST = 0, BN_PK_MARKER = 1, BN_PK_STATUS = 2, BN_PK_GSTATUS = 3 };\n"
+    "enum { BN_PK_HOST = 0, BN_PK_MARKER = 1, BN_PK_STATUS = 2, BN_PK_GSTATUS = 3, "
+    "BN_PK_WORDING = 4 };\n"
     "/* scls/ssub/sdet: the parsed key of status rows (0 otherwise) */\n"
     "typedef struct bn_kb_provider { const char *rule, *provider; uint8_t kind; "
     "const char *key; int8_t reason; const char *meaning; uint16_t key_len; "
     "int16_t scls, ssub, sdet; } bn_kb_provider;\n"
     "typedef struct bn_kb_blocklist { const char *rule, *name, *marker; } bn_kb_blocklist;\n"
-    "enum { BN_PF_WORD = 1, BN_PF_TRANSIENT = 2, BN_PF_RETRY = 4 };\n"
+    "enum { BN_PF_WORD = 1, BN_PF_TRANSIENT = 2, BN_PF_RETRY = 4, BN_PF_FAILURE = 8 };\n"
     "typedef struct bn_kb_phrase { const char *rule; int8_t reason; uint8_t prio, flags; "
     "const char *text; } bn_kb_phrase;\n"
     "enum { BN_PAT_PHRASE = 0, BN_PAT_PROVIDER = 1, BN_PAT_BLOCKLIST = 2 };\n"

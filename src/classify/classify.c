@@ -10,6 +10,7 @@
  *   95      a 2xx reply / 2.x.x status (success)          reply.2xx / status.2.x.x
  *   90      phrase of priority 9 (outranks a blocklist)   phrase.*
  *   85      provider marker ([TSS04], (S3150), IB508)     prov.*
+ *           or wording of the identified provider
  *   80      a blocklist named in the text                 bl.*
  *   70      provider-only unregistered status (5.7.509)   prov.*.s-*
  *   50-70   phrase of priority 5-7 (specific wording)     phrase.*
@@ -35,11 +36,13 @@
  *                          filter refused it -> filtered
  *   rule.userunknown-unconfirmed  "user unknown" by wording only (status
  *                          absent or X.0.x) and not known to answer RCPT:
- *                          as likely a filter's wording -> filtered
+ *                          as likely a filter's wording -> filtered (not for
+ *                          priority 6+ wording that names the address itself)
  *   rule.552-recipients    552 "too many recipients": RFC 5321 §4.5.3.1.10,
  *                          transient (it means 452)
- *   none.onhold / none.undefined   nothing decided: with a code (onhold) or
- *                          without any code (undefined: text we cannot read)
+ *   none.onhold / none.undefined   nothing decided: with a code or failure
+ *                          wording (onhold), or without (undefined: nothing
+ *                          in the text says what happened)
  *
  * Permanence: the reply code's class when there is a reply code (it is what
  * the server did to this transaction: "550 4.4.7" is final), else the
@@ -261,6 +264,12 @@ static void weigh_text(ctx *c)
         const bn_kb_provider *m = &bn_kb_providers[h->marker];
         consider(c, m->reason, 85, m->rule);
     }
+    /* a provider's wording reads that way only from that provider */
+    if (h->wording >= 0 && c->provider &&
+        strcmp(bn_kb_providers[h->wording].provider, c->provider) == 0) {
+        const bn_kb_provider *w = &bn_kb_providers[h->wording];
+        consider(c, w->reason, 85, w->rule);
+    }
 }
 
 /* identify_provider - a marker names the provider, else a host name does */
@@ -282,15 +291,18 @@ static bool is_recipient_reason(int r)
 
 /*
  * unconfirmed_user - "user unknown" rests on wording alone: no status, a
- * generic X.0.x one, or X.2.0 (a mailbox status, not an addressing one). Filters
+ * generic X.0.x one, or X.2.0/X.2.1 (mailbox statuses, not addressing ones). Filters
  * after DATA word their refusals the same way (Sisimai reads these as
  * filtered too).
  */
 static bool unconfirmed_user(const ctx *c)
 {
-    if (strncmp(c->best.rule, "phrase.", 7) != 0)
+    /* priority 6+ wording names the address itself ("the address couldn't be
+       found", "check if address is correct"): filters do not disguise as that */
+    if (strncmp(c->best.rule, "phrase.", 7) != 0 || c->best.weight >= 60)
         return false;
-    return !c->have_st || c->st.subject == 0 || (c->st.subject == 2 && c->st.detail == 0);
+    /* X.2.1 says "mailbox disabled": it does not confirm a missing address either */
+    return !c->have_st || c->st.subject == 0 || (c->st.subject == 2 && c->st.detail <= 1);
 }
 
 /* status_filtered - X.2.0 under "user unknown": the mailbox exists, a filter refused */
@@ -305,8 +317,11 @@ static void apply_stage(ctx *c, enum cmd cmd)
     int r = c->best.reason;
     int code = c->out->replycode;
     bool weak = r < 0 || c->best.weight < 50;
-    /* at MAIL FROM, weak "blocked" wording ("access denied") is about the sender */
-    bool mail_sender = r < 0 || is_recipient_reason(r) || (weak && r == BN_REASON_BLOCKED);
+    /* at MAIL FROM, weak "blocked" wording ("access denied") or a bare X.7.x
+       (X.7.0, X.7.1) refusal is about the sender */
+    bool mail_sender = r < 0 || is_recipient_reason(r) ||
+                       (weak && r == BN_REASON_BLOCKED) ||
+                       (r == BN_REASON_SECURITYERROR && c->best.weight <= 10);
     if (cmd == CMD_MAIL && mail_sender && code / 100 == 5) {
         c->best = (cand){BN_REASON_REJECTED, c->best.weight, "rule.mail-stage"};
     } else if (cmd == CMD_CONN && (is_recipient_reason(r) || weak)) {
@@ -362,8 +377,8 @@ static void finish(ctx *c)
     if (c->best.reason >= 0) {
         v->reason = (bn_reason)c->best.reason;
         v->rule = c->best.rule;
-    } else if (v->replycode || c->have_st) {
-        /* a failure code without a readable cause: there is evidence, not enough */
+    } else if (v->replycode || c->have_st || c->hits.failure) {
+        /* a failure code or wording without a readable cause: evidence, not enough */
         v->reason = BN_REASON_ONHOLD;
         v->rule = "none.onhold";
     } else {

@@ -7,6 +7,7 @@
 
 static long fail_countdown = -1; /* < 0: never fail */
 static long alloc_count;
+static int count_arena; /* arena allocations count too (test hook) */
 
 /* should_fail - count an allocation and say whether to fail it */
 static int should_fail(void)
@@ -59,4 +60,16 @@ long bn_alloc_fail_after(long n)
     alloc_count = 0;
     fail_countdown = n;
     return made;
+}
+
+/* bn_alloc_count_arena - test hook: arena allocations count and may fail */
+void bn_alloc_count_arena(int on)
+{
+    count_arena = on;
+}
+
+/* bn_alloc_arena_fail - count an arena allocation when the hook is on */
+int bn_alloc_arena_fail(void)
+{
+    return count_arena && should_fail();
 }

@@ -23,4 +23,14 @@ char *bn_strndup(const char *p, size_t n);
  */
 long bn_alloc_fail_after(long n);
 
+/*
+ * bn_alloc_count_arena - test hook: when on, every arena allocation
+ * (bn_arena_alloc, bn_arena_grow) also counts as an allocation and can be
+ * the one that fails, so a sweep reaches the failure paths of each
+ * arena-allocated object, not only of each arena block. Off by default.
+ */
+void bn_alloc_count_arena(int on);
+/* bn_alloc_arena_fail - arena.c's question: fail this arena allocation? */
+int bn_alloc_arena_fail(void);
+
 #endif

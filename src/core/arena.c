@@ -31,6 +31,7 @@ void bn_arena_init(bn_arena *a, size_t cap)
     a->spare = NULL;
     a->used = 0;
     a->cap = cap;
+    a->failed = 0;
 }
 
 /* take_block - reuse a spare block big enough, or allocate a new one */
@@ -61,11 +62,17 @@ void *bn_arena_alloc(bn_arena *a, size_t n)
     size_t rounded = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (rounded < n || rounded > a->cap - a->used || a->used > a->cap)
         return NULL;
+    if (bn_alloc_arena_fail()) {
+        a->failed = 1;
+        return NULL;
+    }
     bn_arena_block *b = a->head;
     if (!b || b->size - b->off < rounded) {
         b = take_block(a, rounded);
-        if (!b)
+        if (!b) {
+            a->failed = 1;
             return NULL;
+        }
         b->off = 0;
         b->next = a->head;
         a->head = b;
@@ -110,6 +117,10 @@ void *bn_arena_grow(bn_arena *a, void *old, size_t old_n, size_t new_n)
     if (old && b && new_r >= new_n && old_r <= b->off &&
         (unsigned char *)old == block_data(b) + b->off - old_r &&
         new_r - old_r <= b->size - b->off && new_r - old_r <= a->cap - a->used) {
+        if (bn_alloc_arena_fail()) { /* growing in place is an allocation too */
+            a->failed = 1;
+            return NULL;
+        }
         b->off += new_r - old_r;
         a->used += new_r - old_r;
         return old;
@@ -135,6 +146,7 @@ void bn_arena_reset(bn_arena *a)
         a->spare = b;
     }
     a->used = 0;
+    a->failed = 0;
 }
 
 /* bn_arena_free - release all memory */

@@ -19,6 +19,9 @@ typedef struct bn_arena {
     bn_arena_block *spare; /* freed-by-reset blocks kept for reuse */
     size_t used;           /* bytes handed out since the last reset */
     size_t cap;            /* hard limit on used */
+    int failed;            /* an allocation failed for want of memory since the
+                              last reset (sticky: callers that degrade
+                              gracefully can still report BN_ENOMEM) */
 } bn_arena;
 
 /* bn_arena_init - empty arena that will hand out at most cap bytes */

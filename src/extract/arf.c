@@ -10,11 +10,26 @@
 #include "core/str.h"
 #include "extract/extract.h"
 
-/* find_report - index of a message/feedback-report part, or -1 */
-static int find_report(const bn_msg *m)
+/* feedback_fields - a text whose lines hold "Feedback-Type:" and "User-Agent:" */
+static bool feedback_fields(bn_str t)
 {
+    const char *ft = bn_str_find_ci(t, "\nFeedback-Type:");
+    return (ft || bn_str_starts_ci(t, "Feedback-Type:")) && bn_str_find_ci(t, "User-Agent:");
+}
+
+/* find_report - index of a message/feedback-report part, or -1. In a
+   multipart/report for feedback, a text part carrying the fields will do. */
+static int find_report(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
     for (size_t i = 0; i < m->nparts; i++)
         if (bn_part_is(&m->parts[i], "message/feedback-report"))
+            return (int)i;
+    if (!m->nparts || !bn_str_eq_ci(m->parts[0].report_type, "feedback-report"))
+        return -1;
+    for (size_t i = 1; i < m->nparts; i++)
+        if (bn_part_is(&m->parts[i], "text/plain") && m->parts[i].parent == 0 &&
+            feedback_fields(bn_part_text(m, &m->parts[i])))
             return (int)i;
     return -1;
 }
@@ -143,7 +158,7 @@ static int from_unsubscribe(bn_xctx *x)
 /* bn_x_arf - RFC 5965 feedback reports and similar complaint formats */
 int bn_x_arf(bn_xctx *x, bool *is_arf)
 {
-    int rep = find_report(x->msg);
+    int rep = find_report(x);
     *is_arf = false;
     if (rep >= 0) {
         *is_arf = true;

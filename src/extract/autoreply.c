@@ -24,6 +24,12 @@ static const char *const subjects[] = {
     "on vacation", "vacation", "away from", "i am away", "i'm away", "i am out",
     "i'm out", "out of the office", "ooo:", "fuera de la oficina", "poza biurem",
     "automaattinen vastaus", "autosvar", "automatisk svar", "autom\xc3\xa1tica",
+    "abwesend", "odpowied\xc5\xba automatyczna", "automatick\xc3\xa1 odpov\xc4\x9b\xc4\x8f",
+    "\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbc\xd0\xb0\xd1\x82\xd0\xb8\xd1\x87\xd0\xb5"
+    "\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9 \xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82", /* автоматический ответ */
+    "\xe8\x87\xaa\xe5\x8b\x95\xe5\x9b\x9e\xe8\xa6\x86",                                 /* 自動回覆 */
+    "\xec\x9e\x90\xeb\x8f\x99 \xec\x9d\x91\xeb\x8b\xb5",                                /* 자동 응답 */
+    "otomatik yan\xc4\xb1t", "automatic response", "autoresponder",
 };
 
 /* subject_says - the subject reads like an auto-reply's */
@@ -81,6 +87,30 @@ static bn_str body_excerpt(bn_xctx *x)
     return bn_x_unfold(x->arena, t);
 }
 
+/* first_msgid - the first "<...>" of an In-Reply-To / References value */
+static bn_str first_msgid(bn_str v)
+{
+    const char *lt = bn_str_chr(v, '<');
+    if (!lt)
+        return BN_STR_NULL;
+    bn_str rest = {lt, v.n - (size_t)(lt - v.p)};
+    const char *gt = bn_str_chr(rest, '>');
+    return gt ? (bn_str){lt, (size_t)(gt - lt) + 1} : BN_STR_NULL;
+}
+
+/* reply_context - an auto-reply answers our message: it went to our sender
+   (its To) and names our Message-ID (In-Reply-To, else References) */
+static void reply_context(bn_xctx *x, bn_xrec *r)
+{
+    const bn_headers *h = &x->msg->parts[0].hdrs;
+    bn_str to = bn_x_addr_field(bn_hdr_get(x->msg, h, "To"));
+    if (bn_x_addr_valid(to))
+        r->r.addresser = to;
+    r->r.message_id = first_msgid(bn_hdr_get(x->msg, h, "In-Reply-To"));
+    if (!r->r.message_id.n)
+        r->r.message_id = first_msgid(bn_hdr_get(x->msg, h, "References"));
+}
+
 /* bn_x_autoreply - one vacation record: the auto-replier is the recipient */
 int bn_x_autoreply(bn_xctx *x)
 {
@@ -97,5 +127,6 @@ int bn_x_autoreply(bn_xctx *x)
     r->reason_rule = "rfc3834-auto-reply";
     r->r.reason_src = header_says(x) ? "auto-reply headers" : "auto-reply subject";
     r->date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    reply_context(x, r);
     return BN_OK;
 }

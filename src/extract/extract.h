@@ -177,6 +177,13 @@ int bn_x_autoreply(bn_xctx *x);
 int bn_x_original(bn_xctx *x);
 /* bn_x_scan - the generic human-readable failure scanner */
 int bn_x_scan(bn_xctx *x);
+/*
+ * bn_x_scan_as - the generic scanner's address/reply pairing, records
+ * labelled with format: for a decoder whose family writes the usual
+ * "address, then the server's reply" text (detect the family, then call
+ * this; add format-specific fields after). x->text is the bounce's text.
+ */
+int bn_x_scan_as(bn_xctx *x, const char *format);
 /* bn_x_scan_enrich - fill missing diagnostics of records from the text */
 int bn_x_scan_enrich(bn_xctx *x);
 /* bn_x_verp - decode a VERP envelope address into the recipient, or empty */

@@ -123,7 +123,7 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
 {
     size_t pos = 0, start = 0, cut = text.n;
     size_t marker_at = text.n;
-    bool after_gap = true;
+    bool after_gap = true, seen_text = false;
     bn_str line;
     for (; bn_x_line(text, &pos, &line); start = pos) {
         if (bn_x_is_blank(line) || is_mbox_from(line)) {
@@ -131,7 +131,8 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
             continue;
         }
         bool marker = is_marker(line);
-        if ((after_gap || marker_at < text.n) &&
+        /* a header block before any prose is a summary, not a returned copy */
+        if ((marker_at < text.n || (after_gap && seen_text)) &&
             header_block_at(x, text, start, marker_at < text.n, &o->hdrs, &o->body)) {
             cut = marker_at < start ? marker_at : start;
             o->found = true;
@@ -143,6 +144,7 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
             continue; /* "-----" under the marker line */
         marker_at = marker ? start : text.n;
         after_gap = false;
+        seen_text = true;
     }
     return cut;
 }
@@ -193,6 +195,60 @@ static bn_str unquote(bn_arena *a, bn_str t)
     return (bn_str){out, o};
 }
 
+/* Entities that matter for addresses and replies. */
+static const struct {
+    const char *ent;
+    char ch;
+} entities[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '},
+                {"&quot;", '"'}, {"&#64;", '@'}, {"&#39;", '\''}};
+
+/* block_tag - a tag that ends a line of text (<br>, </p>, </div>, </tr>, </li>) */
+static bool block_tag(bn_str tag)
+{
+    static const char *const t[] = {"<br", "</p", "<p", "</div", "</tr", "</li", "</h",
+                                    "</table", "</td"};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (bn_str_starts_ci(tag, t[i]))
+            return true;
+    return false;
+}
+
+/* html_to_text - an HTML-only bounce as plain lines: tags dropped (block tags
+   become line ends), the entities above decoded, <style>/<script> skipped */
+static bn_str html_to_text(bn_arena *a, bn_str h)
+{
+    char *out = bn_arena_alloc(a, h.n + 1);
+    if (!out)
+        return h;
+    size_t o = 0;
+    for (size_t i = 0; i < h.n;) {
+        bn_str rest = {h.p + i, h.n - i};
+        if (h.p[i] == '<') {
+            const char *gt = bn_str_chr(rest, '>');
+            size_t end = gt ? (size_t)(gt - h.p) + 1 : h.n;
+            const char *close = NULL;
+            if (bn_str_starts_ci(rest, "<style") || bn_str_starts_ci(rest, "<script"))
+                close = bn_mem_find_ci(h.p + end, h.n - end, "</", 2);
+            if (block_tag(rest))
+                out[o++] = '\n';
+            i = close ? (size_t)(close - h.p) : end;
+            continue;
+        }
+        size_t k = 0;
+        if (h.p[i] == '&')
+            while (k < sizeof entities / sizeof entities[0] && !bn_str_starts_ci(rest, entities[k].ent))
+                k++;
+        if (h.p[i] == '&' && k < sizeof entities / sizeof entities[0]) {
+            out[o++] = entities[k].ch;
+            i += strlen(entities[k].ent);
+            continue;
+        }
+        out[o++] = h.p[i++];
+    }
+    out[o] = '\0';
+    return (bn_str){out, o};
+}
+
 /* pick_text - the first human-readable part that is not in the original */
 static void pick_text(bn_xctx *x)
 {
@@ -212,7 +268,7 @@ static void pick_text(bn_xctx *x)
     }
     if (html >= 0) {
         x->text_part = html;
-        x->text = bn_part_text(m, &m->parts[html]);
+        x->text = html_to_text(x->arena, bn_part_text(m, &m->parts[html]));
         return;
     }
     /* a multipart whose boundaries never appear (or whose inner headers are

@@ -162,6 +162,10 @@ static void apply_forced(bn_xrec *x, bn_verdict *v)
         v->fault = BN_FAULT_RECIPIENT;
         v->action = BN_ACTION_SUPPRESS;
         break;
+    case BN_REASON_MAILERERROR:
+        v->fault = BN_FAULT_REMOTE_SYSTEM;
+        v->action = BN_ACTION_RETRY;
+        break;
     case BN_REASON_EXPIRED:
         v->permanence = BN_PERM_TRANSIENT;
         v->fault = BN_FAULT_NETWORK;
@@ -179,10 +183,24 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
     bool vague = v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD;
     /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
-        return vague || v->reason == BN_REASON_NETWORKERROR;
+        return vague;
     if (r->temporary || !bn_str_eq_ci(r->r.dsn_action, "failed"))
         return false;
     return st.n && st.p[0] == '4' && v->reason == BN_REASON_UNDEFINED;
+}
+
+/* weak_verdict - the classifier found no phrase: nothing, or only a code's class */
+static bool weak_verdict(const bn_verdict *v)
+{
+    return v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD ||
+           !strncmp(v->rule, "status.", 7) || !strncmp(v->rule, "reply.", 6);
+}
+
+/* is_mailer_error - "Diagnostic-Code: X-Unix; 75": the local delivery program
+   (procmail, a pipe) failed, and the text says nothing more precise */
+static bool is_mailer_error(const bn_xrec *r, const bn_verdict *v)
+{
+    return bn_str_eq_ci(r->r.diagnostic_type, "x-unix") && weak_verdict(v);
 }
 
 /* classify - the verdict of one record */
@@ -202,6 +220,11 @@ static void classify(bn_xrec *r)
         (v->reason == BN_REASON_SUSPEND || v->reason == BN_REASON_HASMOVED)) {
         r->r.reason_src = "auto-reply text"; /* "this mailbox is no longer in use" */
         return;
+    }
+    if (r->reason == BN_REASON_UNDEFINED && is_mailer_error(r, v)) {
+        r->reason = BN_REASON_MAILERERROR;
+        r->reason_rule = "dsn-x-unix";
+        r->r.reason_src = "DSN Diagnostic-Code type X-Unix";
     }
     if (r->reason == BN_REASON_UNDEFINED && is_expired(r, v)) {
         r->reason = BN_REASON_EXPIRED;
@@ -333,6 +356,10 @@ int bn_parse(bn_parser *p, const char *buf, size_t len, const bn_record **recs, 
         rc = x.oom;
     if (!rc)
         rc = finalize(p, &x);
+    /* a helper that ran out of arena memory may have degraded quietly (an
+       empty subject, an unlowered domain): the answer would differ, so fail */
+    if (!rc && p->arena.failed)
+        rc = BN_ENOMEM;
     p->iconv_cache = msg.iconv_cache;
     p->anomalies = msg.anomalies;
     if (rc)

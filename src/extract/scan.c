@@ -39,6 +39,7 @@ typedef struct scan {
     hit *hits;
     size_t nhits, cap;
     bn_str skip[4];  /* addresses never taken: the bounce's From/To, the sender */
+    const char *format; /* record.format: "generic", or the calling decoder's */
 } scan;
 
 /* Sentences that announce the list of failed recipients. */
@@ -51,6 +52,7 @@ static const char *const anchors[] = {
     "not be delivered", "delivery failed", "undeliverable", "could not deliver",
     "couldn't deliver", "permanent error", "temporary error", "addresses had",
     "recipient address", "user unknown", "no such user", "does not exist",
+    "failure reason", "not listed", "delivery problem", "returned mail",
     /* weak ones last: they only place the section, they prove nothing */
     "rejected", "failed:", "error", "unknown",
 };
@@ -506,7 +508,7 @@ static bool block_has_reply(const scan *s, size_t i)
 static int emit(scan *s, const char *src)
 {
     for (size_t i = 0; i < s->nhits; i++) {
-        bn_xrec *r = bn_x_add(s->x, "generic");
+        bn_xrec *r = bn_x_add(s->x, s->format);
         if (!r)
             return s->x->oom;
         r->r.recipient = s->hits[i].addr;
@@ -537,7 +539,7 @@ static bool failure_evidence(const scan *s)
 /* emit_anonymous - a failure without any named address (VERP may fill it) */
 static int emit_anonymous(scan *s)
 {
-    bn_xrec *r = bn_x_add(s->x, "generic");
+    bn_xrec *r = bn_x_add(s->x, s->format);
     if (!r)
         return s->x->oom;
     r->r.diagnostic = reply_text(s, s->from, s->n);
@@ -566,9 +568,16 @@ int bn_x_scan(bn_xctx *x)
 {
     if (!bn_x_looks_like_bounce(x))
         return BN_OK;
+    return bn_x_scan_as(x, "generic");
+}
+
+/* bn_x_scan_as - the scanner's pairing for a decoder that recognised its format */
+int bn_x_scan_as(bn_xctx *x, const char *format)
+{
     scan s;
     memset(&s, 0, sizeof s);
     s.x = x;
+    s.format = format;
     if (split_lines(&s, x->text))
         return BN_ENOMEM;
     init_skip(&s);
@@ -585,10 +594,13 @@ int bn_x_scan(bn_xctx *x)
         rc = collect(&s, s.from, true); /* the failed address may be a postmaster */
     if (rc)
         return rc;
+    /* a message that only calls itself a bounce (a subject, a sender name)
+       must also say that something failed */
+    bool evidence = bn_x_is_report(x) || failure_evidence(&s);
+    if (!evidence)
+        return BN_OK;
     prune(&s);
-    if (s.nhits)
-        return emit(&s, src);
-    return bn_x_is_report(x) || failure_evidence(&s) ? emit_anonymous(&s) : BN_OK;
+    return s.nhits ? emit(&s, src) : emit_anonymous(&s);
 }
 
 /* word_command - the SMTP command word at the start of a client line */

@@ -171,6 +171,14 @@ static const struct {
     {"after initial connection", "CONN"},
     {"in reply to data command", "DATA"},
     {">>> data", "DATA"},
+    /* Postfix "(in reply to RCPT TO command)" with the verb rewritten */
+    {" to command", "RCPT"},
+    {" from command", "MAIL"},
+    /* qmail's sentences */
+    {"sender was rejected", "MAIL"},
+    {"does not like recipient", "RCPT"},
+    {"failed after i sent the message", "DATA"},
+    {"failed on data command", "DATA"},
 };
 
 /* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty */

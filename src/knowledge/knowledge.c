@@ -139,6 +139,8 @@ static void note_phrase(bn_kb_hits *h, int row)
         h->transient = true;
     if (ph->flags & BN_PF_RETRY)
         h->retry = true;
+    if (ph->flags & BN_PF_FAILURE)
+        h->failure = true;
     if (ph->reason < 0)
         return;
     if (h->phrase < 0 || ph->prio > h->phrase_prio) {
@@ -147,13 +149,18 @@ static void note_phrase(bn_kb_hits *h, int row)
     }
 }
 
-/* note_provider - a marker with a reason (longest wins) or a host name (first) */
+/* note_provider - a marker or wording with a reason (longest wins) or a host name (first) */
 static void note_provider(bn_kb_hits *h, int row)
 {
     const bn_kb_provider *p = &bn_kb_providers[row];
     if (p->kind == BN_PK_HOST) {
         if (h->host < 0)
             h->host = row;
+        return;
+    }
+    if (p->kind == BN_PK_WORDING) {
+        if (h->wording < 0 || p->key_len > bn_kb_providers[h->wording].key_len)
+            h->wording = row;
         return;
     }
     if (h->marker < 0 || p->key_len > bn_kb_providers[h->marker].key_len)
@@ -220,7 +227,7 @@ static bool has_high(const unsigned char *t, size_t n)
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
 {
-    *hits = (bn_kb_hits){-1, 0, -1, -1, -1, false, false};
+    *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
     RUN_DFA(bn_ac, hits, text, n);
     if (has_high(text, n))
         RUN_DFA(bn_acu, hits, text, n);

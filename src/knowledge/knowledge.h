@@ -48,9 +48,12 @@ typedef struct bn_kb_hits {
     int phrase_prio;
     int marker;       /* provider marker row with a reason (longest key) */
     int host;         /* first provider host row */
+    int wording;      /* provider wording row (longest key): counts only when
+                         that provider is identified */
     int blocklist;    /* blocklist row with the longest marker */
     bool transient;   /* a transient hint ("try again later", "greylisted") */
     bool retry;       /* a retry-delay marker ("try again in", "retry after") */
+    bool failure;     /* failure evidence without a cause ("did not reach") */
 } bn_kb_hits;
 
 /*
@@ -60,14 +63,7 @@ typedef struct bn_kb_hits {
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits);
 
-/* bn_kb_fold - the byte as the automaton sees it (ASCII lower case, blanks = ' ') */
-static inline unsigned char bn_kb_fold(unsigned char c)
-{
-    if (c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
-        return ' ';
-    if (c >= 'A' && c <= 'Z')
-        return (unsigned char)(c + 32);
-    return c;
-}
+/* bn_kb_fold_table (tables.h): the byte as the automaton sees it: ASCII
+ * lower case, every blank (space, tab, CR, LF, FF, VT) a space. */
 
 #endif

@@ -155,12 +155,11 @@ bool bn_log_header(bn_logline *out, const char *p, size_t n)
     } else {
         t = 1; /* RFC 5424 NILVALUE time */
     }
-    bool exim = !v5424 && t >= 19 && s.p[0] != '<' && bn_is_digit((unsigned char)s.p[0]) &&
+    /* "2026-11-30 07:20:36" (a space, not 'T') is Exim's own stamp */
+    bool exim = !v5424 && k == 0 && t >= 19 && bn_is_digit((unsigned char)s.p[0]) &&
                 s.p[10] == ' ';
     bn_str rest = skip(s, t);
     if (v5424)
         return frame_5424(out, rest);
-    if (exim && k == 0)
-        return frame_exim(out, rest);
-    return frame_syslog(out, rest);
+    return exim ? frame_exim(out, rest) : frame_syslog(out, rest);
 }

@@ -21,7 +21,7 @@
 #include "logs/logs.h"
 
 #define PF_MTA 'p'       /* namespace of Postfix ids in the sender map */
-#define PF_DEFER_MTA 'P' /* namespace of deferred recipients */
+#define PF_DEFER_MTA BN_LOG_DEFER_MTA /* namespace of deferred recipients */
 
 /* daemon_of - the last component of the program name */
 static bn_str daemon_of(bn_str prog)

@@ -62,11 +62,15 @@ static bool same(const bn_qentry *e, char mta, bn_str id)
     return e->mta == mta && e->idlen == id.n && memcmp(e->id, id.p, id.n) == 0;
 }
 
+#define SLOT_POS(v) ((uint32_t)(v) - 1)
+#define SLOT_HASH(v) ((uint32_t)((v) >> 32))
+
 /* find - index slot holding (mta, id), or the empty slot where it would go */
-static uint32_t find(const bn_qmap *m, char mta, bn_str id)
+static uint32_t find(const bn_qmap *m, char mta, bn_str id, uint32_t h)
 {
-    uint32_t i = hash(mta, id) & m->mask;
-    while (m->index[i] && !same(&m->ring[m->index[i] - 1], mta, id))
+    uint32_t i = h & m->mask;
+    while (m->index[i] &&
+           (SLOT_HASH(m->index[i]) != h || !same(&m->ring[SLOT_POS(m->index[i])], mta, id)))
         i = (i + 1) & m->mask;
     return i;
 }
@@ -80,8 +84,7 @@ static void unindex(bn_qmap *m, uint32_t i)
         j = (j + 1) & m->mask;
         if (!m->index[j])
             return;
-        const bn_qentry *e = &m->ring[m->index[j] - 1];
-        uint32_t home = hash(e->mta, (bn_str){e->id, e->idlen}) & m->mask;
+        uint32_t home = SLOT_HASH(m->index[j]) & m->mask;
         /* move j into the hole i unless its home lies cyclically in (i, j] */
         bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -97,8 +100,8 @@ const bn_qentry *bn_qmap_get(const bn_qmap *m, char mta, bn_str id)
 {
     if (!m->live || id.n == 0 || id.n > BN_QMAP_ID_MAX)
         return NULL;
-    uint32_t i = find(m, mta, id);
-    return m->index[i] ? &m->ring[m->index[i] - 1] : NULL;
+    uint32_t i = find(m, mta, id, hash(mta, id));
+    return m->index[i] ? &m->ring[SLOT_POS(m->index[i])] : NULL;
 }
 
 /* take_slot - the next ring slot, evicting its previous owner */
@@ -106,7 +109,8 @@ static bn_qentry *take_slot(bn_qmap *m, uint32_t *pos)
 {
     bn_qentry *e = &m->ring[m->next];
     if (e->live) {
-        unindex(m, find(m, e->mta, (bn_str){e->id, e->idlen}));
+        bn_str old = {e->id, e->idlen};
+        unindex(m, find(m, e->mta, old, hash(e->mta, old)));
         m->evicted++;
         m->live--;
     }
@@ -122,10 +126,11 @@ void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
 {
     if (!m->cap || id.n == 0 || id.n > BN_QMAP_ID_MAX)
         return;
-    uint32_t i = find(m, mta, id);
+    uint32_t h = hash(mta, id);
+    uint32_t i = find(m, mta, id, h);
     bn_qentry *e;
     if (m->index[i]) {
-        e = &m->ring[m->index[i] - 1];
+        e = &m->ring[SLOT_POS(m->index[i])];
     } else {
         uint32_t pos;
         e = take_slot(m, &pos);
@@ -135,7 +140,7 @@ void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
         e->idlen = (uint8_t)id.n;
         memcpy(e->id, id.p, id.n);
         /* eviction may have shifted slots: look for the hole again */
-        m->index[find(m, mta, id)] = pos + 1;
+        m->index[find(m, mta, id, h)] = (uint64_t)h << 32 | (pos + 1);
     }
     if (sender) {
         size_t n = sender->n < BN_QMAP_SENDER_MAX ? sender->n : BN_QMAP_SENDER_MAX;
@@ -155,10 +160,10 @@ void bn_qmap_del(bn_qmap *m, char mta, bn_str id)
 {
     if (!m->live || id.n == 0 || id.n > BN_QMAP_ID_MAX)
         return;
-    uint32_t i = find(m, mta, id);
+    uint32_t i = find(m, mta, id, hash(mta, id));
     if (!m->index[i])
         return;
-    m->ring[m->index[i] - 1].live = 0;
+    m->ring[SLOT_POS(m->index[i])].live = 0;
     m->live--;
     unindex(m, i);
 }

@@ -72,6 +72,12 @@ void bn_log_reader_free(bn_log_reader *r)
     bn_free(r);
 }
 
+/* bn_log_reader_state - the reader's maps (see logs.h) */
+bn_logstate *bn_log_reader_state(bn_log_reader *r)
+{
+    return &r->state;
+}
+
 /* bn_log_stats_get - counters since the reader was made */
 void bn_log_stats_get(const bn_log_reader *r, bn_log_stats *out)
 {

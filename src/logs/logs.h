@@ -113,13 +113,13 @@ typedef struct bn_qentry {
  * A bounded map queue id -> (sender, message-id). Entries sit in a ring in
  * insertion order; when the ring is full the oldest entry is dropped, so a
  * log with messages that never log "removed" cannot grow it. The index is
- * an open-addressing table of ring positions (linear probing, backward
- * shift deletion).
+ * an open-addressing table of ring positions with their hashes (linear
+ * probing, backward shift deletion), so probing rarely touches an entry.
  */
 typedef struct bn_qmap {
     bn_qentry *ring;
     uint32_t cap, next;  /* ring size; next slot to (re)use */
-    uint32_t *index;     /* ring position + 1, 0 = empty */
+    uint64_t *index;     /* hash << 32 | (ring position + 1); 0 = empty */
     uint32_t mask;       /* index size - 1 (power of two >= 2 * cap) */
     uint32_t live;       /* entries in the map */
     uint64_t evicted;
@@ -163,6 +163,15 @@ bn_logres bn_log_exim(bn_logstate *st, bn_str text, bn_logout *out);
 bn_logres bn_log_sendmail(bn_logstate *st, bn_str text, bn_logout *out);
 /* bn_logout_add - a zeroed event at the end of out, or NULL when full */
 bn_logev *bn_logout_add(bn_logout *out);
+
+/*
+ * bn_log_reader_state - the reader's maps, for a caller that keeps the
+ * deferred recipients across restarts (cli/log_state.c). Entries of the
+ * defer map have mta BN_LOG_DEFER_MTA.
+ */
+#define BN_LOG_DEFER_MTA 'P'
+typedef struct bn_log_reader bn_log_reader;
+bn_logstate *bn_log_reader_state(bn_log_reader *r);
 
 /* ---- shared scanning helpers (log_scan.c) ---- */
 

@@ -93,6 +93,20 @@ static int reclassify(void *ctx, const bn_event *e)
     return c->err != BN_OK;
 }
 
+/* rekey_manual - a manual action's key under the new case setting */
+static int rekey_manual(void *ctx, long long id, const char *recipient,
+                        const char *address)
+{
+    rebuild_ctx *c = ctx;
+    char addr[BN_ADDR_MAX];
+    unsigned flags = c->p->local_case_sensitive ? BN_ADDR_CASE_LOCAL : 0;
+    if (bn_address_normalize(addr, NULL, recipient, strlen(recipient), flags) ||
+        !strcmp(addr, address))
+        return 0;
+    c->err = push_change(c, id, BN_CLASS_MANUAL, addr);
+    return c->err != BN_OK;
+}
+
 /* collect_address - remember an address to fold */
 static int collect_address(void *ctx, const char *address)
 {
@@ -115,8 +129,10 @@ static int apply_changes(rebuild_ctx *c)
 {
     int rc = BN_OK;
     for (size_t i = 0; rc == BN_OK && i < c->n; i++)
-        rc = c->s->ops->event_update(c->s, c->v[i].id, c->v[i].address,
-                                     c->v[i].cls);
+        rc = c->v[i].cls == BN_CLASS_MANUAL
+                 ? c->s->ops->manual_update(c->s, c->v[i].id, c->v[i].address)
+                 : c->s->ops->event_update(c->s, c->v[i].id, c->v[i].address,
+                                           c->v[i].cls);
     return rc;
 }
 
@@ -170,7 +186,16 @@ int bn_store_rebuild(bn_store *s, const bn_policy *policy,
     int rc = bn_store_begin(s);
     if (rc)
         return rc;
+    bool rekey = p.local_case_sensitive != s->policy.local_case_sensitive;
+    if (rekey && !(s->ops->manual_iter && s->ops->manual_update)) {
+        bn_store_set_error(s, "the %s backend cannot change local_case_sensitive",
+                           s->ops->name);
+        bn_store_rollback(s);
+        return BN_ESTORE;
+    }
     rc = s->ops->event_iter(s, 0, reclassify, &c);
+    if (rc == BN_OK && !c.err && rekey)
+        rc = s->ops->manual_iter(s, rekey_manual, &c);
     if (rc == BN_OK && c.err)
         rc = c.err;
     if (rc == BN_OK)

@@ -138,6 +138,12 @@ void bn_store_close(bn_store *s)
     bn_free(s);
 }
 
+/* bn_store_lost - the last failure was a lost connection */
+bool bn_store_lost(const bn_store *s)
+{
+    return s && s->lost;
+}
+
 /* bn_store_begin - start a write transaction */
 int bn_store_begin(bn_store *s)
 {

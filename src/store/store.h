@@ -113,6 +113,14 @@ typedef struct bn_store_ops {
                         bn_class cls);
     /* addresses: every address with events or manual actions */
     int (*addresses)(bn_store *s, bn_addr_cb cb, void *ctx);
+    /* manual_iter / manual_update: re-keying manual actions when a rebuild
+     * changes local_case_sensitive. Appended last (a backend may leave them
+     * NULL; then that change is refused) */
+    int (*manual_iter)(bn_store *s,
+                       int (*cb)(void *ctx, long long id, const char *recipient,
+                                 const char *address),
+                       void *ctx);
+    int (*manual_update)(bn_store *s, long long id, const char *address);
 } bn_store_ops;
 
 struct bn_store {
@@ -123,6 +131,9 @@ struct bn_store {
     char err[512];
     char addr_buf[BN_ADDR_MAX];
     char *strings;       /* owned copy for results (bn_suppression) */
+    bool lost;           /* the last failure was a lost server connection:
+                            nothing of the transaction was written, and the
+                            next bn_store_begin reconnects (PostgreSQL) */
 };
 
 /* bn_store_set_error - record the message of the last failure */
@@ -133,6 +144,9 @@ extern const bn_store_ops bn_store_sqlite_ops;
 #ifdef BN_WITH_POSTGRES
 extern const bn_store_ops bn_store_pg_ops; /* store_pg*.c (libpq) */
 #endif
+/* bn_store_lost - the last failure was a lost connection (retry a batch
+ * after bn_store_rollback; bn_store_begin reconnects) */
+bool bn_store_lost(const bn_store *s);
 /* bn_store_is_pg_uri - postgres[ql]://..., postgresql:, postgres:, pg:... */
 bool bn_store_is_pg_uri(const char *uri);
 

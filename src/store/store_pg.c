@@ -10,8 +10,8 @@
  * Semantics match the SQLite backend: the same tables and keys
  * (store_pg_schema.c), migrations applied on open inside one transaction
  * under an advisory lock (concurrent openers wait for each other), and one
- * writer at a time: a write transaction takes pg_advisory_xact_lock on a
- * constant key, like SQLite's BEGIN IMMEDIATE. That is what keeps the
+ * writer at a time: a write transaction takes pg_advisory_xact_lock on the
+ * list's key (store_pg.h), like SQLite's BEGIN IMMEDIATE. That is what keeps the
  * policy's decisions right when two machines ingest bounces of the same
  * address at once: the second transaction folds the address's history
  * only after the first committed, and under READ COMMITTED every statement
@@ -94,6 +94,7 @@ int pg_fail(bn_store *s, PGresult *res, const char *what)
     bool bad = !q->conn || PQstatus(q->conn) == CONNECTION_BAD;
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int bn = sqlstate_class(st, bad);
+    s->lost = bad;
     first_line(msg, sizeof msg, res, q->conn);
     PQclear(res);
     if (bn == BN_EBUSY)
@@ -248,20 +249,12 @@ static int version_problem(bn_store *s, long long v, bool readonly)
     return BN_OK;
 }
 
-/* migrate - bring the schema up to date under the migration lock */
-static int migrate(bn_store *s, bool readonly)
+/* migrate_locked - under the migration lock: look again, migrate in one
+ * transaction (begun after the lock, so it sees the other opener's tables) */
+static int migrate_locked(bn_store *s)
 {
     long long v;
-    int rc = schema_version(s, &v);
-    if (rc == BN_OK)
-        rc = version_problem(s, v, readonly);
-    if (rc || v == (long long)bn_pg_schema_count)
-        return rc;
-    /* another opener may be migrating: wait for it, then look again */
-    char sql[96];
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
-             (long long)PG_LOCK_MIGRATE);
-    rc = pg_exec(s, sql, PGRES_TUPLES_OK, "locking to migrate");
+    int rc = pg_exec(s, "BEGIN", PGRES_COMMAND_OK, "migrating the schema");
     if (rc == BN_OK && (rc = schema_version(s, &v)) == BN_OK &&
         (rc = version_problem(s, v, false)) == BN_OK &&
         v < (long long)bn_pg_schema_count)
@@ -269,6 +262,28 @@ static int migrate(bn_store *s, bool readonly)
     if (rc == BN_OK)
         return pg_exec(s, "COMMIT", PGRES_COMMAND_OK, "committing the migration");
     PQclear(PQexec(PG(s)->conn, "ROLLBACK"));
+    return rc;
+}
+
+/* migrate - bring the schema up to date; concurrent openers wait on a
+ * session advisory lock, the first migrates, the others find it done */
+static int migrate(bn_store *s, bool readonly)
+{
+    char sql[96];
+    long long v;
+    int rc = schema_version(s, &v);
+    if (rc == BN_OK)
+        rc = version_problem(s, v, readonly);
+    if (rc || v == (long long)bn_pg_schema_count)
+        return rc;
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)",
+             (long long)PG_LOCK_MIGRATE);
+    if ((rc = pg_exec(s, sql, PGRES_TUPLES_OK, "locking to migrate")))
+        return rc;
+    rc = migrate_locked(s);
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%lld)",
+             (long long)PG_LOCK_MIGRATE);
+    PQclear(PQexec(PG(s)->conn, sql));
     return rc;
 }
 
@@ -307,10 +322,8 @@ void pg_close(bn_store *s)
 /* begin_once - BEGIN and the write lock in one round trip */
 static int begin_once(bn_store *s)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
-             (long long)PG_LOCK_WRITE);
-    return pg_exec(s, sql, PGRES_TUPLES_OK, "starting a write");
+    return pg_exec(s, "BEGIN; " PG_LOCK_WRITE_SQL, PGRES_TUPLES_OK,
+                   "starting a write");
 }
 
 /* pg_begin - a write transaction; a lost connection is re-opened first */

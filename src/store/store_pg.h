@@ -13,15 +13,20 @@
 
 #include "store/store.h"
 
-/* Advisory lock keys (pg_advisory_xact_lock): one per purpose, constant so
- * that every bounce process on every machine agrees. */
-#define PG_LOCK_MIGRATE 0x626f756e63650001LL /* "bounce" + 1: schema changes */
-#define PG_LOCK_WRITE 0x626f756e63650002LL   /* "bounce" + 2: write transactions */
+/* Advisory lock keys, so that every bounce process on every machine
+ * agrees. Migrations: one key per database. Writes: the pair ("boun", oid
+ * of the list's suppression table), so that lists in different schemas of
+ * one database do not wait for each other. */
+#define PG_LOCK_MIGRATE 0x626f756e63650001LL /* "bounce" + 1 */
+#define PG_LOCK_WRITE_CLASS 1651471726       /* "boun" */
+#define PG_LOCK_WRITE_SQL                                                      \
+    "SELECT pg_advisory_xact_lock(1651471726, 'suppression'::regclass::oid::int)"
 
 enum pg_stmt {
     PS_META_GET, PS_META_SET, PS_EV_INSERT, PS_MANUAL_INSERT, PS_HISTORY,
     PS_SUPP_GET, PS_SUPP_PUT, PS_SUPP_DEL, PS_SUPP_CLEAR, PS_SUPP_ITER,
-    PS_EV_ITER, PS_EV_HISTORY, PS_EV_UPDATE, PS_ADDRESSES,
+    PS_EV_ITER, PS_EV_HISTORY, PS_EV_UPDATE, PS_ADDRESSES, PS_MANUAL_ITER,
+    PS_MANUAL_UPDATE,
     PS_COUNT
 };
 

@@ -83,6 +83,8 @@ static const char *const stmt_sql[PS_COUNT] = {
                      "WHERE id = $1",
     [PS_ADDRESSES] = "SELECT address FROM event WHERE address <> '' AND "
                      "class IN " HIST_CLASSES " UNION SELECT address FROM manual",
+    [PS_MANUAL_ITER] = "SELECT id, recipient, address FROM manual ORDER BY id",
+    [PS_MANUAL_UPDATE] = "UPDATE manual SET address = $2, domain = $3 WHERE id = $1",
 };
 
 /* pg_sql - the text of a statement */
@@ -554,10 +556,60 @@ static int pgo_addresses(bn_store *s, bn_addr_cb cb, void *ctx)
     return stream(s, PS_ADDRESSES, 0, NULL, addr_row, &c, "reading addresses");
 }
 
+typedef struct manual_ctx {
+    int (*cb)(void *ctx, long long id, const char *recipient, const char *address);
+    void *ctx;
+} manual_ctx;
+
+/* manual_row - one manual action's id, recipient and key to the caller */
+static int manual_row(void *ctx, const PGresult *r)
+{
+    manual_ctx *c = ctx;
+    return c->cb(c->ctx, num(r, 0, 0), val(r, 0, 1), val(r, 0, 2));
+}
+
+/* pgo_manual_iter - every manual action's id, recipient and key */
+static int pgo_manual_iter(bn_store *s,
+                           int (*cb)(void *ctx, long long id,
+                                     const char *recipient, const char *address),
+                           void *ctx)
+{
+    manual_ctx c = {cb, ctx};
+    return stream(s, PS_MANUAL_ITER, 0, NULL, manual_row, &c, "reading actions");
+}
+
+/* pgo_manual_update - a manual action's new key (rebuild) */
+static int pgo_manual_update(bn_store *s, long long id, const char *address)
+{
+    char t[24];
+    const char *at = strrchr(address, '@');
+    snprintf(t, sizeof t, "%lld", id);
+    const char *v[] = {t, address, at ? at + 1 : ""};
+    return command(s, PS_MANUAL_UPDATE, 3, v, "updating an action");
+}
+
 const bn_store_ops bn_store_pg_ops = {
-    "postgresql", pg_open, pg_close, pg_begin, pg_commit, pg_rollback,
-    pgo_meta_get, pgo_meta_set, pgo_event_put, pgo_manual_put, pgo_history,
-    pgo_supp_get, pgo_supp_put, pgo_supp_del, pgo_supp_clear, pgo_supp_iter,
-    pgo_supp_keys, pgo_event_iter, pgo_event_history, pgo_event_update,
-    pgo_addresses,
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .meta_get = pgo_meta_get,
+    .meta_set = pgo_meta_set,
+    .event_put = pgo_event_put,
+    .manual_put = pgo_manual_put,
+    .history = pgo_history,
+    .supp_get = pgo_supp_get,
+    .supp_put = pgo_supp_put,
+    .supp_del = pgo_supp_del,
+    .supp_clear = pgo_supp_clear,
+    .supp_iter = pgo_supp_iter,
+    .supp_keys = pgo_supp_keys,
+    .event_iter = pgo_event_iter,
+    .event_history = pgo_event_history,
+    .event_update = pgo_event_update,
+    .manual_iter = pgo_manual_iter,
+    .manual_update = pgo_manual_update,
+    .addresses = pgo_addresses,
 };

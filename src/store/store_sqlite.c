@@ -43,7 +43,7 @@ enum stmt_id {
     ST_HISTORY_MANUAL,
     ST_SUPP_GET, ST_SUPP_PUT, ST_SUPP_DEL, ST_SUPP_CLEAR, ST_SUPP_ITER,
     ST_EV_ITER, ST_EV_HISTORY, ST_EV_UPDATE, ST_HAS_MANUAL, ST_ADDRESSES,
-    ST_SUPP_KEYS,
+    ST_SUPP_KEYS, ST_MANUAL_ITER, ST_MANUAL_UPDATE,
     ST_COUNT
 };
 
@@ -92,6 +92,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                      "WHERE id = ?1",
     [ST_SUPP_KEYS] = "SELECT address, reason FROM suppression "
                      "WHERE expires = 0 OR expires > ?1",
+    [ST_MANUAL_ITER] = "SELECT id, recipient, address FROM manual ORDER BY id",
+    [ST_MANUAL_UPDATE] = "UPDATE manual SET address = ?2, domain = ?3 WHERE id = ?1",
     [ST_HAS_MANUAL] = "SELECT EXISTS (SELECT 1 FROM manual)",
     [ST_ADDRESSES] = "SELECT address FROM event WHERE address != '' AND "
                      "class IN " HIST_CLASSES " UNION SELECT address FROM manual",
@@ -689,6 +691,33 @@ static int sq_event_update(bn_store *s, long long id, const char *address,
     return step_done(s, st, "updating an event");
 }
 
+/* sq_manual_iter - every manual action's id, recipient and key */
+static int sq_manual_iter(bn_store *s,
+                          int (*cb)(void *ctx, long long id, const char *recipient,
+                                    const char *address),
+                          void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, ST_MANUAL_ITER);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(ctx, sqlite3_column_int64(st, 0), col(st, 1), col(st, 2)))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BN_OK
+                                                 : map_err(s, rc, "reading actions");
+}
+
+/* sq_manual_update - a manual action's new key */
+static int sq_manual_update(bn_store *s, long long id, const char *address)
+{
+    sqlite3_stmt *st = stmt(s, ST_MANUAL_UPDATE);
+    const char *at = strrchr(address, '@');
+    sqlite3_bind_int64(st, 1, id);
+    txt(st, 2, address);
+    txt(st, 3, at ? at + 1 : "");
+    return step_done(s, st, "updating an action");
+}
+
 /* sq_addresses - every address whose state can be non-empty */
 static int sq_addresses(bn_store *s, bn_addr_cb cb, void *ctx)
 {
@@ -703,8 +732,27 @@ static int sq_addresses(bn_store *s, bn_addr_cb cb, void *ctx)
 }
 
 const bn_store_ops bn_store_sqlite_ops = {
-    "sqlite", sq_open, sq_close, sq_begin, sq_commit, sq_rollback,
-    sq_meta_get, sq_meta_set, sq_event_put, sq_manual_put, sq_history,
-    sq_supp_get, sq_supp_put, sq_supp_del, sq_supp_clear, sq_supp_iter,
-    sq_supp_keys, sq_event_iter, sq_event_history, sq_event_update, sq_addresses,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .event_put = sq_event_put,
+    .manual_put = sq_manual_put,
+    .history = sq_history,
+    .supp_get = sq_supp_get,
+    .supp_put = sq_supp_put,
+    .supp_del = sq_supp_del,
+    .supp_clear = sq_supp_clear,
+    .supp_iter = sq_supp_iter,
+    .supp_keys = sq_supp_keys,
+    .event_iter = sq_event_iter,
+    .event_history = sq_event_history,
+    .event_update = sq_event_update,
+    .manual_iter = sq_manual_iter,
+    .manual_update = sq_manual_update,
+    .addresses = sq_addresses,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """follow_test.py - `bounce ingest --log --follow` against rotation and restarts.
 
-usage: follow_test.py BOUNCE SCENARIO      (rotation | restart | downtime | garbage)
+usage: follow_test.py BOUNCE SCENARIO
+       (rotation | restart | downtime | expiry | garbage)
 
 Every scenario writes Postfix bounce lines (one distinct recipient each,
 stamped now) into a log in a temporary directory while `bounce ingest --log
@@ -164,6 +165,35 @@ def downtime(d):
     check_nothing_missed(d, f.db, [log + "-20261130", log])
 
 
+def expiry(d):
+    """deferred before a restart, expired after it: still one record"""
+    log = os.path.join(d, "mail.log")
+    stamp = time.strftime("%b %e %H:%M:%S")
+    qid = "7E57AB1E00"
+    with open(log, "w") as f:
+        f.write("%s mx postfix/qmgr[1]: %s: from=<news@example.com>, size=100, nrcpt=2 "
+                "(queue active)\n" % (stamp, qid))
+        for who in ("late1", "late2"):
+            f.write("%s mx postfix/smtp[2]: %s: to=<%s@example.org>, relay=none, delay=1, "
+                    "delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to "
+                    "mx.example.org[192.0.2.10]:25: Connection refused)\n" % (stamp, qid, who))
+    N[0] += 2
+    f = Follower(d, log)
+    f.wait_caught_up()
+    check_run(f.stop(), 2)
+    append(log, 0, "x" * (9 << 20) + "\n")  # past the warm-up window
+    f = Follower(d, log)
+    f.wait_caught_up()
+    check_run(f.stop(), 0)
+    with open(log, "a") as out:
+        out.write("%s mx postfix/qmgr[1]: %s: from=<news@example.com>, status=expired, "
+                  "returned to sender\n" % (stamp, qid))
+    N[0] += 2
+    f = Follower(d, log)
+    f.wait_caught_up()
+    check_run(f.stop(), 2)
+
+
 def garbage(d):
     log = os.path.join(d, "mail.log")
     with open(log, "wb") as f:
@@ -181,7 +211,8 @@ def garbage(d):
 
 
 def main():
-    scen = {"rotation": rotation, "restart": restart, "downtime": downtime, "garbage": garbage}
+    scen = {"rotation": rotation, "restart": restart, "downtime": downtime, "garbage": garbage,
+            "expiry": expiry}
     d = tempfile.mkdtemp(prefix="bn-follow-")
     try:
         scen[sys.argv[2]](d)

@@ -117,7 +117,8 @@ t_pipe() {
   expect_status 0 "pipe: VERP with a pattern" sh -c \
     "'$BOUNCE' ingest --pipe --db p2.db --envelope-to rt-x.y#example.info@mx.example --verp-pattern 'rt-{local}#{domain}@*' < '$SRC/tests/store/verp/verp-no-recipient.eml'"
   expect_status 1 "pipe: custom VERP recipient suppressed" "$BOUNCE" check --db p2.db x.y@example.info
-  expect_status 2 "pipe: paths are refused" "$BOUNCE" ingest --pipe --db p.db "$EML"
+  expect_status 75 "pipe: paths are refused, the MTA keeps the message" "$BOUNCE" ingest --pipe --db p.db "$EML"
+  expect_status 75 "pipe: a bad option too" sh -c "'$BOUNCE' ingest --pipe --db p.db --soft-window 15x < '$EML/hard-userunknown.eml'"
 }
 
 t_bad_input() {
@@ -185,10 +186,14 @@ big_mbox() {
 
 t_sigkill() {
   big_mbox 4000 >big.mbox
+  t0=$(date +%s.%N)
   "$BOUNCE" ingest --db ref.db --batch 50 big.mbox >/dev/null 2>&1
+  t1=$(date +%s.%N)
   echo "reference: $(counts ref.db)"
+  # kill at a fifth, half and four fifths of an uninterrupted run's time
+  delays=$(awk -v a="$t0" -v b="$t1" 'BEGIN { d = b - a; printf "%.2f %.2f %.2f", d * 0.2, d * 0.5, d * 0.8 }')
   killed=0
-  for delay in 0.3 0.8 1.5; do
+  for delay in $delays; do
     rm -f k.db k.db-wal k.db-shm
     "$BOUNCE" ingest --db k.db --batch 50 big.mbox >/dev/null 2>&1 &
     pid=$!

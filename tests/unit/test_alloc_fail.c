@@ -5,7 +5,9 @@
  * For each message of samples/, tests/extract/ and tests/message/: one
  * clean run counts the allocations of bn_parser_new + bn_parse; then for
  * every N from 0 to that count the Nth allocation fails
- * (bn_alloc_fail_after). The call must return BN_ENOMEM, or succeed with
+ * (bn_alloc_fail_after; with bn_alloc_count_arena on, each arena
+ * allocation counts too, so every arena-allocated object's failure path is
+ * reached, not only each new arena block). The call must return BN_ENOMEM, or succeed with
  * exactly the records of the clean run (a failure swallowed into a
  * different answer is a bug too); the parser must then parse the message
  * correctly without injection (no state left half-built); nothing may
@@ -146,6 +148,38 @@ static void reparse(const char *name, long n, bn_parser *p, const char *buf,
     }
 }
 
+/* Silent degradations met (BN_OK, other records): counted, shown, then failed. */
+static long silent_diffs;
+
+/* diff_key - the JSON key whose value holds offset at (or "?") */
+static void diff_key(const char *json, size_t at, char *key, size_t size)
+{
+    size_t i = at;
+    snprintf(key, size, "?");
+    while (i > 0 && !(json[i] == '"' && i >= 2 && json[i + 1] == ':'))
+        i--;
+    if (i == 0)
+        return;
+    size_t end = i, start = i;
+    while (start > 0 && json[start - 1] != '"')
+        start--;
+    snprintf(key, size, "%.*s", (int)(end - start), json + start);
+}
+
+/* report_diff - a failure the parser swallowed: BN_OK with other records */
+static void report_diff(const char *name, long n, const char *got, const char *want)
+{
+    size_t at = 0;
+    while (got[at] && got[at] == want[at])
+        at++;
+    char key[64];
+    diff_key(want, at, key, sizeof key);
+    size_t from = at > 40 ? at - 40 : 0;
+    fprintf(stderr, "SILENT %s N=%ld key=%s\n  got:   %.100s\n  clean: %.100s\n", name,
+            n, key, got + from, want + from);
+    silent_diffs++;
+}
+
 /* check_injected - one run with the Nth allocation failing */
 static void check_injected(const char *name, long n, const char *buf, size_t len,
                            const baseline *b)
@@ -162,8 +196,7 @@ static void check_injected(const char *name, long n, const char *buf, size_t len
     if (rc == BN_OK) {
         char *json = records_json(recs, count);
         if (strcmp(json, b->json) != 0)
-            fail_msg("%s: N=%ld: BN_OK but the records differ from the clean run:\n"
-                     "%s\nclean:\n%s", name, n, json, b->json);
+            report_diff(name, n, json, b->json);
         free(json);
     }
     if (!p && rc != BN_ENOMEM)
@@ -198,8 +231,10 @@ static void test_parse_every_allocation(void **state)
         total += n;
         most = n > most ? n : most;
     }
-    print_message("parse: %zu messages, %ld allocation points (at most %ld in one)\n",
-                  inputs.gl_pathc, total, most);
+    print_message("parse: %zu messages, %ld allocation points (at most %ld in one), "
+                  "%ld failures swallowed into other records\n",
+                  inputs.gl_pathc, total, most, silent_diffs);
+    assert_int_equal(silent_diffs, 0);
     assert_true(total > 0); /* a sweep that injects nothing proves nothing */
 }
 
@@ -276,8 +311,10 @@ static void test_source_every_allocation(void **state)
             bn_alloc_fail_after(-1);
             if (rc != BN_OK && rc != BN_ENOMEM)
                 fail_msg("%s: N=%ld: %s", paths[i], n, bn_strerror(rc));
-            /* a message lost to a failed allocation must be said, not skipped */
-            if (rc == BN_OK && msgs + nomem < clean)
+            /* a message lost to a failed allocation must be said, not skipped
+               (after a failure in an mbox the rest of that file is lost
+               with the one error item) */
+            if (rc == BN_OK && (nomem ? msgs >= clean : msgs != clean))
                 fail_msg("%s: N=%ld: %zu messages + %zu errors, clean run %zu", paths[i],
                          n, msgs, nomem, clean);
         }
@@ -387,8 +424,10 @@ static void remove_db(const ingest_case *c)
 static int open_ingest(ingest_case *c, bn_ingest_stats *st)
 {
     bn_store *s = NULL;
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.bulk = true; /* no fsync per commit: thousands of runs; atomicity stays */
     memset(st, 0, sizeof *st);
-    int rc = bn_store_open(&s, c->db, NULL);
+    int rc = bn_store_open(&s, c->db, &o);
     if (rc == BN_OK)
         rc = bn_store_ingest(s, c->recs, c->n, "alloc-test", c->msg, c->len, st);
     bn_store_close(s);
@@ -430,8 +469,12 @@ static void store_run(ingest_case *c, bool sqlite_side, long n, size_t want_even
 static void ingest_setup(ingest_case *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->dir, sizeof c->dir, "/tmp/bn-allocfail-XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
+    /* memory-backed when possible: thousands of databases are created */
+    snprintf(c->dir, sizeof c->dir, "/dev/shm/bn-allocfail-XXXXXX");
+    if (!mkdtemp(c->dir)) {
+        snprintf(c->dir, sizeof c->dir, "/tmp/bn-allocfail-XXXXXX");
+        assert_non_null(mkdtemp(c->dir));
+    }
     snprintf(c->db, sizeof c->db, "%s/bounce.db", c->dir);
     c->msg = slurp(BN_SOURCE_DIR "/samples/postfix-three-recipients.eml", &c->len);
     assert_non_null(c->msg);
@@ -486,6 +529,7 @@ static void install_sqlite_allocator(void)
 int main(void)
 {
     install_sqlite_allocator();
+    bn_alloc_count_arena(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_every_allocation),
         cmocka_unit_test(test_parse_reuse_after_failure),

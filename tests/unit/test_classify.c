@@ -315,6 +315,28 @@ static void test_nothing(void **state)
     assert_int_equal(v.reason, BN_REASON_UNDEFINED);
 }
 
+static void test_long_text(void **state)
+{
+    (void)state;
+    /* a huge reply: bounded work, the head is read, nothing overflows */
+    size_t n = 200000;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    memset(big, 'x', n);
+    memcpy(big, "552 5.2.2 mailbox full ", 23);
+    for (size_t i = 100; i + 1 < n; i += 97)
+        big[i] = ' ';
+    big[n] = 0;
+    bn_verdict v = classify(0, NULL, big, NULL);
+    assert_int_equal(v.reason, BN_REASON_MAILBOXFULL);
+    /* wording past the matched window is not read (documented limit) */
+    memcpy(big, "550 xxxxxxxxxxxxxxxxxx ", 23);
+    memcpy(big + n - 20, " user unknown      ", 19);
+    v = classify(0, NULL, big, "RCPT");
+    assert_int_equal(v.reason, BN_REASON_ONHOLD);
+    free(big);
+}
+
 /* ---- scanners ----------------------------------------------------------- */
 
 typedef struct scan_case {
@@ -460,7 +482,8 @@ int main(void)
         cmocka_unit_test(test_replies_file),     cmocka_unit_test(test_mandatory),
         cmocka_unit_test(test_precedence),       cmocka_unit_test(test_class_conflict),
         cmocka_unit_test(test_stages),           cmocka_unit_test(test_multiline),
-        cmocka_unit_test(test_nothing),          cmocka_unit_test(test_reply_scan),
+        cmocka_unit_test(test_nothing),          cmocka_unit_test(test_long_text),
+        cmocka_unit_test(test_reply_scan),
         cmocka_unit_test(test_retry_after),      cmocka_unit_test(test_ip),
         cmocka_unit_test(test_explain_every_reason), cmocka_unit_test(test_explain_blocklist),
     };

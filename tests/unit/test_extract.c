@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "bounce.h"
+#include "core/alloc.h"
 
 #define MAX_FILES 256
 #define MAX_FILE (1u << 20)
@@ -277,6 +278,38 @@ static void test_reuse(void **state)
     bn_parser_free(p);
 }
 
+/* test_alloc_failures - every allocation failure gives BN_ENOMEM, never a crash or leak */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    static const char *const inputs[] = {"dsn-postfix-two", "generic-exim", "arf-abuse",
+                                         "ses-sns-bounce", "autoreply-subject"};
+    for (size_t f = 0; f < sizeof inputs / sizeof inputs[0]; f++) {
+        char path[512];
+        size_t len;
+        snprintf(path, sizeof path, "%s/tests/extract/%s.eml", BN_SOURCE_DIR, inputs[f]);
+        char *msg = slurp(path, &len);
+        assert_non_null(msg);
+        bool completed = false;
+        for (long n = 0; n < 400 && !completed; n++) {
+            bn_parser *p = NULL;
+            bn_alloc_fail_after(n);
+            int rc = bn_parser_new(&p, NULL);
+            const bn_record *recs;
+            size_t cnt = 0;
+            if (rc == BN_OK)
+                rc = bn_parse(p, msg, len, &recs, &cnt);
+            long made = bn_alloc_fail_after(-1);
+            if (rc != BN_OK && rc != BN_ENOMEM)
+                fail_msg("%s: allocation %ld failed: bn_parse returned %d", inputs[f], n, rc);
+            completed = rc == BN_OK && made <= n;
+            bn_parser_free(p);
+        }
+        free(msg);
+        assert_true(completed);
+    }
+}
+
 /* list_inputs - NAME of every tests/extract/NAME.eml, sorted */
 static size_t list_inputs(void)
 {
@@ -302,7 +335,7 @@ static size_t list_inputs(void)
 int main(void)
 {
     size_t n = list_inputs();
-    struct CMUnitTest *tests = calloc(n + 2, sizeof *tests);
+    struct CMUnitTest *tests = calloc(n + 3, sizeof *tests);
     if (!tests || n == 0)
         return 1;
     for (size_t i = 0; i < n; i++) {
@@ -312,7 +345,8 @@ int main(void)
     }
     tests[n] = (struct CMUnitTest)cmocka_unit_test(test_eformat);
     tests[n + 1] = (struct CMUnitTest)cmocka_unit_test(test_reuse);
-    int rc = _cmocka_run_group_tests("extract", tests, n + 2, NULL, NULL);
+    tests[n + 2] = (struct CMUnitTest)cmocka_unit_test(test_alloc_failures);
+    int rc = _cmocka_run_group_tests("extract", tests, n + 3, NULL, NULL);
     free(tests);
     return rc;
 }

@@ -147,6 +147,23 @@ static void check_provider_text_row(const bn_kb_provider *r)
     }
 }
 
+/* check_provider_wording_row - decides under its provider's host, nothing alone */
+static void check_provider_wording_row(const bn_kb_provider *r)
+{
+    char text[512];
+    const char *host = host_of(r->provider);
+    assert_non_null(host);
+    snprintf(text, sizeof text, "mx.%s said: %s", host, r->key);
+    bn_verdict v = classify(0, NULL, text);
+    assert_string_equal(v.rule, r->rule);
+    assert_int_equal(v.reason, r->reason);
+    assert_string_equal(v.provider, r->provider);
+    snprintf(text, sizeof text, "mx.example.org said: %s", r->key);
+    v = classify(0, NULL, text);
+    assert_string_not_equal(v.rule, r->rule);
+    assert_null(v.provider);
+}
+
 /* check_provider_status_row - a status row under its provider, a gstatus row alone */
 static void check_provider_status_row(const bn_kb_provider *r)
 {
@@ -171,6 +188,9 @@ static void test_provider_rows(void **state)
         if (r->kind == BN_PK_STATUS || r->kind == BN_PK_GSTATUS) {
             assert_true(r->kind == BN_PK_GSTATUS || host_of(r->provider) != NULL);
             check_provider_status_row(r);
+        } else if (r->kind == BN_PK_WORDING) {
+            assert_ptr_equal(m, r->meaning);
+            check_provider_wording_row(r);
         } else {
             assert_ptr_equal(m, r->meaning);
             check_provider_text_row(r);
@@ -229,6 +249,13 @@ static int check_phrase_row(size_t i)
         v = classify(0, NULL, text);
         if (v.retry_after != 300) {
             fprintf(stderr, "%s: retry marker gives %ld\n", r->rule, v.retry_after);
+            return 1;
+        }
+        return 0;
+    }
+    if (r->flags & BN_PF_FAILURE) {
+        if (v.reason != BN_REASON_ONHOLD) {
+            fprintf(stderr, "%s: failure wording gives %s\n", r->rule, bn_reason_name(v.reason));
             return 1;
         }
         return 0;

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "bounce.h"
+#include "core/alloc.h"
 #include "core/str.h"
 #include "logs/logs.h"
 
@@ -807,6 +808,36 @@ static void test_garbage(void **state)
     bn_log_reader_free(r);
 }
 
+/* allocation failures: the reader is made whole or not at all, and a line
+   whose recipient cannot be lowercased in the arena keeps it as written */
+static void test_alloc_failures(void **state)
+{
+    bn_log_reader *r = NULL;
+    int rc = BN_ENOMEM;
+    for (long n = 0; n < 20 && rc != BN_OK; n++) {
+        bn_alloc_fail_after(n);
+        rc = bn_log_reader_new(&r, NULL);
+        bn_alloc_fail_after(-1);
+        assert_true(rc == BN_OK || rc == BN_ENOMEM);
+        if (rc != BN_OK)
+            assert_null(r);
+    }
+    assert_int_equal(rc, BN_OK);
+    const bn_record *rec;
+    const char *line = "Nov 30 07:00:01 mx postfix/smtp[2]: 3F1A2B3C4D: to=<u@X.Example>, "
+                       "relay=none, delay=1, dsn=5.4.4, status=bounced (Host or domain name "
+                       "not found)";
+    size_t n = 0;
+    bn_alloc_fail_after(0);
+    assert_int_equal(bn_log_line(r, line, strlen(line), &rec, &n), BN_OK);
+    bn_alloc_fail_after(-1);
+    assert_int_equal(n, 1);
+    assert_true(span_is(rec->recipient, "u@X.Example") || span_is(rec->recipient, "u@x.example"));
+    assert_int_equal(one_line(r, line, &rec), 1);
+    assert_true(span_is(rec->recipient, "u@x.example"));
+    bn_log_reader_free(r);
+}
+
 static void test_api_errors(void **state)
 {
     bn_log_opts o = BN_LOG_OPTS_INIT;
@@ -840,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_feed_chunks),
         cmocka_unit_test(test_feed_limits),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_sample_postfix),
         cmocka_unit_test(test_sample_exim),

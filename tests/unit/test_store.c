@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "bounce.h"
+#include "core/alloc.h"
 
 #define DB BN_BINARY_DIR "/test_store.db"
 #define DAY 86400L
@@ -355,10 +356,14 @@ static void test_case_sensitive(void **state)
     ingest1(s, &r, "m");
     assert_true(suppressed(s, "Tom@example.com"));
     assert_false(suppressed(s, "tom@example.com"));
-    /* rebuilding case-insensitively re-keys the events */
+    bn_manual m = {"Ann@Example.com", 15, "asked", "t", 0, 0};
+    assert_int_equal(bn_store_suppress(s, &m), BN_OK);
+    assert_false(suppressed(s, "ann@example.com"));
+    /* rebuilding case-insensitively re-keys the events and manual actions */
     bn_policy_init(&p);
     assert_int_equal(bn_store_rebuild(s, &p, NULL), BN_OK);
     assert_true(suppressed(s, "tom@example.com"));
+    assert_true(suppressed(s, "ann@example.com"));
     bn_store_close(s);
 }
 
@@ -455,6 +460,52 @@ static void test_full(void **state)
     assert_int_equal(count_rows("suppression"), 0);
 }
 
+/* alloc_round - everything the store allocates for, with failure n */
+static int alloc_round(long n)
+{
+    bn_store *s = NULL;
+    bn_report *rep = NULL;
+    bn_suppset *set = NULL;
+    bn_suppression e;
+    time_t now = time(NULL);
+    bn_record r[2] = {rec("a@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 10, "u"),
+                      rec("b@x.org", BN_REASON_BLOCKED, "5.7.1", false, now - 10, "b")};
+    bn_manual m = {"c@x.org", 7, "note", "t", 0, 0};
+    rm_db(DB);
+    bn_alloc_fail_after(n);
+    int rc = bn_store_open(&s, DB, NULL);
+    if (rc == BN_OK)
+        rc = bn_store_ingest(s, r, 2, "t", "msg", 3, NULL);
+    if (rc == BN_OK)
+        rc = bn_store_suppress(s, &m);
+    if (rc == BN_OK && (rc = bn_store_check(s, "a@x.org", 7, &e)) == BN_OK)
+        rc = bn_suppset_load(&set, s);
+    if (rc == BN_OK)
+        rc = bn_report_build(&rep, s, 0, 1);
+    if (rc == BN_OK)
+        rc = bn_store_rebuild(s, NULL, NULL);
+    long used = bn_alloc_fail_after(-1);
+    bn_report_free(rep);
+    bn_suppset_free(set);
+    bn_store_close(s);
+    if (rc != BN_OK && rc != BN_ENOMEM)
+        fail_msg("allocation failure %ld gave %d (%s), not BN_ENOMEM", n, rc,
+                 bn_strerror(rc));
+    return rc == BN_OK && used <= n ? 1 : 0;
+}
+
+/* test_alloc_failures - every allocation of the store failing in turn:
+ * BN_ENOMEM, no crash, no leak (ASan) */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    long n = 0;
+    while (!alloc_round(n) && n < 5000)
+        n++;
+    assert_true(n < 5000);
+    assert_true(n > 20); /* the store allocates: failures were injected */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_full),
+        cmocka_unit_test(test_alloc_failures),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rm_db(DB);
