@@ -449,8 +449,14 @@ static void make_classes(int high)
 static void emit_ac(FILE *o, FILE *h, const char *pfx)
 {
     const char *stype = n_st < 65536 ? "uint16_t" : "uint32_t";
+    /* rows padded to a power of two: the scanner finds a row with one shift */
+    int shift = 0;
+    while ((1 << shift) < n_classes)
+        shift++;
+    int width = 1 << shift;
     fprintf(h, "extern const unsigned char %s_class[256];\n", pfx);
-    fprintf(h, "extern const %s %s_delta[%d][%d];\n", stype, pfx, n_st, n_classes);
+    fprintf(h, "#define %s_SHIFT %d\n", pfx, shift);
+    fprintf(h, "extern const %s %s_delta[%ld];\n", stype, pfx, (long)n_st * width);
     fprintf(h, "extern const uint32_t %s_out_start[%d];\n", pfx, n_st + 1);
     fprintf(h, "extern const uint16_t %s_out[];\n", pfx);
     fprintf(o, "const unsigned char %s_class[256] = {", pfx);
@@ -473,16 +479,20 @@ static void emit_ac(FILE *o, FILE *h, const char *pfx)
         if (st[bfs_order[i]].n_out > 0)
             order[k] = bfs_order[i], newid[bfs_order[i]] = k++;
     fprintf(h, "#define %s_FIRST_OUT %d\n", pfx, first_out);
-    fprintf(o, "};\n\nconst %s %s_delta[%d][%d] = {\n", stype, pfx, n_st, n_classes);
+    fprintf(o, "};\n\nconst %s %s_delta[%ld] = {\n", stype, pfx, (long)n_st * width);
     int rep[256];
     for (int c = 0; c < 256; c++)
         rep[byte_class[c]] = c;
     rep[0] = 0x01; /* a byte no pattern uses */
     for (int i = 0; i < n_st; i++) {
-        fputs(" {", o);
+        /* one row per line: state i at i << shift */
+        fputs(" ", o);
         for (int c = 0; c < n_classes; c++)
-            fprintf(o, "%s%d", c ? "," : "", newid[st[order[i]].next[rep[c]]]);
-        fputs("},\n", o);
+            fprintf(o, "%d,", newid[st[order[i]].next[rep[c]]]);
+        /* padding columns are never indexed: no byte maps to them */
+        for (int c = n_classes; c < width; c++)
+            fputs("0,", o);
+        fputs("\n", o);
     }
     fprintf(o, "};\n\nconst uint32_t %s_out_start[%d] = {", pfx, n_st + 1);
     long total = 0;
@@ -613,6 +623,44 @@ static void parse_status(const char *s, char *cls, int *sub, int *det)
     *det = b;
 }
 
+/* status_row_for - index of the row for class cls ('4'/'5'): its own row, else the X row */
+static int status_row_for(table *t, char cls, int sub, int det)
+{
+    int any = -1;
+    for (int i = 0; i < t->n; i++) {
+        char c;
+        int a, b;
+        parse_status(t->rows[i].f[0], &c, &a, &b);
+        if (a != sub || b != det)
+            continue;
+        if (c == cls)
+            return i;
+        if (c == 'X')
+            any = i;
+    }
+    return any;
+}
+
+/* emit_status_lut - direct index [class 4/5][subject 0-7][detail 0-31] -> row or -1,
+   so the classifier's status lookup is one load instead of a scan */
+static void emit_status_lut(FILE *o, FILE *h, table *t)
+{
+    fprintf(h, "#define BN_KB_STATUS_LUT_SUB 8\n#define BN_KB_STATUS_LUT_DET 32\n");
+    fprintf(h, "extern const int16_t bn_kb_status_lut[2][8][32];\n");
+    fprintf(o, "const int16_t bn_kb_status_lut[2][8][32] = {\n");
+    for (int k = 0; k < 2; k++) {
+        fputs(" {", o);
+        for (int a = 0; a < 8; a++) {
+            fputs("{", o);
+            for (int b = 0; b < 32; b++)
+                fprintf(o, "%s%d", b ? "," : "", status_row_for(t, k ? '5' : '4', a, b));
+            fputs(a < 7 ? "},\n  " : "}", o);
+        }
+        fputs(k < 1 ? "},\n" : "}\n", o);
+    }
+    fprintf(o, "};\n\n");
+}
+
 /* emit_status - enhanced status rows, unique per (class, subject, detail) */
 static void emit_status(FILE *o, FILE *h, table *t)
 {
@@ -643,6 +691,7 @@ static void emit_status(FILE *o, FILE *h, table *t)
     fputs("};\n\n", o);
     fprintf(h, "#define BN_KB_NSTATUSES %d\nextern const bn_kb_status bn_kb_statuses[];\n",
             t->n);
+    emit_status_lut(o, h, t);
 }
 
 /* provider_kind - host 0, marker 1, status 2, gstatus 3, wording 4 */

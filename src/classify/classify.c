@@ -112,31 +112,92 @@ static size_t skip_code_token(const char *t, size_t n, size_t i, int code)
     return j - i;
 }
 
-/* normalise - fold case, collapse blanks, drop repeated multi-line code prefixes */
+/*
+ * after_blank - at t[i], the first byte after a run of blanks: how many bytes
+ * a repeated reply-code prefix ("550-5.7.1 ") there takes, 0 when none. Only
+ * bytes after some output are checked: the leading code stays in the text.
+ */
+static size_t after_blank(const char *t, size_t n, size_t i, int code, size_t o)
+{
+    if (o == 0 || (unsigned char)t[i] != (unsigned char)('0' + code / 100))
+        return 0;
+    return skip_code_token(t, n, i, code);
+}
+
+/* skip_blanks - past a run of blanks (space, tab, CR, LF, FF, VT) at t[i] */
+static size_t skip_blanks(const char *t, size_t n, size_t i)
+{
+    while (i < n && bn_kb_fold_table[(unsigned char)t[i]] == ' ')
+        i++;
+    return i;
+}
+
+/* blank_run - at the blank t[i]: past the run and any repeated code prefixes
+   after it; emits one space unless the text ends there */
+static size_t blank_run(ctx *c, const char *t, size_t n, size_t i, int code, size_t *o)
+{
+    i = skip_blanks(t, n, i);
+    for (size_t skip; i < n && (skip = after_blank(t, n, i, code, *o)) > 0;)
+        i = skip_blanks(t, n, i + skip);
+    if (i < n)
+        c->norm[(*o)++] = ' ';
+    return i;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/*
+ * fold16 - fold 16 bytes at t into out (ASCII lower case); returns a bit mask
+ * of the blanks among them. Blanks are handled by the caller, so they may be
+ * stored unfolded: the caller's output position stops before them.
+ */
+static inline unsigned fold16(const char *t, unsigned char *out)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
+    __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8(9));   /* \t..\r -> 0..4 */
+    __m128i blank = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
+    __m128i up = _mm_sub_epi8(v, _mm_set1_epi8('A')); /* A..Z -> 0..25 */
+    up = _mm_cmpeq_epi8(_mm_min_epu8(up, _mm_set1_epi8(25)), up);
+    v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+    _mm_storeu_si128((__m128i *)(void *)out, v);
+    return (unsigned)_mm_movemask_epi8(blank);
+}
+#endif
+
+/*
+ * normalise - fold case, collapse blanks, drop repeated multi-line code
+ * prefixes. This is the hot path of classification: words are folded 16
+ * bytes at a time where SSE2 exists (one table load per byte elsewhere);
+ * blanks and code prefixes are handled only where a blank run starts.
+ */
 static void normalise(ctx *c, const char *t, size_t n, int code)
 {
-    size_t o = 0;
-    bool space = true;
-    unsigned char first = (unsigned char)('0' + code / 100);
-    for (size_t i = 0; i < n && o < NORM_MAX; i++) {
-        unsigned char b = bn_kb_fold_table[(unsigned char)t[i]];
-        if (b == ' ') {
-            if (!space)
-                c->norm[o++] = ' ';
-            space = true;
+    const unsigned char *fold = bn_kb_fold_table;
+    unsigned char *out = c->norm;
+    size_t o = 0, i = skip_blanks(t, n, 0);
+#if defined(__SSE2__)
+    while (i + 16 <= n && o + 16 <= NORM_MAX) {
+        unsigned mask = fold16(t + i, out + o);
+        if (mask == 0) {
+            i += 16, o += 16;
             continue;
         }
-        if (space && o > 0 && b == first) {
-            size_t skip = skip_code_token(t, n, i, code);
-            if (skip) {
-                i += skip - 1;
-                continue;
-            }
-        }
-        c->norm[o++] = b;
-        space = false;
+        unsigned k = (unsigned)__builtin_ctz(mask);
+        i = blank_run(c, t, n, i + k, code, &(o += k));
     }
-    while (o > 0 && c->norm[o - 1] == ' ')
+#endif
+    while (i < n && o < NORM_MAX) {
+        unsigned char b = fold[(unsigned char)t[i]];
+        if (b != ' ') {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        i = blank_run(c, t, n, i, code, &o);
+    }
+    if (o > 0 && out[o - 1] == ' ') /* cut at NORM_MAX right after a blank */
         o--;
     c->nn = o;
 }

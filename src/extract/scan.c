@@ -349,6 +349,8 @@ static bn_str trim_to_reply(bn_str d)
     return d;
 }
 
+static bool is_separator_line(bn_str l);
+
 /* strip_prompt - without a transcript's "<<< " / "Out: " prefix */
 static bn_str strip_prompt(bn_str t)
 {
@@ -406,6 +408,15 @@ static bn_str following_text(scan *s, size_t first, size_t b)
     return join_lines(s, first, end);
 }
 
+/* says_why - a plain line right above a reply that may hold its reason: not
+   blank, not a transcript turn, not a section rule or "... while talking" */
+static bool says_why(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    return t.n && !is_prompt(t) && !is_separator_line(t) && !bn_str_starts_ci(t, "...") &&
+           !bn_str_chr(t, '@') && !introduces(t);
+}
+
 /* reply_text - the reply lines in [a, b) and their continuations, or empty:
    a line with a failure code first, else a line that introduces a reply */
 static bn_str reply_text(scan *s, size_t a, size_t b)
@@ -422,6 +433,8 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
     if (introduces(s->lines[first]))
         return trim_to_reply(following_text(s, first, b));
     size_t end = first + 1;
+    if (first > a + 1 && says_why(s->lines[first - 1]))
+        first--; /* "mail.local: unknown user: x" above "554 ... Service unavailable" */
     while (end < b && end - first < DIAG_MAX_LINES && continues(s->lines[end - 1], s->lines[end]))
         end++;
     bn_str d = join_lines(s, first, end);

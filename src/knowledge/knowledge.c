@@ -62,6 +62,11 @@ const bn_kb_reply *bn_kb_reply_find(int code)
 /* bn_kb_status_find - class-specific row first, then the X row */
 const bn_kb_status *bn_kb_status_find(const bn_status_code *s)
 {
+    if ((s->cls == 4 || s->cls == 5) && s->subject >= 0 &&
+        s->subject < BN_KB_STATUS_LUT_SUB && s->detail >= 0 && s->detail < BN_KB_STATUS_LUT_DET) {
+        int i = bn_kb_status_lut[s->cls - 4][s->subject][s->detail];
+        return i < 0 ? NULL : &bn_kb_statuses[i];
+    }
     const bn_kb_status *any = NULL;
     char cls = (char)('0' + s->cls);
     for (size_t i = 0; i < BN_KB_NSTATUSES; i++) {
@@ -197,18 +202,39 @@ static void note_hit(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end
     }
 }
 
-/* run_dfa - one automaton over the text; the macro keeps both table types */
-#define RUN_DFA(pfx, hits, text, n)                                            \
-    do {                                                                       \
-        unsigned st_ = 0;                                                      \
-        for (size_t i_ = 0; i_ < (n); i_++) {                                  \
-            st_ = pfx##_delta[st_][pfx##_class[(text)[i_]]];                   \
-            if (st_ < pfx##_FIRST_OUT)                                         \
-                continue;                                                      \
-            uint32_t a_ = pfx##_out_start[st_], b_ = pfx##_out_start[st_ + 1]; \
-            for (uint32_t k_ = a_; k_ < b_; k_++)                              \
-                note_hit((hits), (text), (n), i_ + 1, pfx##_out[k_]);          \
-        }                                                                      \
+/*
+ * dfa_step - advance over bytes until a state with output (or the end):
+ * the hot loop. A row is found with one shift (rows are padded to a power of
+ * two), and the state chain carries no other work, so the loop runs at the
+ * latency of one table load per byte.
+ */
+static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const unsigned char *cls,
+                              unsigned first_out, const unsigned char *text, size_t i, size_t n,
+                              unsigned *state)
+{
+    unsigned s = *state;
+    for (; i < n; i++) {
+        s = delta[(s << shift) | cls[text[i]]];
+        if (s >= first_out)
+            break;
+    }
+    *state = s;
+    return i;
+}
+
+/* run_dfa - one automaton over the text, noting every pattern that ends */
+#define RUN_DFA(pfx, hits, text, n)                                                          \
+    do {                                                                                     \
+        unsigned st_ = 0;                                                                    \
+        for (size_t i_ = 0; i_ < (n); i_++) {                                                \
+            i_ = dfa_step(pfx##_delta, pfx##_SHIFT, pfx##_class, pfx##_FIRST_OUT,             \
+                          (text), i_, (n), &st_);                                            \
+            if (i_ == (n))                                                                   \
+                break;                                                                       \
+            uint32_t a_ = pfx##_out_start[st_], b_ = pfx##_out_start[st_ + 1];               \
+            for (uint32_t k_ = a_; k_ < b_; k_++)                                            \
+                note_hit((hits), (text), (n), i_ + 1, pfx##_out[k_]);                        \
+        }                                                                                    \
     } while (0)
 
 /* has_high - any non-ASCII byte (only then the second automaton runs) */

@@ -164,18 +164,19 @@ static int connect_now(bn_store *s, const char *uri)
     return q->conn ? BN_EUNAVAIL : BN_ENOMEM;
 }
 
-/* reconnect - after a lost connection: reset, set up, prepare again */
+/* reconnect - after a lost connection: reset and set up (statements are
+ * prepared again on first use) */
 static int reconnect(bn_store *s)
 {
     pg_store *q = PG(s);
     PQclear(q->kept);
     q->kept = NULL;
-    q->prepared = false;
+    q->prepared = 0;
+    pg_forget(s);
     PQreset(q->conn);
     if (PQstatus(q->conn) != CONNECTION_OK)
         return pg_fail(s, NULL, "reconnecting");
-    int rc = session_setup(s);
-    return rc ? rc : pg_prepare_all(s);
+    return session_setup(s);
 }
 
 /* ---- schema ---- */
@@ -289,7 +290,7 @@ static int migrate(bn_store *s, bool readonly)
 
 /* ---- open, close, transactions ---- */
 
-/* pg_open - connect, set up the session, migrate, prepare */
+/* pg_open - connect, set up the session, migrate */
 int pg_open(bn_store *s, const char *uri, const bn_store_opts *o)
 {
     pg_store *q = bn_calloc(1, sizeof *q);
@@ -301,8 +302,7 @@ int pg_open(bn_store *s, const char *uri, const bn_store_opts *o)
     q->bulk = o->bulk;
     redact(uri, q->name, sizeof q->name);
     int rc = connect_now(s, uri);
-    rc = rc ? rc : migrate(s, o->readonly);
-    return rc ? rc : pg_prepare_all(s);
+    return rc ? rc : migrate(s, o->readonly);
 }
 
 /* pg_close - end the session */
@@ -312,6 +312,8 @@ void pg_close(bn_store *s)
     if (!q)
         return;
     PQclear(q->kept);
+    pg_forget(s);
+    bn_free(q->w);
     if (q->conn)
         PQfinish(q->conn);
     bn_free(q->clean);
@@ -331,6 +333,7 @@ int pg_begin(bn_store *s)
 {
     pg_store *q = PG(s);
     int rc = BN_OK;
+    pg_forget(s);
     if (PQstatus(q->conn) != CONNECTION_OK)
         rc = reconnect(s);
     rc = rc ? rc : begin_once(s);
@@ -343,6 +346,9 @@ int pg_begin(bn_store *s)
 /* pg_commit - COMMIT; the server may answer ROLLBACK for a failed transaction */
 int pg_commit(bn_store *s)
 {
+    int rc = pg_flush(s);
+    if (rc)
+        return rc;
     PGresult *res = PQexec(PG(s)->conn, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return pg_fail(s, res, "committing (if the connection was lost during "
@@ -360,25 +366,27 @@ int pg_commit(bn_store *s)
 void pg_rollback(bn_store *s)
 {
     PGconn *c = PG(s)->conn;
+    pg_forget(s);
     if (c && PQstatus(c) == CONNECTION_OK &&
         PQtransactionStatus(c) != PQTRANS_IDLE)
         PQclear(PQexec(c, "ROLLBACK"));
 }
 
-/* pg_prepare_all - prepare every statement on the connection */
-int pg_prepare_all(bn_store *s)
+/* pg_prepare - prepare a statement on first use (a short-lived `bounce
+ * check` then pays for the one it runs); NULL, or the failed result */
+PGresult *pg_prepare(bn_store *s, enum pg_stmt id)
 {
     pg_store *q = PG(s);
     char name[16];
-    for (int i = 0; i < PS_COUNT; i++) {
-        snprintf(name, sizeof name, "bn%d", i);
-        PGresult *res = PQprepare(q->conn, name, pg_sql(i), 0, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            return pg_fail(s, res, "preparing statements");
-        PQclear(res);
-    }
-    q->prepared = true;
-    return BN_OK;
+    if (q->prepared & (1u << id))
+        return NULL;
+    snprintf(name, sizeof name, "bn%d", (int)id);
+    PGresult *res = PQprepare(q->conn, name, pg_sql(id), 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return res;
+    PQclear(res);
+    q->prepared |= 1u << id;
+    return NULL;
 }
 
 /* pg_run - a prepared statement; the result (check its status) */
@@ -386,6 +394,9 @@ PGresult *pg_run(bn_store *s, enum pg_stmt id, int n, const char *const *vals,
                  const int *lens, const int *fmts)
 {
     char name[16];
+    PGresult *failed = pg_prepare(s, id);
+    if (failed)
+        return failed;
     snprintf(name, sizeof name, "bn%d", (int)id);
     return PQexecPrepared(PG(s)->conn, name, n, vals, lens, fmts, 0);
 }

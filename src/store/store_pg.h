@@ -23,22 +23,38 @@
     "SELECT pg_advisory_xact_lock(1651471726, 'suppression'::regclass::oid::int)"
 
 enum pg_stmt {
-    PS_META_GET, PS_META_SET, PS_EV_INSERT, PS_MANUAL_INSERT, PS_HISTORY,
+    PS_META_GET, PS_META_SET, PS_EV_INSERT, PS_EV_INSERT_HIST,
+    PS_MANUAL_INSERT, PS_HISTORY,
     PS_SUPP_GET, PS_SUPP_PUT, PS_SUPP_DEL, PS_SUPP_CLEAR, PS_SUPP_ITER,
     PS_EV_ITER, PS_EV_HISTORY, PS_EV_UPDATE, PS_ADDRESSES, PS_MANUAL_ITER,
     PS_MANUAL_UPDATE,
     PS_COUNT
 };
 
+/* A write to the list, buffered until the next read of the list or the
+ * commit, then sent with the others in one pipeline (one round trip). */
+typedef struct pg_write {
+    enum pg_stmt id;     /* PS_SUPP_PUT or PS_SUPP_DEL */
+    int n;
+    char *block;         /* the parameters' text, one allocation */
+    const char *vals[10];
+} pg_write;
+
+#define PG_WRITES_MAX 1000 /* flushed when this many are waiting */
+
 typedef struct pg_store {
     PGconn *conn;
     char name[256];      /* the uri without its password, for messages */
     long wait_ms;
     bool readonly, bulk;
-    bool prepared;       /* statements prepared on this connection */
+    uint32_t prepared;   /* bit per pg_stmt prepared on this connection */
     PGresult *kept;      /* result whose strings supp_get handed out */
     char *clean;         /* scratch for UTF-8-cleaned parameters */
     size_t clean_cap;
+    PGresult *hist;      /* history read with the last insert (one use) */
+    char hist_addr[BN_ADDR_MAX];
+    pg_write *w;         /* buffered list writes */
+    size_t nw;
 } pg_store;
 
 #define PG(s) ((pg_store *)(s)->impl)
@@ -58,8 +74,12 @@ int pg_exec(bn_store *s, const char *sql, ExecStatusType want, const char *what)
 /* pg_run - a prepared statement with text parameters (NULL: SQL NULL) */
 PGresult *pg_run(bn_store *s, enum pg_stmt id, int n, const char *const *vals,
                  const int *lens, const int *fmts);
-/* pg_prepare_all - prepare every statement on the connection */
-int pg_prepare_all(bn_store *s);
+/* pg_prepare - prepare a statement on first use; NULL or a failed result */
+PGresult *pg_prepare(bn_store *s, enum pg_stmt id);
+/* pg_flush - send the buffered list writes (one pipeline round trip) */
+int pg_flush(bn_store *s);
+/* pg_forget - drop buffered writes and the history cache (rollback) */
+void pg_forget(bn_store *s);
 /* pg_sql - the text of a statement */
 const char *pg_sql(enum pg_stmt id);
 

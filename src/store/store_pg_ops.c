@@ -2,7 +2,12 @@
  * store_pg_ops.c - the row operations of the PostgreSQL backend
  *
  * The statements mirror store_sqlite.c's, in PostgreSQL's dialect; they are
- * prepared once per connection (store_pg.c). Parameters go as text, the
+ * prepared on first use per connection (store_pg.c). Round trips are what
+ * an ingest pays for, so a new event that can change its address's state is
+ * inserted and its address's history read in one statement (the generic
+ * layer folds that history next), and writes to the list wait in a buffer
+ * until the list is read or the transaction commits, then go in one
+ * pipeline (PQenterPipelineMode). Parameters go as text, the
  * deduplication key as binary bytea. Text that is not valid UTF-8 (a
  * bounce's diagnostic may be anything) is stored with U+FFFD in place of
  * the bad bytes, since PostgreSQL refuses invalid UTF-8. Large reads
@@ -47,6 +52,24 @@ static const char *const stmt_sql[PS_COUNT] = {
         "message_id, source, ip, remote_mta, blocklist) VALUES($1, $2, $3, $4, "
         "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
         "$20, $21, $22, $23, $24) ON CONFLICT (dedup) DO NOTHING RETURNING id",
+    /* the insert and, when it inserted, the address's history: the new row
+     * (k = 0, from RETURNING: the statement's snapshot cannot see it) and
+     * the stored items (k = 1), as PS_HISTORY gives them */
+    [PS_EV_INSERT_HIST] =
+        "WITH ins AS (INSERT INTO event(dedup, time, ingested, class, address, "
+        "recipient, domain, reason, status, replycode, hardbounce, permanence, "
+        "fault, diagnostic, rule, format, dsn_action, feedback_type, addresser, "
+        "message_id, source, ip, remote_mta, blocklist) VALUES($1, $2, $3, $4, "
+        "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+        "$20, $21, $22, $23, $24) ON CONFLICT (dedup) DO NOTHING RETURNING id, "
+        "time, class, reason) "
+        "SELECT 0, time, id, class, false, 0::bigint, reason FROM ins "
+        "UNION ALL (SELECT 1, time, id, class, false, 0::bigint, reason FROM "
+        "event WHERE address = $5 AND class IN " HIST_CLASSES " AND EXISTS "
+        "(SELECT 1 FROM ins) ORDER BY time DESC, id DESC LIMIT $25) UNION ALL "
+        "(SELECT 1, time, id, 'manual', action = 'unsuppress', until, note FROM "
+        "manual WHERE address = $5 AND EXISTS (SELECT 1 FROM ins) ORDER BY time "
+        "DESC, id DESC LIMIT $25)",
     [PS_MANUAL_INSERT] =
         "INSERT INTO manual(time, address, recipient, domain, action, until, "
         "note, who) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -191,6 +214,8 @@ static int stream(bn_store *s, enum pg_stmt id, int n, const char *const *vals,
     PGresult *res;
     int rc = BN_OK;
     bool stop = false;
+    if ((res = pg_prepare(s, id)))
+        return pg_fail(s, res, what);
     snprintf(name, sizeof name, "bn%d", (int)id);
     if (!PQsendQueryPrepared(c, name, n, vals, NULL, NULL, 0))
         return pg_fail(s, NULL, what);
@@ -237,11 +262,29 @@ static int pgo_meta_set(bn_store *s, const char *key, const char *value)
     return command(s, PS_META_SET, 2, v, "writing settings");
 }
 
+/* refolds - the generic layer folds the address's history after storing
+ * this event (store.c: ingest_one) */
+static bool refolds(const bn_event_in *e)
+{
+    return e->address[0] &&
+           (bn_class_suppresses(e->cls) || e->cls == BN_CLASS_DELIVERY);
+}
+
+/* keep_history - the insert's result holds the address's history: keep it
+ * for the pgo_history call that follows */
+static void keep_history(pg_store *q, PGresult *res, const char *address)
+{
+    PQclear(q->hist);
+    q->hist = res;
+    snprintf(q->hist_addr, sizeof q->hist_addr, "%s", address);
+}
+
 /* pgo_event_put - insert unless the dedup key exists (ON CONFLICT) */
 static int pgo_event_put(bn_store *s, const bn_event_in *e, long long *id,
                          bool *inserted)
 {
-    char t[3][24];
+    pg_store *q = PG(s);
+    char t[4][24];
     const char *in[] = {
         e->address, e->recipient, e->domain, e->reason, e->status,
         e->permanence, e->fault, e->diagnostic, e->rule, e->format,
@@ -258,13 +301,23 @@ static int pgo_event_put(bn_store *s, const bn_event_in *e, long long *id,
                          c[0], c[1], c[2], c[3], c[4], t[2],
                          e->hardbounce ? "t" : "f", c[5], c[6], c[7], c[8], c[9],
                          c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17]};
-    int lens[24] = {BN_DEDUP_LEN}, fmts[24] = {1};
-    PGresult *res = pg_run(s, PS_EV_INSERT, 24, v, lens, fmts);
+    const char *all[25];
+    int lens[25] = {BN_DEDUP_LEN}, fmts[25] = {1};
+    bool hist = refolds(e);
+    memcpy(all, v, sizeof v);
+    snprintf(t[3], sizeof t[3], "%d", BN_HISTORY_MAX - 1);
+    all[24] = t[3];
+    PGresult *res = pg_run(s, hist ? PS_EV_INSERT_HIST : PS_EV_INSERT,
+                           hist ? 25 : 24, all, lens, fmts);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return pg_fail(s, res, "storing an event");
+    /* with history the new row is the first (UNION ALL keeps the order) */
     *inserted = PQntuples(res) > 0;
-    *id = *inserted ? num(res, 0, 0) : 0;
-    PQclear(res);
+    *id = *inserted ? num(res, 0, hist ? 2 : 0) : 0;
+    if (hist && *inserted)
+        keep_history(q, res, e->address);
+    else
+        PQclear(res);
     return BN_OK;
 }
 
@@ -289,23 +342,38 @@ static int pgo_manual_put(bn_store *s, const bn_manual_in *m, long long *id)
     return BN_OK;
 }
 
-/* pgo_history - events and manual actions of an address (newest, bounded) */
+/* hist_rows - history rows (columns from off on) to the caller */
+static void hist_rows(const PGresult *res, int off, bn_hist_cb cb, void *ctx)
+{
+    for (int i = 0, n = PQntuples(res); i < n; i++) {
+        bn_hist_item it = {num(res, i, off), num(res, i, off + 1),
+                           class_of(val(res, i, off + 2)), flag(res, i, off + 3),
+                           num(res, i, off + 4), ""};
+        snprintf(it.reason, sizeof it.reason, "%s", val(res, i, off + 5));
+        if (cb(ctx, &it))
+            break;
+    }
+}
+
+/* pgo_history - events and manual actions of an address (newest, bounded);
+ * right after the insert of one of its events, from that statement */
 static int pgo_history(bn_store *s, const char *address, bn_hist_cb cb,
                        void *ctx)
 {
+    pg_store *q = PG(s);
     char lim[16];
+    if (q->hist && !strcmp(address, q->hist_addr)) {
+        hist_rows(q->hist, 1, cb, ctx);
+        PQclear(q->hist);
+        q->hist = NULL;
+        return BN_OK;
+    }
     snprintf(lim, sizeof lim, "%d", BN_HISTORY_MAX);
     const char *v[] = {address, lim};
     PGresult *res = pg_run(s, PS_HISTORY, 2, v, NULL, NULL);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return pg_fail(s, res, "reading history");
-    for (int i = 0, n = PQntuples(res); i < n; i++) {
-        bn_hist_item it = {num(res, i, 0), num(res, i, 1), class_of(val(res, i, 2)),
-                           flag(res, i, 3), num(res, i, 4), ""};
-        snprintf(it.reason, sizeof it.reason, "%s", val(res, i, 5));
-        if (cb(ctx, &it))
-            break;
-    }
+    hist_rows(res, 0, cb, ctx);
     PQclear(res);
     return BN_OK;
 }
@@ -335,6 +403,9 @@ static int pgo_supp_get(bn_store *s, const char *address, time_t now,
 {
     pg_store *q = PG(s);
     char t[24];
+    int rc = pg_flush(s);
+    if (rc)
+        return rc;
     snprintf(t, sizeof t, "%lld", (long long)now);
     const char *v[] = {address, t};
     PGresult *res = pg_run(s, PS_SUPP_GET, 2, v, NULL, NULL);
@@ -350,7 +421,33 @@ static int pgo_supp_get(bn_store *s, const char *address, time_t now,
     return BN_OK;
 }
 
-/* pgo_supp_put - write an entry */
+/* buffer_write - queue a list write (copies the parameters) */
+static int buffer_write(bn_store *s, enum pg_stmt id, int n,
+                        const char *const *vals)
+{
+    pg_store *q = PG(s);
+    size_t total = 0, off = 0;
+    int rc = BN_OK;
+    if (q->nw == PG_WRITES_MAX && (rc = pg_flush(s)))
+        return rc;
+    if (!q->w && !(q->w = bn_malloc(PG_WRITES_MAX * sizeof *q->w)))
+        return BN_ENOMEM;
+    for (int i = 0; i < n; i++)
+        total += vals[i] ? strlen(vals[i]) + 1 : 0;
+    pg_write *w = &q->w[q->nw];
+    if (!(w->block = bn_malloc(total ? total : 1)))
+        return BN_ENOMEM;
+    w->id = id, w->n = n;
+    for (int i = 0; i < n; i++) {
+        w->vals[i] = vals[i] ? memcpy(w->block + off, vals[i], strlen(vals[i]) + 1)
+                             : NULL;
+        off += vals[i] ? strlen(vals[i]) + 1 : 0;
+    }
+    q->nw++;
+    return BN_OK;
+}
+
+/* pgo_supp_put - write an entry (buffered) */
 static int pgo_supp_put(bn_store *s, const bn_supp_row *r)
 {
     char t[6][24];
@@ -367,20 +464,90 @@ static int pgo_supp_put(bn_store *s, const bn_supp_row *r)
     const char *v[] = {c[0], c[1], bn_class_name(r->kind), c[2], t[0], t[1],
                        r->event_id ? t[2] : NULL, r->manual_id ? t[3] : NULL,
                        t[4], t[5]};
-    return command(s, PS_SUPP_PUT, 10, v, "writing the list");
+    return buffer_write(s, PS_SUPP_PUT, 10, v);
 }
 
-/* pgo_supp_del - remove an entry */
+/* pgo_supp_del - remove an entry (buffered) */
 static int pgo_supp_del(bn_store *s, const char *address)
 {
     const char *v[] = {address};
-    return command(s, PS_SUPP_DEL, 1, v, "writing the list");
+    return buffer_write(s, PS_SUPP_DEL, 1, v);
 }
 
-/* pgo_supp_clear - empty the list (rebuild) */
+/* pgo_supp_clear - empty the list (rebuild): writes queued before are moot */
 static int pgo_supp_clear(bn_store *s)
 {
+    pg_forget(s);
     return command(s, PS_SUPP_CLEAR, 0, NULL, "clearing the list");
+}
+
+/* forget_writes - drop the buffered writes */
+static void forget_writes(pg_store *q)
+{
+    for (size_t i = 0; i < q->nw; i++)
+        bn_free(q->w[i].block);
+    q->nw = 0;
+}
+
+/* pg_forget - drop buffered writes and the history cache */
+void pg_forget(bn_store *s)
+{
+    pg_store *q = PG(s);
+    forget_writes(q);
+    PQclear(q->hist);
+    q->hist = NULL;
+}
+
+/* pipe_results - read the pipeline's results up to its sync; the first
+ * failure (later statements are then aborted) */
+static int pipe_results(bn_store *s, size_t n)
+{
+    PGconn *c = PG(s)->conn;
+    PGresult *res;
+    int rc = BN_OK;
+    for (size_t i = 0; i <= n; i++) { /* n commands, then the sync */
+        while ((res = PQgetResult(c))) {
+            ExecStatusType st = PQresultStatus(res);
+            bool fine = st == PGRES_COMMAND_OK || st == PGRES_PIPELINE_SYNC ||
+                        st == PGRES_PIPELINE_ABORTED;
+            if (!fine && rc == BN_OK) {
+                rc = pg_fail(s, res, "writing the list");
+                continue;
+            }
+            PQclear(res);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+        if (PQstatus(c) == CONNECTION_BAD)
+            return rc ? rc : pg_fail(s, NULL, "writing the list");
+    }
+    return rc;
+}
+
+/* pg_flush - send the buffered list writes in one pipeline round trip */
+int pg_flush(bn_store *s)
+{
+    pg_store *q = PG(s);
+    PGresult *res;
+    char name[16];
+    size_t n = q->nw;
+    if (n == 0)
+        return BN_OK;
+    if ((res = pg_prepare(s, PS_SUPP_PUT)) || (res = pg_prepare(s, PS_SUPP_DEL)))
+        return forget_writes(q), pg_fail(s, res, "writing the list");
+    if (!PQenterPipelineMode(q->conn))
+        return forget_writes(q), pg_fail(s, NULL, "writing the list");
+    bool sent = true;
+    for (size_t i = 0; sent && i < n; i++) {
+        snprintf(name, sizeof name, "bn%d", (int)q->w[i].id);
+        sent = PQsendQueryPrepared(q->conn, name, q->w[i].n, q->w[i].vals, NULL,
+                                   NULL, 0) == 1;
+    }
+    forget_writes(q);
+    int rc = sent && PQpipelineSync(q->conn) ? pipe_results(s, n)
+                                             : pg_fail(s, NULL, "writing the list");
+    PQexitPipelineMode(q->conn);
+    return rc;
 }
 
 typedef struct supp_iter_ctx {
@@ -403,6 +570,9 @@ static int pgo_supp_iter(bn_store *s, const bn_list_filter *f, time_t now,
 {
     char t[2][24];
     supp_iter_ctx c = {cb, ctx};
+    int rc = pg_flush(s);
+    if (rc)
+        return rc;
     snprintf(t[0], sizeof t[0], "%lld", (long long)now);
     snprintf(t[1], sizeof t[1], "%lld", (long long)f->since);
     const char *v[] = {t[0], t[1], f->reason};
@@ -467,6 +637,9 @@ static int copy_rows(bn_store *s, keys_cb cb, void *ctx)
 static int pgo_supp_keys(bn_store *s, time_t now, keys_cb cb, void *ctx)
 {
     char sql[160];
+    int rc = pg_flush(s);
+    if (rc)
+        return rc;
     snprintf(sql, sizeof sql, "COPY (SELECT address, reason FROM suppression "
              "WHERE expires = 0 OR expires > %lld) TO STDOUT", (long long)now);
     PGresult *res = PQexec(PG(s)->conn, sql);
