@@ -157,6 +157,9 @@ typedef struct bn_reply {
     size_t text_len;
     const char *command; /* SMTP command it answered: "RCPT", "DATA", ... */
     size_t command_len;
+    const char *host;    /* the remote MTA that replied (DSN Remote-MTA), may be
+                            NULL: names the provider when the text does not */
+    size_t host_len;
 } bn_reply;
 
 #define BN_STATUS_MAX 16

@@ -13,9 +13,10 @@
 #
 # PostgreSQL comes from Debian (scripts/deps-test.d/pg.txt). If missing,
 # "start" installs it with service starts refused (policy-rc.d); a system
-# cluster the package created and nobody uses yet (only the default
-# databases) is stopped and set to manual start, so that nothing of the
-# install is left running.
+# cluster the package created (initdb'd in the last 2 hours, only the
+# default databases: what deps.sh's install of scripts/deps-test.d/pg.txt
+# leaves) is stopped and set to manual start, so that nothing of the install
+# is left running.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 : "${BN_SERVICES_DIR:=/tmp/bounce-services-$(id -u)}"
@@ -46,10 +47,13 @@ install_pg() {
   return $rc
 }
 
-# unused_cluster VERSION NAME - the package's cluster holds no user database
-unused_cluster() {
+# fresh_cluster VERSION NAME - a cluster the package install just created:
+# initdb'd within the last 2 hours and holding no user database (an admin's
+# cluster, or an older one, is never touched)
+fresh_cluster() {
   data=$(pg_lsclusters -h 2>/dev/null | awk -v v="$1" -v c="$2" '$1 == v && $2 == c {print $6}')
-  [ -d "$data/base" ] || return 1
+  [ -d "$data/base" ] && [ -f "$data/PG_VERSION" ] || return 1
+  [ -n "$(find "$data/PG_VERSION" -mmin -120 2>/dev/null)" ] || return 1
   [ "$(ls "$data/base" | wc -l)" -le 3 ]
 }
 
@@ -57,12 +61,12 @@ unused_cluster() {
 quiet_system_clusters() {
   command -v pg_lsclusters >/dev/null 2>&1 || return 0
   pg_lsclusters -h 2>/dev/null | while read -r ver name port status rest; do
-    unused_cluster "$ver" "$name" || continue
+    fresh_cluster "$ver" "$name" || continue
     if [ "$status" = online ]; then
       pg_ctlcluster "$ver" "$name" stop >/dev/null 2>&1
     fi
     conf=/etc/postgresql/$ver/$name/start.conf
-    [ -w "$conf" ] && grep -qx auto "$conf" && echo manual >"$conf"
+    [ -w "$conf" ] && sed -i "s/^auto$/manual/" "$conf"
   done
   return 0
 }

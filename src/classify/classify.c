@@ -178,14 +178,24 @@ static void normalise(ctx *c, const char *t, size_t n, int code)
     unsigned char *out = c->norm;
     size_t o = 0, i = skip_blanks(t, n, 0);
 #if defined(__SSE2__)
+    const unsigned char first = (unsigned char)('0' + code / 100);
     while (i + 16 <= n && o + 16 <= NORM_MAX) {
         unsigned mask = fold16(t + i, out + o);
-        if (mask == 0) {
-            i += 16, o += 16;
-            continue;
+        /* single spaces before a word that is no code prefix are already
+           right in the output: only other blanks need blank_run() */
+        while (mask) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            if (k < 15 && t[i + k] == ' ' && !(mask & (2u << k)) &&
+                (unsigned char)t[i + k + 1] != first) {
+                mask &= mask - 1;
+                continue;
+            }
+            o += k;
+            i = blank_run(c, t, n, i + k, code, &o);
+            break;
         }
-        unsigned k = (unsigned)__builtin_ctz(mask);
-        i = blank_run(c, t, n, i + k, code, &(o += k));
+        if (!mask)
+            i += 16, o += 16;
     }
 #endif
     while (i < n && o < NORM_MAX) {
@@ -222,18 +232,21 @@ static enum cmd parse_command(const bn_reply *in)
     return CMD_OTHER;
 }
 
-/* take_codes - the given codes, or those found in the text */
+/* take_codes - the given codes, or those found in the text (scanned only
+   when one of them is missing) */
 static void take_codes(ctx *c)
 {
     const bn_reply *in = c->in;
     bn_verdict *v = c->out;
     int found_code = 0;
     char found_st[BN_STATUS_MAX] = "";
-    if (in->text && in->text_len)
-        bn_reply_scan(in->text, in->text_len, &found_code, found_st);
-    v->replycode = (in->replycode >= 200 && in->replycode <= 599) ? in->replycode : found_code;
+    bool code_given = in->replycode >= 200 && in->replycode <= 599;
     bn_str gs = in->status ? bn_str_trim((bn_str){in->status, in->status_len}) : BN_STR_NULL;
-    if (gs.n && gs.n < BN_STATUS_MAX && bn_status_parse(gs.p, gs.n, &c->st)) {
+    bool st_given = gs.n && gs.n < BN_STATUS_MAX && bn_status_parse(gs.p, gs.n, &c->st);
+    if (in->text && in->text_len && !(code_given && st_given))
+        bn_reply_scan(in->text, in->text_len, &found_code, found_st);
+    v->replycode = code_given ? in->replycode : found_code;
+    if (st_given) {
         memcpy(v->status, gs.p, gs.n);
         v->status[gs.n] = 0;
         c->have_st = true;
@@ -333,13 +346,29 @@ static void weigh_text(ctx *c)
     }
 }
 
-/* identify_provider - a marker names the provider, else a host name does */
+/* provider_of_host - the provider whose host row the remote MTA's name holds, or NULL */
+static const char *provider_of_host(const char *host, size_t n)
+{
+    unsigned char name[256];
+    bn_kb_hits h;
+    if (!host || n == 0 || n > sizeof name)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        name[i] = bn_kb_fold_table[(unsigned char)host[i]];
+    bn_kb_scan(name, n, &h);
+    return h.host >= 0 ? bn_kb_providers[h.host].provider : NULL;
+}
+
+/* identify_provider - a marker names the provider, else a host name in the
+   text does, else the name of the remote MTA that replied */
 static void identify_provider(ctx *c)
 {
     if (c->hits.marker >= 0)
         c->provider = bn_kb_providers[c->hits.marker].provider;
     else if (c->hits.host >= 0)
         c->provider = bn_kb_providers[c->hits.host].provider;
+    else
+        c->provider = provider_of_host(c->in->host, c->in->host_len);
 }
 
 /* is_recipient_reason - reasons that state a fact about the recipient address */

@@ -79,10 +79,13 @@ static size_t status_len_at(const char *p, size_t n, size_t i)
     return j - i;
 }
 
-/* find_status - first status of the wanted class kind (failure or success) from 'from' */
+/* find_status - first status of the wanted class kind (failure or success)
+   from 'from'; a status is "c.s.d", so only the bytes before a '.' are tried */
 static size_t find_status(const char *p, size_t n, size_t from, bool failure, size_t *len)
 {
-    for (size_t i = from; i < n; i++) {
+    const char *dot = from + 1 < n ? memchr(p + from + 1, '.', n - from - 1) : NULL;
+    for (; dot; dot = memchr(dot + 1, '.', n - (size_t)(dot + 1 - p))) {
+        size_t i = (size_t)(dot - p) - 1;
         if (!(p[i] == '2' || p[i] == '4' || p[i] == '5') || (p[i] == '2') == failure)
             continue;
         size_t l = status_len_at(p, n, i);

@@ -1,6 +1,10 @@
 /* str.c - byte-span helpers (see str.h) */
 #include "str.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define L16(b)                                                                 \
     b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10,   \
         b + 11, b + 12, b + 13, b + 14, b + 15
@@ -50,6 +54,50 @@ bool bn_str_starts_ci(bn_str s, const char *lit)
     return true;
 }
 
+/* eq_ci_n - hay[0..n) equals needle[0..n), ASCII case-insensitively */
+static inline bool eq_ci_n(const char *hay, const char *needle, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (bn_lc((unsigned char)hay[k]) != bn_lc((unsigned char)needle[k]))
+            return false;
+    return true;
+}
+
+#if defined(__SSE2__)
+/*
+ * find_ci_sse2 - bn_mem_find_ci for needles of 2+ bytes: 16 start positions
+ * at a time are filtered on the needle's first and last bytes, both sides
+ * ORed with 0x20 (a letter then matches in either case; another byte may
+ * give a false candidate, which the full compare rejects), so common first
+ * letters no longer cost a memchr restart each.
+ */
+static const char *find_ci_sse2(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+    const unsigned char fb = (unsigned char)(bn_lc((unsigned char)needle[0]) | 0x20);
+    const unsigned char lb = (unsigned char)(bn_lc((unsigned char)needle[nn - 1]) | 0x20);
+    const __m128i f = _mm_set1_epi8((char)fb), l = _mm_set1_epi8((char)lb);
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    size_t last = hn - nn; /* the last possible start */
+    size_t i = 0;
+    for (; i + 15 <= last; i += 16) {
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i)), x20);
+        __m128i b = _mm_or_si128(
+            _mm_loadu_si128((const __m128i *)(const void *)(hay + i + nn - 1)), x20);
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+        for (; mask; mask &= mask - 1) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            if (eq_ci_n(hay + i + k, needle, nn))
+                return hay + i + k;
+        }
+    }
+    for (; i <= last; i++)
+        if (((unsigned char)hay[i] | 0x20) == fb && eq_ci_n(hay + i, needle, nn))
+            return hay + i;
+    return NULL;
+}
+#endif
+
 /* bn_mem_find_ci - first occurrence of needle in hay (ASCII case-insensitive), or NULL */
 const char *bn_mem_find_ci(const char *hay, size_t hn, const char *needle, size_t nn)
 {
@@ -57,6 +105,10 @@ const char *bn_mem_find_ci(const char *hay, size_t hn, const char *needle, size_
         return hay;
     if (hn < nn)
         return NULL;
+#if defined(__SSE2__)
+    if (nn >= 2)
+        return find_ci_sse2(hay, hn, needle, nn);
+#endif
     /*
      * Candidates come from memchr (vectorised in glibc) on both cases of the
      * first byte: the scanners call this over whole bodies for many markers,
@@ -92,4 +144,101 @@ const char *bn_str_find_ci(bn_str hay, const char *needle)
 const char *bn_str_chr(bn_str s, char c)
 {
     return s.n ? memchr(s.p, c, s.n) : NULL;
+}
+
+/* multi_set - mark bit k in t for byte c in both cases */
+static void multi_set(unsigned long long *t, unsigned char c, unsigned long long bit)
+{
+    t[bn_lc(c)] |= bit;
+    if (bn_is_alpha(c))
+        t[bn_lc(c) - 32] |= bit;
+}
+
+/* bn_multi_init - the matcher for needles[0..n) (see str.h) */
+bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n)
+{
+    /* only the filter tables need clearing: needle[] and len[] are set below */
+    memset(m->first, 0, sizeof m->first);
+    memset(m->second, 0, sizeof m->second);
+    m->single = 0;
+    m->n = 0;
+    if (n > BN_MULTI_MAX)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        const char *nd = needles[k];
+        unsigned long long bit = 1ULL << k;
+        size_t len = nd[0] ? (nd[1] ? 2 + strlen(nd + 2) : 1) : 0;
+        if (len == 0 || len > 255) {
+            memset(m->first, 0, sizeof m->first);
+            return false;
+        }
+        m->needle[k] = nd;
+        m->len[k] = (unsigned char)len;
+        multi_set(m->first, (unsigned char)nd[0], bit);
+        if (len == 1) {
+            m->single |= bit;
+            for (size_t c = 0; c < 256; c++)
+                m->second[c] |= bit;
+        } else {
+            multi_set(m->second, (unsigned char)nd[1], bit);
+        }
+    }
+    m->n = n;
+    return true;
+}
+
+/* multi_at - the needles (bits of cand) that occur at hay.p[i] */
+static unsigned long long multi_at(const bn_multi *m, bn_str hay, size_t i,
+                                   unsigned long long cand)
+{
+    unsigned long long hits = 0;
+    for (; cand; cand &= cand - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(cand);
+        size_t len = m->len[k];
+        if (len > hay.n - i)
+            continue;
+        size_t j = 2;
+        while (j < len && bn_lc((unsigned char)hay.p[i + j]) ==
+                              bn_lc((unsigned char)m->needle[k][j]))
+            j++;
+        if (j >= len)
+            hits |= 1ULL << k;
+    }
+    return hits;
+}
+
+/* multi_cand - needles whose first two bytes agree with hay at i */
+static inline unsigned long long multi_cand(const bn_multi *m, bn_str hay, size_t i)
+{
+    unsigned long long c = m->first[(unsigned char)hay.p[i]];
+    if (!c)
+        return 0;
+    return c & (i + 1 < hay.n ? m->second[(unsigned char)hay.p[i + 1]] : m->single);
+}
+
+/* bn_multi_find - earliest occurrence of any needle in hay (see str.h) */
+const char *bn_multi_find(const bn_multi *m, bn_str hay, size_t *which)
+{
+    for (size_t i = 0; i < hay.n; i++) {
+        unsigned long long c = multi_cand(m, hay, i);
+        if (c && (c = multi_at(m, hay, i, c))) {
+            if (which)
+                *which = (size_t)__builtin_ctzll(c);
+            return hay.p + i;
+        }
+    }
+    return NULL;
+}
+
+/* bn_multi_mask - bit k set when needle k occurs anywhere in hay */
+unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay)
+{
+    unsigned long long all = m->n == BN_MULTI_MAX ? ~0ULL : (1ULL << m->n) - 1;
+    unsigned long long found = 0;
+    for (size_t i = 0; i < hay.n && found != all; i++) {
+        unsigned long long c = multi_cand(m, hay, i) & ~found;
+        if (c)
+            found |= multi_at(m, hay, i, c);
+    }
+    return found;
 }

@@ -50,4 +50,29 @@ const char *bn_str_find_ci(bn_str hay, const char *needle);
 /* bn_str_chr - first byte c in s, or NULL */
 const char *bn_str_chr(bn_str s, char c);
 
+/*
+ * bn_multi - up to 64 non-empty needles searched in one pass (ASCII
+ * case-insensitive). The scanners look for dozens of phrases in the same
+ * text; one pass with a first/second-byte filter replaces one scan per
+ * phrase. Build it once per table (bn_multi_init), search many texts.
+ */
+#define BN_MULTI_MAX 64
+typedef struct bn_multi {
+    const char *needle[BN_MULTI_MAX];
+    unsigned char len[BN_MULTI_MAX];
+    size_t n;
+    unsigned long long first[256];  /* bit k: needle k starts with this byte */
+    unsigned long long second[256]; /* bit k: its second byte (any byte if it has one) */
+    unsigned long long single;      /* needles of one byte */
+} bn_multi;
+
+/* bn_multi_init - the matcher for needles[0..n) (n <= 64, each 1..255 bytes);
+   false (and an empty matcher) when the table does not fit */
+bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n);
+/* bn_multi_find - the earliest occurrence of any needle in hay, or NULL; on a
+   tie the lowest index wins; *which (if not NULL) gets the needle's index */
+const char *bn_multi_find(const bn_multi *m, bn_str hay, size_t *which);
+/* bn_multi_mask - bit k set when needle k occurs anywhere in hay */
+unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay);
+
 #endif

@@ -48,6 +48,12 @@ static bool domain_ok(bn_str d)
     return dot && dot + 1 < d.p + d.n;
 }
 
+/* glued - a control byte (not white space) next to an address */
+static bool glued(unsigned char c)
+{
+    return (c < 0x20 && !bn_is_space(c)) || c == 0x7f;
+}
+
 /* addr_at - the address around the '@' at s[at], or empty */
 static bn_str addr_at(bn_str s, size_t at)
 {
@@ -61,6 +67,11 @@ static bn_str addr_at(bn_str s, size_t at)
     size_t dn = domain_span(s, at + 1);
     bn_str dom = {s.p + at + 1, dn};
     if (!domain_ok(dom))
+        return BN_STR_NULL;
+    /* glued to a control byte ("d.\0wright@x", "a@example.co\0m"): the
+       address was cut by garbage, and its piece is another mailbox */
+    if ((l > 0 && glued((unsigned char)s.p[l - 1])) ||
+        (at + 1 + dn < s.n && glued((unsigned char)s.p[at + 1 + dn])))
         return BN_STR_NULL;
     return (bn_str){s.p + l, at + 1 + dn - l};
 }

@@ -135,6 +135,8 @@ static time_t iso_date(bn_str s)
 /* bn_x_date - parse "[Day,] DD Mon YYYY HH:MM[:SS] zone" (and Mon DD order, ISO 8601) */
 time_t bn_x_date(bn_str s)
 {
+    if (!s.n)
+        return 0; /* an absent field is (NULL, 0): no pointer arithmetic on it */
     time_t iso = iso_date(s);
     if (iso)
         return iso;

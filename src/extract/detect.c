@@ -79,3 +79,32 @@ bool bn_x_is_report(bn_xctx *x)
     return bn_part_is(&m->parts[0], "multipart/report") &&
            bn_str_eq_ci(m->parts[0].report_type, "delivery-status");
 }
+
+/* bn_x_text_has - the bounce's text contains one of the phrases */
+bool bn_x_text_has(const bn_xctx *x, const char *const *phrases, size_t n)
+{
+    return contains_any(x->text, phrases, n);
+}
+
+/* bn_x_hdr_has - a field of the bounce's header named name (any occurrence:
+   Received fields repeat) contains needle */
+bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle)
+{
+    if (!x->msg->nparts)
+        return false;
+    const bn_headers *h = &x->msg->parts[0].hdrs;
+    for (size_t i = 0; i < h->n; i++)
+        if (bn_str_eq_ci(h->v[i].name, name) && bn_str_find_ci(h->v[i].value, needle))
+            return true;
+    return false;
+}
+
+/* bn_x_decode_family - the scanner's pairing, labelled format, for a family
+   recognised by its text: only when the message presents itself as a bounce
+   (a person forwarding a copy of one, or quoting it, sent no bounce) */
+int bn_x_decode_family(bn_xctx *x, const char *format)
+{
+    if (!bn_x_looks_like_bounce(x))
+        return BN_OK;
+    return bn_x_scan_as(x, format);
+}

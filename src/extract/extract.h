@@ -193,6 +193,15 @@ bool bn_x_looks_like_bounce(bn_xctx *x);
 /* bn_x_is_report - the message carries a delivery report for sure (report part,
    multipart/report delivery-status, X-Failed-Recipients) */
 bool bn_x_is_report(bn_xctx *x);
+/* bn_x_text_has - the bounce's text (x->text) contains one of the phrases
+   (ASCII case-insensitive): a family's own sentences */
+bool bn_x_text_has(const bn_xctx *x, const char *const *phrases, size_t n);
+/* bn_x_hdr_has - a field of the bounce's header named name (any occurrence)
+   contains needle (case-insensitive) */
+bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle);
+/* bn_x_decode_family - bn_x_scan_as(x, format) for a family recognised by its
+   text, only when the message presents itself as a bounce */
+int bn_x_decode_family(bn_xctx *x, const char *format);
 
 /* ---- JSON bodies (jsonread.c): SES/SNS notifications ---- */
 

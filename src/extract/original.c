@@ -58,15 +58,13 @@ static const char *const markers[] = {
     "below this line", "original mail", "headers follow",
 };
 
-/* is_marker - a short line naming the copy of the original below it */
-static bool is_marker(bn_str line)
+/* is_marker - a short line naming the copy of the original below it
+   (m: the markers above, matched in one pass) */
+static bool is_marker(const bn_multi *m, bn_str line)
 {
     if (line.n > 120)
         return false;
-    for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
-        if (bn_str_find_ci(line, markers[i]))
-            return true;
-    return false;
+    return bn_multi_find(m, line, NULL) != NULL;
 }
 
 /* has_origin_field - a field only a real header block has (a summary has To/Subject/Date) */
@@ -125,12 +123,15 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
     size_t marker_at = text.n;
     bool after_gap = true, seen_text = false;
     bn_str line;
+    bn_multi mk;
+    _Static_assert(sizeof markers / sizeof markers[0] <= BN_MULTI_MAX, "markers: too many");
+    bn_multi_init(&mk, markers, sizeof markers / sizeof markers[0]);
     for (; bn_x_line(text, &pos, &line); start = pos) {
         if (bn_x_is_blank(line) || is_mbox_from(line)) {
             after_gap = true; /* an mbox "From " line may lead a pasted copy */
             continue;
         }
-        bool marker = is_marker(line);
+        bool marker = is_marker(&mk, line);
         /* a header block before any prose is a summary, not a returned copy */
         if ((marker_at < text.n || (after_gap && seen_text)) &&
             header_block_at(x, text, start, marker_at < text.n, &o->hdrs, &o->body)) {

@@ -181,6 +181,8 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
 {
     bn_str st = r->status;
     bool vague = v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD;
+    if (r->temporary)
+        return false; /* a delay notice: the queue lifetime has not run out */
     /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
         return vague;
@@ -203,6 +205,36 @@ static bool is_mailer_error(const bn_xrec *r, const bn_verdict *v)
     return bn_str_eq_ci(r->r.diagnostic_type, "x-unix") && weak_verdict(v);
 }
 
+/*
+ * not_expired - a delay notice ("Action: delayed", "will be retried") is
+ * sent while the message still waits in the queue, so its lifetime has not
+ * run out and "expired" cannot be the reason. What keeps failing is what
+ * the last attempt said: connection or DNS trouble is a network error;
+ * anything else stays undecided (onhold) rather than claim an expiry.
+ */
+static void not_expired(bn_xrec *r, bn_verdict *v)
+{
+    static const char *const net[] = {"timed out", "timeout", "connect", "unreachable",
+                                      "no route", "refused", "lost", "dns", "lookup",
+                                      "network", "not reachable", "host down"};
+    bn_str d = r->r.diagnostic;
+    v->reason = BN_REASON_ONHOLD;
+    v->rule = "delayed.not-expired";
+    v->fault = BN_FAULT_UNKNOWN;
+    r->r.reason_src = "delay notice: the queue lifetime has not run out";
+    for (size_t i = 0; i < sizeof net / sizeof net[0]; i++)
+        if (bn_str_find_ci(d, net[i])) {
+            v->reason = BN_REASON_NETWORKERROR;
+            v->rule = "delayed.network";
+            v->fault = BN_FAULT_NETWORK;
+            r->r.reason_src = "delay notice: the last attempt's connection failed";
+            break;
+        }
+    v->permanence = BN_PERM_TRANSIENT;
+    v->hardbounce = false;
+    v->action = BN_ACTION_RETRY;
+}
+
 /* classify - the verdict of one record */
 static void classify(bn_xrec *r)
 {
@@ -216,6 +248,8 @@ static void classify(bn_xrec *r)
     in.command_len = r->r.command.n;
     bn_classify(&r->r.verdict, &in);
     bn_verdict *v = &r->r.verdict;
+    if (r->temporary && r->reason == BN_REASON_UNDEFINED && v->reason == BN_REASON_EXPIRED)
+        not_expired(r, v);
     if (r->reason == BN_REASON_VACATION &&
         (v->reason == BN_REASON_SUSPEND || v->reason == BN_REASON_HASMOVED)) {
         r->r.reason_src = "auto-reply text"; /* "this mailbox is no longer in use" */
@@ -280,10 +314,32 @@ static void last_resort(bn_xctx *x, bn_xrec *r)
     r->weak_recipient = true;
 }
 
+/*
+ * says_retrying - the bounce's text announces that delivery goes on: a delay
+ * warning (Postfix/Sendmail/Courier "warning (message) only", Exim "delivery
+ * attempts will continue", Exchange "will continue to be attempted"). The
+ * negations ("will not be retried") hold none of these phrases.
+ */
+static bool says_retrying(const bn_xctx *x)
+{
+    static const char *const ph[] = {
+        "will be retried", "still being retried", "will retry", "will keep trying",
+        "will keep on trying", "will continue to try", "will continue trying",
+        "attempts will continue", "will continue to be attempted", "is a warning only",
+        "is a warning message only", "not yet been delivered", "has been delayed",
+        "is delayed to", "delivery delayed"};
+    for (size_t i = 0; i < sizeof ph / sizeof ph[0]; i++)
+        if (bn_str_find_ci(x->text, ph[i]))
+            return true;
+    return false;
+}
+
 /* finalize_one - normalise, date, evidence and verdict of one record */
 static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp)
 {
     bn_record *o = &r->r;
+    if (!o->dsn_action.n && r->reason == BN_REASON_UNDEFINED && says_retrying(x))
+        r->temporary = true; /* no DSN says otherwise: a delay warning */
     if (!o->recipient.n && verp.n) {
         o->recipient = verp;
         o->recipient_src = "VERP envelope recipient";

@@ -135,40 +135,10 @@ static int add_rcpt(bn_xctx *x, const bn_dsn *d, const bn_dsn_rcpt *b)
     return BN_OK;
 }
 
-/* eq_ci_span - two spans equal, ASCII case-insensitively */
-static bool eq_ci_span(bn_str a, bn_str b)
-{
-    if (a.n != b.n)
-        return false;
-    for (size_t i = 0; i < a.n; i++)
-        if (bn_lc((unsigned char)a.p[i]) != bn_lc((unsigned char)b.p[i]))
-            return false;
-    return true;
-}
-
-/* repeated - the block repeats a recipient already reported with the same
-   action and the same diagnostic (some MTAs list a recipient per attempt) */
-static bool repeated(bn_xctx *x, const bn_dsn_rcpt *b)
-{
-    bn_str a = bn_x_addr_field(b->final_rcpt);
-    if (!a.n || x->n > 1000) /* the search is linear: skip it for huge reports */
-        return false;
-    bn_xrec *r = bn_x_find(x, a);
-    if (!r)
-        return false;
-    bn_str act = bn_str_trim(b->action);
-    size_t k = 0;
-    while (k < act.n && bn_is_alpha((unsigned char)act.p[k]))
-        k++;
-    return eq_ci_span((bn_str){act.p, k}, r->r.dsn_action) && eq_ci_span(b->diag, r->r.diagnostic);
-}
-
 /* add_all - records for every recipient block of a parsed DSN */
 static int add_all(bn_xctx *x, const bn_dsn *d)
 {
     for (size_t i = 0; i < d->n; i++) {
-        if (repeated(x, &d->r[i]))
-            continue;
         int rc = add_rcpt(x, d, &d->r[i]);
         if (rc)
             return rc;

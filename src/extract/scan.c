@@ -53,6 +53,8 @@ static const char *const anchors[] = {
     "couldn't deliver", "permanent error", "temporary error", "addresses had",
     "recipient address", "user unknown", "no such user", "does not exist",
     "failure reason", "not listed", "delivery problem", "returned mail",
+    /* delay warnings: the addresses still waiting */
+    "not yet been delivered", "has been delayed", "was postponed", "is delayed",
     /* weak ones last: they only place the section, they prove nothing */
     "rejected", "failed:", "error", "unknown",
 };

@@ -76,6 +76,85 @@ bool bn_mbox_is_from_line(const char *p, size_t n)
     return false;
 }
 
+/* skip_ws - past spaces and tabs from i; how many were skipped goes to *k */
+static size_t skip_ws(const char *p, size_t n, size_t i, size_t *k)
+{
+    size_t st = i;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    *k = i - st;
+    return i;
+}
+
+/* name3 - the three letters at p are one of the names packed in list */
+static bool name3(const char *list, size_t count, const char *p)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!memcmp(list + 3 * i, p, 3))
+            return true;
+    return false;
+}
+
+/* asctime_at - "Www Mmm dd hh:mm:ss [zone ]yyyy" then end of line at p[i];
+   the date ctime() writes on every mbox separator */
+static bool asctime_at(const char *p, size_t n, size_t i)
+{
+    static const char *const days = "MonTueWedThuFriSatSun";
+    static const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    size_t k;
+    if (i + 3 > n || !name3(days, 7, p + i) || (i = skip_ws(p, n, i + 3, &k), !k))
+        return false;
+    if (i + 3 > n || !name3(months, 12, p + i) || (i = skip_ws(p, n, i + 3, &k), !k))
+        return false;
+    size_t d = i;
+    while (i < n && i - d < 3 && p[i] >= '0' && p[i] <= '9')
+        i++;
+    if (i == d || i - d > 2 || (i = skip_ws(p, n, i, &k), !k))
+        return false;
+    if (i + 8 > n || p[i + 2] != ':' || p[i + 5] != ':')
+        return false;
+    i = skip_ws(p, n, i + 8, &k);
+    if (i + 4 < n && !(p[i] >= '0' && p[i] <= '9')) /* a zone name before the year */
+        while (i < n && p[i] != ' ' && p[i] != '\n')
+            i++;
+    i = skip_ws(p, n, i, &k);
+    size_t y = i;
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++;
+    i = skip_ws(p, n, i, &k);
+    return i - y >= 4 && i < n && (p[i] == '\n' || p[i] == '\r');
+}
+
+/* header_follows - the line after the one at p is a header field "Name:" */
+static bool header_follows(const char *p, size_t n)
+{
+    const char *nl = memchr(p, '\n', n);
+    if (!nl)
+        return false;
+    size_t i = (size_t)(nl - p) + 1, st = i;
+    while (i < n && p[i] > ' ' && p[i] < 127 && p[i] != ':')
+        i++;
+    return i > st && i < n && p[i] == ':';
+}
+
+/*
+ * exact_separator - a From_ line written exactly as mbox writers write it
+ * ("From addr Www Mmm dd hh:mm:ss yyyy") and followed by a header field.
+ * Some tools append a message without the empty line before it; such a
+ * line still starts a message (a body line of this exact shape would have
+ * been quoted ">From" by any mbox writer).
+ */
+static bool exact_separator(const char *p, size_t n)
+{
+    size_t i = 5, k;
+    if (!bn_mbox_is_from_line(p, n))
+        return false;
+    while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\n')
+        i++;
+    i = skip_ws(p, n, i, &k);
+    return k && asctime_at(p, n, i) && header_follows(p, n);
+}
+
 /* is_quoted_from - ">From ", ">>From " ... (mboxrd quoting) */
 static bool is_quoted_from(const char *p, size_t n)
 {
@@ -167,9 +246,12 @@ static int line_start(bn_mbox *m, bool *have_msg)
         return rc;
     const char *p = m->in + m->pos;
     size_t avail = m->end - m->pos;
-    if (m->prev_blank && bn_mbox_is_from_line(p, avail)) {
-        if (*have_msg)
+    if ((m->prev_blank && bn_mbox_is_from_line(p, avail)) ||
+        (*have_msg && exact_separator(p, avail))) {
+        if (*have_msg) {
+            m->prev_blank = true; /* the next message starts at this line */
             return 1;
+        }
         *have_msg = true;
         m->prev_blank = false;
         return skip_line(m);

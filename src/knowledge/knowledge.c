@@ -237,6 +237,76 @@ static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const unsig
         }                                                                                    \
     } while (0)
 
+/* The ASCII automaton's state after one byte (the rows are 2^SHIFT wide). */
+#define AC_NEXT(s, byte) bn_ac_delta[((s) << bn_ac_SHIFT) | bn_ac_class[(byte)]]
+
+/* note_state - every pattern of the ASCII automaton's state st, ending at end */
+static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end, unsigned st)
+{
+    for (uint32_t k = bn_ac_out_start[st]; k < bn_ac_out_start[st + 1]; k++)
+        note_hit(h, t, n, end, bn_ac_out[k]);
+}
+
+/* scan_from - the ASCII automaton over t[i..n) from state s */
+static void scan_from(const unsigned char *t, size_t i, size_t n, unsigned s, bn_kb_hits *h)
+{
+    for (; i < n; i++) {
+        i = dfa_step(bn_ac_delta, bn_ac_SHIFT, bn_ac_class, bn_ac_FIRST_OUT, t, i, n, &s);
+        if (i == n)
+            break;
+        note_state(h, t, n, i + 1, s);
+    }
+}
+
+/* A text this long is scanned as two halves at once (scan_split). */
+#define SPLIT_MIN 128
+/* The second half starts this many bytes early: the state at the midpoint is
+   right whenever it is shallower than this (the root-most states of ordinary
+   text nearly always are). */
+#define SPLIT_WARM 32
+/* Second-half matches held until the midpoint state is confirmed. */
+#define SPLIT_PENDING 32
+
+/*
+ * scan_split - both halves of a long text in one loop. The automaton is
+ * bound by the latency of one table load per byte; two independent chains
+ * of loads overlap, so a long text takes little more than half the time.
+ * The second half speculates on its start state; if the first half arrives
+ * at the midpoint in another state, the second half is scanned again from
+ * there, so the hits are always those of one sequential scan, in order.
+ */
+static void scan_split(const unsigned char *t, size_t n, bn_kb_hits *h)
+{
+    size_t mid = n / 2, j = mid - SPLIT_WARM, np = 0;
+    unsigned sa = 0, sb = 0, sb_mid = 0;
+    struct {
+        uint32_t end;
+        uint16_t st;
+    } pend[SPLIT_PENDING];
+    bool full = false;
+    for (size_t i = 0; i < mid; i++, j++) {
+        sa = AC_NEXT(sa, t[i]);
+        sb = AC_NEXT(sb, t[j]);
+        if (sa >= bn_ac_FIRST_OUT)
+            note_state(h, t, n, i + 1, sa);
+        if (j + 1 == mid)
+            sb_mid = sb;
+        if (sb >= bn_ac_FIRST_OUT && j >= mid) {
+            if (np < SPLIT_PENDING)
+                pend[np].end = (uint32_t)(j + 1), pend[np++].st = (uint16_t)sb;
+            else
+                full = true;
+        }
+    }
+    if (sa != sb_mid || full) {
+        scan_from(t, mid, n, sa, h); /* speculation failed: redo the second half */
+        return;
+    }
+    for (size_t k = 0; k < np; k++)
+        note_state(h, t, n, pend[k].end, pend[k].st);
+    scan_from(t, j, n, sb, h);
+}
+
 /* has_high - any non-ASCII byte (only then the second automaton runs) */
 static bool has_high(const unsigned char *t, size_t n)
 {
@@ -254,7 +324,10 @@ static bool has_high(const unsigned char *t, size_t n)
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
 {
     *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
-    RUN_DFA(bn_ac, hits, text, n);
+    if (n >= SPLIT_MIN && n <= UINT32_MAX)
+        scan_split(text, n, hits);
+    else
+        scan_from(text, 0, n, 0, hits);
     if (has_high(text, n))
         RUN_DFA(bn_acu, hits, text, n);
 }

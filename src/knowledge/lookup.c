@@ -65,15 +65,49 @@ static bool key_matches(const char *key, bn_str marker)
 }
 
 /*
+ * status_meaning_for_marker - an enhanced code given as a marker: a code only
+ * one provider uses (5.7.606) means what that provider says; a registered
+ * code that several providers also read their own way (5.7.1) means what
+ * the registry says, with no provider. NULL when the marker is no status or
+ * no row knows it.
+ */
+static const char *status_meaning_for_marker(bn_str m, const char **provider, bool *is_status)
+{
+    bn_status_code s;
+    *is_status = bn_status_parse(m.p, m.n, &s);
+    if (!*is_status)
+        return NULL;
+    const bn_kb_status *reg = bn_kb_status_find(&s);
+    const bn_kb_provider *p = bn_kb_provider_status(NULL, &s);
+    for (size_t i = 0; !reg && !p && i < BN_KB_NPROVIDERS; i++)
+        if (bn_kb_row_is_status(&bn_kb_providers[i], &s))
+            p = &bn_kb_providers[i]; /* an unregistered code one provider reads */
+    if (reg || !p) {
+        if (provider)
+            *provider = NULL;
+        return reg ? reg->meaning : NULL;
+    }
+    if (provider)
+        *provider = p->provider;
+    return p->meaning;
+}
+
+/*
  * bn_provider_meaning - meaning of a provider marker or provider code
  * ("TSS04", "[TSS04]", "S3150", "5.7.606", "gsmtp"); *provider (if not
- * NULL) gets the provider's name. NULL when unknown.
+ * NULL) gets the provider's name (NULL for a registered enhanced code,
+ * which means what the registry says unless a provider is known). NULL
+ * when unknown.
  */
 const char *bn_provider_meaning(const char *marker, size_t len, const char **provider)
 {
     if (!marker || len == 0)
         return NULL;
     bn_str m = bn_str_trim((bn_str){marker, len});
+    bool is_status = false;
+    const char *sm = status_meaning_for_marker(m, provider, &is_status);
+    if (is_status)
+        return sm;
     for (size_t i = 0; i < BN_KB_NPROVIDERS; i++) {
         const bn_kb_provider *r = &bn_kb_providers[i];
         if (!key_matches(r->key, m))

@@ -609,9 +609,11 @@ static bool ascii_compatible(const char *t)
                                      "utf32", "ucs", "unicode", "iso-2022", "iso2022",
                                      "hz", "cp1200", "cp1201", "ebcdic", "ibm037",
                                      "cp037", "ibm500", "cp500", "(iso-2022"};
-    bn_str s = bn_str_cstr(t);
     if (!strchr("uUiIhHcCeE(", t[0]))
         return true; /* no prefix below starts otherwise */
+    if (strcmp(t, BN_CS_AUTO) == 0 || strcmp(t, BN_CS_UTF8) == 0)
+        return true; /* the two most common targets, without the loop */
+    bn_str s = bn_str_cstr(t);
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
         if (bn_str_starts_ci(s, no[i]))
             return false;

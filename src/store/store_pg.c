@@ -56,12 +56,22 @@ static const char *conninfo_of(const char *uri)
     return uri;
 }
 
-/* sqlstate_class - the bn_err for an SQLSTATE (NULL: none, connection) */
-static int sqlstate_class(const char *st, bool conn_bad)
+/* lost_state - an SQLSTATE that ends the session (connection failure,
+ * administrator shutdown, crash): a retry needs a new connection */
+static bool lost_state(const char *st)
 {
-    if (conn_bad || !st || !strncmp(st, "08", 2) || !strncmp(st, "57P", 3) ||
-        !strcmp(st, "53300"))
+    return st && (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3));
+}
+
+/* sqlstate_class - the bn_err for an SQLSTATE (NULL and no result: the
+ * connection) */
+static int sqlstate_class(const char *st, bool conn_bad, bool no_result)
+{
+    if (conn_bad || (!st && no_result) || lost_state(st) ||
+        (st && !strcmp(st, "53300")))
         return BN_EUNAVAIL; /* lost, shut down, starting, too many clients */
+    if (!st)
+        return BN_ESTORE;
     if (!strcmp(st, "55P03") || !strcmp(st, "40P01") || !strcmp(st, "40001"))
         return BN_EBUSY;    /* lock timeout, deadlock, serialization */
     if (!strncmp(st, "53", 2))
@@ -93,15 +103,15 @@ int pg_fail(bn_store *s, PGresult *res, const char *what)
     char msg[300];
     bool bad = !q->conn || PQstatus(q->conn) == CONNECTION_BAD;
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    int bn = sqlstate_class(st, bad);
-    s->lost = bad;
+    int bn = sqlstate_class(st, bad, !res);
+    s->lost = bad || lost_state(st);
     first_line(msg, sizeof msg, res, q->conn);
     PQclear(res);
     if (bn == BN_EBUSY)
         bn_store_set_error(s, "%s: the database stayed locked for %.1f s while %s "
                            "(another process holds it: %s)", q->name,
                            (double)q->wait_ms / 1000, what, msg);
-    else if (bn == BN_EUNAVAIL && bad)
+    else if (bn == BN_EUNAVAIL && s->lost)
         bn_store_set_error(s, "%s: the server is unreachable while %s (%s); "
                            "nothing of this transaction was written", q->name,
                            what, msg);
@@ -195,7 +205,7 @@ static int query_int(bn_store *s, const char *sql, long long *v, const char *wha
 /* schema_version - -1: no store here; -2: other tables by our names */
 static int schema_version(bn_store *s, long long *v)
 {
-    long long has;
+    long long has = 0;
     int rc = query_int(s, "SELECT CASE WHEN to_regclass('schema_version') IS "
                        "NOT NULL THEN 1 WHEN to_regclass('event') IS NOT NULL OR "
                        "to_regclass('suppression') IS NOT NULL THEN 2 ELSE 0 END",

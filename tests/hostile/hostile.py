@@ -252,15 +252,20 @@ def nul_in_values(msg):
 
 
 def gen_nul(path, asan):
-    """An mbox of four messages: NULs everywhere (even in header names: not
+    """An mbox of five messages: NULs everywhere (even in header names: not
     a mail message), NULs in a few DSN values, NULs in every header value
-    and body line, and 100,000 NULs only (not a mail message)."""
+    and body line, 100,000 NULs only (not a mail message), and NULs inside
+    the addresses."""
     base = simple_dsn()
     inside = base.replace(b"Status: 5.1.1", b"Status: 5.\x001.1")
     inside = inside.replace(b"Reporting-MTA: dns;", b"Reporting-MTA: dns;\x00\x00")
     inside = inside.replace(b"Subject: Quarterly", b"Subject: \x00Quarterly")
+    # a NUL inside each address: its pieces ("wright@example.net",
+    # "d@example.co") are other mailboxes and must never become recipients
+    cut = base.replace(b"d.wright@example.net", b"d.\x00wright@example.net")
+    cut = cut.replace(b"sender@example.org", b"d@example.co\x00m")
     with open(path, "wb") as f:
-        for m in (nul_everywhere(base), inside, nul_in_values(base), b"\x00" * 100000):
+        for m in (nul_everywhere(base), inside, nul_in_values(base), b"\x00" * 100000, cut):
             f.write(b"From MAILER-DAEMON Mon Nov 23 09:14:07 2026\n")
             f.write(m.replace(b"\r\n", b"\n"))
             f.write(b"\n\n")
@@ -395,6 +400,7 @@ CASES = {
     "nul": (gen_nul, ["sisimai"], (1.0, 16, 10.0, 100),
             {"records_min": 1, "recipient": "d.wright@example.net",
              "anomalies": ["nul-bytes"], "status_any": [1],
+             "never": ["wright@example.net", "d@example.co"],
              "stderr": [":1: not a mail message", ":4: not a mail message"]}),
     "bad-utf8": (gen_bad_utf8, ["sisimai"], (1.0, 16, 10.0, 100),
                  {"records_min": len(BAD_UTF8)}),
@@ -499,6 +505,10 @@ def check_expect(recs, exp):
         fail("recipient %r, expected %r" % (recs[0]["recipient"], exp["recipient"]))
     if recs and "subject" in exp and recs[0].get("subject") != exp["subject"]:
         fail("subject %r, expected %r" % (recs[0].get("subject"), exp["subject"]))
+    for r in recs:
+        for k in ("recipient", "addresser", "original_recipient"):
+            if r.get(k) in exp.get("never", []):
+                fail("%s %r is a piece of an address cut by a NUL" % (k, r[k]))
     for a in exp.get("anomalies", []):
         if recs and not any(a in r.get("anomalies", []) for r in recs):
             fail("no record has anomaly %r: %r" % (a, recs[0].get("anomalies")))

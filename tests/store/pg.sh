@@ -3,7 +3,7 @@
 # cluster of scripts/services.d/postgres.sh ($BN_SERVICES_DIR/pg.env).
 # Usage: pg.sh TEST BOUNCE_BINARY SOURCE_DIR [CORPUS_DIR]
 #   suite-NAME   tests/store/run.sh's test NAME, unchanged, through the shims
-#                of tests/store/pg/ (every --db FILE becomes a database)
+#                of tests/store/pg/ (every --db FILE becomes a schema)
 #   the others   PostgreSQL's own (see each t_ function)
 # Exit 0 pass, 1 fail, 77 skip: skipped only when BN_SERVICES_DIR is unset
 # (ctest run by hand, no services); when the service was expected but is not

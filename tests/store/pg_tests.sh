@@ -209,6 +209,12 @@ t_readonly() {
   expect_status 75 "a wrong password is not shown" "$BOUNCE" check --db "postgresql://$role:s3cret@127.0.0.1:1/x" a@example.com
   grep -q s3cret err.txt && fail "the password is in the message" || ok "the password is not in the message"
   q ro "DROP OWNED BY $role; DROP ROLE $role" >/dev/null
+  # the other forms of --db: pg: with the PG* variables, keyword settings
+  expect_status 1 "--db pg: takes the PG* variables" env PGDATABASE="${PREFIX}_ro" \
+    "$BOUNCE" check --db pg: gone.user@example.com
+  expect_status 1 "BOUNCE_DB=pg:key=value..." env \
+    BOUNCE_DB="pg:host=$BN_PG_HOST port=$BN_PG_PORT user=$BN_PG_USER dbname=${PREFIX}_ro" \
+    "$BOUNCE" check gone.user@example.com
 }
 
 # t_move_from_sqlite - an existing SQLite list moved into PostgreSQL with

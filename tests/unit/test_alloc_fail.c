@@ -409,6 +409,16 @@ typedef struct ingest_case {
     size_t len;
 } ingest_case;
 
+/* What the injected store runs returned: BN_OK (the failure was absorbed,
+   e.g. by a retry) or BN_ENOMEM. */
+static long store_rcs[2];
+
+/* tally - count one injected store run's result */
+static void tally(int rc)
+{
+    store_rcs[rc == BN_OK ? 0 : 1]++;
+}
+
 /* remove_db - delete the database and its journal files */
 static void remove_db(const ingest_case *c)
 {
@@ -460,8 +470,9 @@ static void store_run(ingest_case *c, bool sqlite_side, long n, size_t want_even
     int rc = open_ingest(c, &st);
     sq_fail_after(-1);
     bn_alloc_fail_after(-1);
-    if (rc != BN_OK && rc != BN_ENOMEM && rc != BN_ESTORE && rc != BN_EUNAVAIL)
+    if (rc != BN_OK && rc != BN_ENOMEM) /* SQLITE_NOMEM is BN_ENOMEM too */
         fail_msg("%s N=%ld: %s", what, n, bn_strerror(rc));
+    tally(rc);
     ingest_again(c, what, n, want_events);
 }
 
@@ -515,6 +526,132 @@ static void test_store_every_allocation(void **state)
     ingest_teardown(&c);
 }
 
+/* A batch of messages of different kinds, ingested in one transaction. */
+#define BATCH 4
+static const char *const batch_files[BATCH] = {
+    BN_SOURCE_DIR "/samples/postfix-three-recipients.eml",
+    BN_SOURCE_DIR "/samples/arf-abuse-complaint.eml",
+    BN_SOURCE_DIR "/samples/dsn-delivered-success.eml",
+    BN_SOURCE_DIR "/samples/yahoo-deferred-expired.eml",
+};
+
+typedef struct batch {
+    ingest_case c;           /* the temporary directory and database */
+    bn_parser *p[BATCH];
+    const bn_record *recs[BATCH];
+    size_t n[BATCH];
+    char *msg[BATCH];
+    size_t len[BATCH];
+} batch;
+
+/* batch_setup - parse the batch (each in its own parser: records stay valid) */
+static void batch_setup(batch *b)
+{
+    ingest_setup(&b->c);
+    for (size_t i = 0; i < BATCH; i++) {
+        b->msg[i] = slurp(batch_files[i], &b->len[i]);
+        assert_non_null(b->msg[i]);
+        assert_int_equal(bn_parser_new(&b->p[i], NULL), BN_OK);
+        assert_int_equal(bn_parse(b->p[i], b->msg[i], b->len[i], &b->recs[i], &b->n[i]),
+                         BN_OK);
+        assert_true(b->n[i] > 0);
+    }
+}
+
+/* batch_teardown - free the parses and the temporary files */
+static void batch_teardown(batch *b)
+{
+    for (size_t i = 0; i < BATCH; i++) {
+        bn_parser_free(b->p[i]);
+        free(b->msg[i]);
+    }
+    ingest_teardown(&b->c);
+}
+
+/* batch_ingest - begin, ingest every message, commit; rollback on failure */
+static int batch_ingest(batch *b, bn_store *s, bn_ingest_stats *st)
+{
+    int rc = bn_store_begin(s);
+    for (size_t i = 0; rc == BN_OK && i < BATCH; i++)
+        rc = bn_store_ingest(s, b->recs[i], b->n[i], batch_files[i], b->msg[i], b->len[i],
+                             st);
+    if (rc == BN_OK)
+        rc = bn_store_commit(s);
+    else
+        bn_store_rollback(s);
+    return rc;
+}
+
+/* open_store - a store on the batch's database, no fsync per commit */
+static bn_store *open_store(batch *b)
+{
+    bn_store *s = NULL;
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.bulk = true;
+    int rc = bn_store_open(&s, b->c.db, &o);
+    if (rc != BN_OK)
+        fail_msg("opening %s: %s", b->c.db, bn_strerror(rc));
+    return s;
+}
+
+/* batch_run - a fresh store, the batch ingested with one allocation failing,
+   then the batch again without injection: all of it or none of it was kept */
+static void batch_run(batch *b, bool sqlite_side, long n, size_t want)
+{
+    bn_ingest_stats st;
+    remove_db(&b->c);
+    bn_store *s = open_store(b);
+    memset(&st, 0, sizeof st);
+    if (sqlite_side)
+        sq_fail_after(n);
+    else
+        bn_alloc_fail_after(n);
+    int rc = batch_ingest(b, s, &st);
+    sq_fail_after(-1);
+    bn_alloc_fail_after(-1);
+    const char *what = sqlite_side ? "batch/sqlite" : "batch/ours";
+    if (rc != BN_OK && rc != BN_ENOMEM)
+        fail_msg("%s N=%ld: %s", what, n, bn_strerror(rc));
+    tally(rc);
+    memset(&st, 0, sizeof st);
+    rc = batch_ingest(b, s, &st);
+    bn_store_close(s);
+    if (rc != BN_OK)
+        fail_msg("%s N=%ld: the batch again after the failure: %s", what, n,
+                 bn_strerror(rc));
+    if (st.events + st.duplicates != want || (st.events && st.duplicates))
+        fail_msg("%s N=%ld: after the failure %zu new + %zu duplicate events, want %zu "
+                 "new or %zu duplicates", what, n, st.events, st.duplicates, want, want);
+}
+
+/* test_store_batch_every_allocation - one transaction of four kinds of
+   bounce (hard, complaint, delivery, expired), each allocation failing */
+static void test_store_batch_every_allocation(void **state)
+{
+    (void)state;
+    batch b;
+    bn_ingest_stats st;
+    memset(&st, 0, sizeof st);
+    batch_setup(&b);
+    remove_db(&b.c);
+    bn_store *s = open_store(&b);
+    bn_alloc_fail_after(-1);
+    sq_fail_after(-1);
+    assert_int_equal(batch_ingest(&b, s, &st), BN_OK);
+    long ours = bn_alloc_fail_after(-1), theirs = sq_fail_after(-1);
+    bn_store_close(s);
+    assert_true(st.events > 0);
+    for (long n = 0; n <= ours; n++)
+        batch_run(&b, false, n, st.events);
+    for (long n = 0; n <= theirs; n++)
+        batch_run(&b, true, n, st.events);
+    print_message("batch: %zu events; %ld of our allocations, %ld of SQLite's\n",
+                  st.events, ours, theirs);
+    print_message("store runs under injection: %ld BN_OK, %ld BN_ENOMEM\n", store_rcs[0],
+                  store_rcs[1]);
+    batch_teardown(&b);
+}
+
 /* install_sqlite_allocator - before SQLite initialises: count its allocations */
 static void install_sqlite_allocator(void)
 {
@@ -535,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_parse_reuse_after_failure),
         cmocka_unit_test(test_source_every_allocation),
         cmocka_unit_test(test_store_every_allocation),
+        cmocka_unit_test(test_store_batch_every_allocation),
     };
     return cmocka_run_group_tests(tests, collect, release);
 }

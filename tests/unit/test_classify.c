@@ -151,6 +151,36 @@ static void test_mandatory(void **state)
     assert_string_equal(v.blocklist, "Spamhaus ZEN");
     assert_string_equal(v.ip, "192.0.2.1");
 
+    /* the remote MTA's name identifies the provider when the text does not:
+       KDDI au's "550 : User unknown" is its reception filter, even at RCPT */
+    bn_reply hin = {0};
+    const char *kddi = "550 : User unknown";
+    hin.text = kddi;
+    hin.text_len = strlen(kddi);
+    hin.command = "RCPT";
+    hin.command_len = 4;
+    bn_classify(&v, &hin);
+    assert_int_equal(v.reason, BN_REASON_USERUNKNOWN);
+    assert_null(v.provider);
+    hin.host = "lsean.ezweb.ne.jp";
+    hin.host_len = strlen(hin.host);
+    bn_classify(&v, &hin);
+    assert_int_equal(v.reason, BN_REASON_FILTERED);
+    assert_string_equal(v.provider, "KDDI");
+    assert_string_equal(v.rule, "prov.kddi.filtered");
+    /* a host name that only contains a provider's domain inside a word does not */
+    hin.host = "mx.notezweb.ne.jp.example";
+    hin.host_len = strlen(hin.host);
+    bn_classify(&v, &hin);
+    assert_null(v.provider);
+
+    /* Microsoft's 5.7.606-649 family names its own list even without the URL */
+    v = classify(0, NULL, "550 5.7.612 Access denied, banned sending IP [203.0.113.9]", "RCPT");
+    assert_int_equal(v.reason, BN_REASON_BLOCKED);
+    assert_non_null(v.blocklist);
+    assert_string_equal(v.blocklist, "Microsoft blocklist");
+    assert_string_equal(v.ip, "203.0.113.9");
+
     v = classify(0, NULL, "452 4.2.2 The email account that you tried to reach is over quota",
                  "RCPT");
     assert_int_equal(v.reason, BN_REASON_MAILBOXFULL);

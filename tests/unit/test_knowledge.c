@@ -184,8 +184,18 @@ static void test_provider_rows(void **state)
         const char *prov = NULL;
         const char *m = bn_provider_meaning(r->key, strlen(r->key), &prov);
         assert_non_null(m);
-        assert_non_null(prov);
         if (r->kind == BN_PK_STATUS || r->kind == BN_PK_GSTATUS) {
+            /* a registered code means what the registry says; a provider-only
+               code means what its provider says */
+            bn_status_code sc;
+            assert_true(bn_status_parse(r->key, strlen(r->key), &sc));
+            const bn_kb_status *reg = bn_kb_status_find(&sc);
+            if (reg) {
+                assert_ptr_equal(m, reg->meaning);
+                assert_null(prov);
+            } else {
+                assert_non_null(prov);
+            }
             assert_true(r->kind == BN_PK_GSTATUS || host_of(r->provider) != NULL);
             check_provider_status_row(r);
         } else if (r->kind == BN_PK_WORDING) {
@@ -197,6 +207,15 @@ static void test_provider_rows(void **state)
         }
     }
     const char *prov = NULL;
+    /* 5.7.1 is read differently by Google, Yahoo and others: without a
+       provider it means what RFC 3463 says */
+    const char *m71 = bn_provider_meaning("5.7.1", 5, &prov);
+    assert_non_null(m71);
+    assert_null(prov);
+    assert_string_equal(m71, bn_status_meaning("5.7.1", 5));
+    assert_non_null(bn_provider_meaning("5.7.606", 7, &prov));
+    assert_string_equal(prov, "Microsoft");
+    assert_null(bn_provider_meaning("5.7.999", 7, &prov));
     assert_non_null(bn_provider_meaning("TSS04", 5, &prov));
     assert_string_equal(prov, "Yahoo");
     assert_non_null(bn_provider_meaning("s3150", 5, &prov));

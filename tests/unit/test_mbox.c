@@ -51,6 +51,13 @@ static const split_case cases[] = {
      {"S: 1\n\nbody1\n", "S: 2\n\nbody2\n"}, {0}},
     {"From_ not after blank line", FROM1 "S: 1\n\nline\n" FROM2 "more\n", 0, 1,
      {"S: 1\n\nline\n" FROM2 "more\n"}, {0}},
+    {"exact separator without blank line", FROM1 "S: 1\n\nline\n" FROM2 "S: 2\n\nb2\n", 0, 2,
+     {"S: 1\n\nline\n", "S: 2\n\nb2\n"}, {0}},
+    {"exact separator with zone and spaces", FROM1 "S: 1\n\nx\n"
+     "From a@b.example  Thu Jul  2 12:05:05 EDT 2020\nS: 2\n\ny\n", 0, 2,
+     {"S: 1\n\nx\n", "S: 2\n\ny\n"}, {0}},
+    {"separator shape but body follows", FROM1 "S: 1\n\nline\n" FROM2 "see above\n", 0, 1,
+     {"S: 1\n\nline\n" FROM2 "see above\n"}, {0}},
     {"From without date shape", FROM1 "S: 1\n\nFrom here on we talk\n", 0, 1,
      {"S: 1\n\nFrom here on we talk\n"}, {0}},
     {"mboxrd unquoting", FROM1 "S: 1\n\n>From x\n>>From y\n>not from\n", 0, 1,

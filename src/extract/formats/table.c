@@ -9,6 +9,25 @@
 const bn_decoder *const bn_decoders[] = {
     &bn_decoder_lhost_amazonses,
     &bn_decoder_lhost_fml,
+    &bn_decoder_lhost_zoho,
+    &bn_decoder_lhost_gmail,
+    &bn_decoder_lhost_yahoo,
+    &bn_decoder_lhost_exchange2007,
+    /* MTA families, recognised by their software's own text: after the
+       providers (recognised by headers), Exim-derived ones before Exim */
+    &bn_decoder_lhost_einsundeins,
+    &bn_decoder_lhost_gmx,
+    &bn_decoder_lhost_mfilter,
+    &bn_decoder_lhost_apachejames,
+    &bn_decoder_lhost_qmail,
+    &bn_decoder_lhost_courier,
+    &bn_decoder_lhost_opensmtpd,
+    &bn_decoder_lhost_exchange2003,
+    &bn_decoder_lhost_domino,
+    &bn_decoder_lhost_notes,
+    &bn_decoder_lhost_postfix,
+    &bn_decoder_lhost_sendmail,
+    &bn_decoder_lhost_exim,
     NULL, /* sentinel */
 };
 

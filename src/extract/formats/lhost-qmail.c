@@ -1,0 +1,87 @@
+/*
+ * lhost-qmail.c - qmail's bounce messages (QSBMF, the qmail-send bounce
+ * message format, and the netqmail / vpopmail / qmail-ldap variants)
+ *
+ * qmail-send writes "Hi. This is the qmail-send program at HOST.", then
+ * "I'm afraid I wasn't able to deliver your message to the following
+ * addresses.", one paragraph per address ("<user@dest>:" alone on a line,
+ * then qmail-remote's sentence and "Remote host said: 550 ..."), and
+ * "--- Below this line is a copy of the message."; its own Received field
+ * says "(qmail NNN invoked for bounce)". qmail-remote names the refused
+ * step in words, not as a command: those sentences give the command.
+ */
+#include "core/str.h"
+#include "extract/formats/formats.h"
+
+/* Sentences of qmail-send and qmail-remote. */
+static const char *const qmail_text[] = {
+    "this is the qmail-send program",
+    "--- below this line is a copy of the message",
+    "i wasn't able to deliver your message to the following addresses",
+    "this message has been in the queue too long",
+};
+
+/* qmail-remote's sentences and the step each one reports. */
+static const struct {
+    const char *phrase;
+    const char *cmd;
+} steps[] = {
+    {"but greeting failed", "CONN"},
+    {"but my name was rejected", "HELO"},
+    {"but sender was rejected", "MAIL"},
+    {"does not like recipient", "RCPT"},
+    {"failed on data command", "DATA"},
+    {"failed after i sent the message", "DATA"},
+};
+
+/* qmail_detect - qmail-send's sentences, or its "invoked for bounce" Received */
+static bool qmail_detect(bn_xctx *x)
+{
+    return bn_x_text_has(x, qmail_text, sizeof qmail_text / sizeof qmail_text[0]) ||
+           bn_x_hdr_has(x, "Received", "invoked for bounce");
+}
+
+/* step_command - the SMTP step a qmail-remote sentence in d reports, or empty */
+static bn_str step_command(bn_str d)
+{
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (bn_str_find_ci(d, steps[i].phrase))
+            return bn_str_cstr(steps[i].cmd);
+    return BN_STR_NULL;
+}
+
+/* paragraph_of - the paragraph of the text that starts at the line naming
+   addr ("<user@dest>:"), up to the next blank line; empty when not found */
+static bn_str paragraph_of(bn_xctx *x, bn_str addr)
+{
+    size_t pos = 0;
+    bn_str line, para = BN_STR_NULL;
+    while (bn_x_line(x->text, &pos, &line)) {
+        if (!para.p) {
+            if (bn_mem_find_ci(line.p, line.n, addr.p, addr.n))
+                para = line;
+            continue;
+        }
+        if (bn_x_is_blank(line))
+            break;
+        para.n = (size_t)(line.p + line.n - para.p);
+    }
+    return para;
+}
+
+/* qmail_decode - one record per "<address>:" paragraph */
+static int qmail_decode(bn_xctx *x)
+{
+    size_t first = x->n;
+    int rc = bn_x_decode_family(x, "lhost-qmail");
+    for (size_t i = first; !rc && i < x->n; i++) {
+        bn_xrec *r = &x->v[i];
+        bn_str c = r->r.recipient.n ? step_command(paragraph_of(x, r->r.recipient))
+                                    : step_command(x->text);
+        if (c.n)
+            r->r.command = c; /* qmail's words beat a quoted "MAIL FROM:" */
+    }
+    return rc;
+}
+
+const bn_decoder bn_decoder_lhost_qmail = {"lhost-qmail", qmail_detect, qmail_decode, NULL};

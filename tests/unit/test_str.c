@@ -1,0 +1,177 @@
+/* test_str.c - core/str.c span helpers: the case-insensitive search and the
+   multi-needle matcher against naive reference implementations */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/str.h"
+
+/* ref_lc - ASCII lowering, written out independently of bn_lower_table */
+static unsigned char ref_lc(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* ref_at - needle (nn bytes) occurs at hay[i] case-insensitively */
+static bool ref_at(const char *hay, size_t hn, size_t i, const char *needle, size_t nn)
+{
+    if (i + nn > hn)
+        return false;
+    for (size_t k = 0; k < nn; k++)
+        if (ref_lc((unsigned char)hay[i + k]) != ref_lc((unsigned char)needle[k]))
+            return false;
+    return true;
+}
+
+/* ref_find - the first position of needle in hay, or hn when absent */
+static size_t ref_find(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (ref_at(hay, hn, i, needle, nn))
+            return i;
+    return hn;
+}
+
+/* rng - xorshift: the same pseudo-random texts on every run */
+static uint32_t rng(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* An alphabet where matches, near misses and case variants are frequent;
+   '@'/'`' and '['/'{' differ only in bit 0x20 like letters do, 0xC3 is 8-bit. */
+static const char alpha[] = "aAbBrR@`[{ :\xc3\n";
+
+/* random_text - n bytes from alpha */
+static void random_text(uint32_t *s, char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = alpha[rng(s) % (sizeof alpha - 1)];
+}
+
+/* test_find_ci_known - fixed cases: case folding, ends, absent, 8-bit */
+static void test_find_ci_known(void **state)
+{
+    (void)state;
+    bn_str h = BN_STR("Remote host said: 550 5.1.1 User Unknown");
+    assert_ptr_equal(bn_str_find_ci(h, "user unknown"), h.p + 28);
+    assert_ptr_equal(bn_str_find_ci(h, "REMOTE"), h.p);
+    assert_ptr_equal(bn_str_find_ci(h, "unknown"), h.p + 33);
+    assert_null(bn_str_find_ci(h, "unknownx"));
+    assert_null(bn_str_find_ci(h, "said:550"));
+    assert_ptr_equal(bn_str_find_ci(h, ""), h.p);
+    /* '@' and '`' fold together only under a naive |0x20: they must not match */
+    bn_str at = BN_STR("x`example.com and x@example.com");
+    assert_ptr_equal(bn_str_find_ci(at, "x@example.com"), at.p + 18);
+    bn_str u = BN_STR("caf\xc3\xa9 CAF\xc3\x89");
+    assert_ptr_equal(bn_str_find_ci(u, "caf\xc3\xa9"), u.p);
+    assert_null(bn_str_find_ci((bn_str){u.p + 1, u.n - 1}, "caf\xc3\xa9"));
+}
+
+/* test_find_ci_random - bn_mem_find_ci agrees with the naive search on
+   random texts of every length from 0 to 80 (all block/tail splits) */
+static void test_find_ci_random(void **state)
+{
+    (void)state;
+    uint32_t s = 12345;
+    char hay[100], needle[8];
+    for (int round = 0; round < 20000; round++) {
+        size_t hn = rng(&s) % 81, nn = 1 + rng(&s) % 6;
+        random_text(&s, hay, hn);
+        random_text(&s, needle, nn);
+        if (hn >= nn && rng(&s) % 2) { /* plant a copy with flipped case */
+            size_t at = rng(&s) % (hn - nn + 1);
+            for (size_t k = 0; k < nn; k++)
+                hay[at + k] = bn_is_alpha((unsigned char)needle[k]) && rng(&s) % 2
+                                  ? (char)(needle[k] ^ 0x20)
+                                  : needle[k];
+        }
+        size_t want = ref_find(hay, hn, needle, nn);
+        const char *got = bn_mem_find_ci(hay, hn, needle, nn);
+        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
+    }
+}
+
+/* ref_multi - earliest start of any needle (ties: lowest index); hn if none */
+static size_t ref_multi(const char *hay, size_t hn, const char *const *nd, size_t n,
+                        size_t *which)
+{
+    for (size_t i = 0; i < hn; i++)
+        for (size_t k = 0; k < n; k++)
+            if (ref_at(hay, hn, i, nd[k], strlen(nd[k]))) {
+                *which = k;
+                return i;
+            }
+    return hn;
+}
+
+/* test_multi_known - the earliest phrase wins; on a tie the first row */
+static void test_multi_known(void **state)
+{
+    (void)state;
+    static const char *const nd[] = {"rcpt to:", "to command", " to", "in reply to rcpt"};
+    bn_multi m;
+    size_t k = 99;
+    assert_true(bn_multi_init(&m, nd, 4));
+    bn_str t = BN_STR("550 (in reply to RCPT TO command)");
+    assert_ptr_equal(bn_multi_find(&m, t, &k), t.p + 5);
+    assert_int_equal(k, 3);
+    bn_str t2 = BN_STR("xRCPT TO: <a@b>");
+    assert_ptr_equal(bn_multi_find(&m, t2, &k), t2.p + 1);
+    assert_int_equal(k, 0);
+    assert_null(bn_multi_find(&m, BN_STR("nothing here"), &k));
+    assert_int_equal(bn_multi_mask(&m, t), (1u << 1) | (1u << 2) | (1u << 3));
+    static const char *const too_many[65] = {"x"};
+    assert_false(bn_multi_init(&m, too_many, 65));
+    static const char *const empty[] = {"a", ""};
+    assert_false(bn_multi_init(&m, empty, 2));
+    assert_null(bn_multi_find(&m, BN_STR("a"), NULL)); /* a refused table finds nothing */
+}
+
+/* test_multi_random - bn_multi_find/bn_multi_mask against the naive loops */
+static void test_multi_random(void **state)
+{
+    (void)state;
+    uint32_t s = 777;
+    char hay[64], store[8][6];
+    const char *nd[8];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + rng(&s) % 8, hn = rng(&s) % 64;
+        for (size_t k = 0; k < n; k++) {
+            size_t len = 1 + rng(&s) % 4;
+            random_text(&s, store[k], len);
+            store[k][len] = '\0';
+            nd[k] = store[k];
+        }
+        random_text(&s, hay, hn);
+        bn_multi m;
+        assert_true(bn_multi_init(&m, nd, n));
+        size_t wk = 0, gk = 0, want = ref_multi(hay, hn, nd, n, &wk);
+        const char *got = bn_multi_find(&m, (bn_str){hay, hn}, &gk);
+        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
+        if (got)
+            assert_int_equal(gk, wk);
+        unsigned long long mask = 0;
+        for (size_t k = 0; k < n; k++)
+            if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
+                mask |= 1ULL << k;
+        assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_ci_known),
+        cmocka_unit_test(test_find_ci_random),
+        cmocka_unit_test(test_multi_known),
+        cmocka_unit_test(test_multi_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
