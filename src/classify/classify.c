@@ -35,7 +35,8 @@
  *                          status: the address was accepted at RCPT, so a
  *                          filter refused it -> filtered
  *   rule.userunknown-unconfirmed  "user unknown" by wording only (status
- *                          absent or X.0.x) and not known to answer RCPT:
+ *                          absent, X.0.x, X.2.0 or X.2.1) and not known to
+ *                          answer RCPT:
  *                          as likely a filter's wording -> filtered (not for
  *                          priority 6+ wording that names the address itself)
  *   rule.552-recipients    552 "too many recipients": RFC 5321 §4.5.3.1.10,
@@ -51,6 +52,9 @@
  * mailboxfull found by text.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "classify/classify.h"
 #include "core/str.h"
@@ -145,8 +149,6 @@ static size_t blank_run(ctx *c, const char *t, size_t n, size_t i, int code, siz
 }
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
-
 /*
  * fold16 - fold 16 bytes at t into out (ASCII lower case); returns a bit mask
  * of the blanks among them. Blanks are handled by the caller, so they may be

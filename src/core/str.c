@@ -30,26 +30,22 @@ bn_str bn_str_trim(bn_str s)
     return s;
 }
 
-/* bn_str_eq_ci - equal, ASCII case-insensitively */
+/* bn_str_eq_ci - equal, ASCII case-insensitively (one pass, no strlen:
+   these run on every header name and line start) */
 bool bn_str_eq_ci(bn_str a, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (a.n != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (bn_lc((unsigned char)a.p[i]) != bn_lc((unsigned char)lit[i]))
+    size_t i = 0;
+    for (; lit[i]; i++)
+        if (i >= a.n || bn_lc((unsigned char)a.p[i]) != bn_lc((unsigned char)lit[i]))
             return false;
-    return true;
+    return i == a.n;
 }
 
 /* bn_str_starts_ci - s starts with lit, ASCII case-insensitively */
 bool bn_str_starts_ci(bn_str s, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (s.n < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (bn_lc((unsigned char)s.p[i]) != bn_lc((unsigned char)lit[i]))
+    for (size_t i = 0; lit[i]; i++)
+        if (i >= s.n || bn_lc((unsigned char)s.p[i]) != bn_lc((unsigned char)lit[i]))
             return false;
     return true;
 }
@@ -140,6 +136,27 @@ const char *bn_str_find_ci(bn_str hay, const char *needle)
     return bn_mem_find_ci(hay.p, hay.n, needle, strlen(needle));
 }
 
+/* bn_mem_eol - first CR or LF in p[0..n), or NULL: one pass over the line
+   (two memchr calls cost more than the short lines they scan) */
+const char *bn_mem_eol(const char *p, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+        if (m)
+            return p + i + __builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\r' || p[i] == '\n')
+            return p + i;
+    return NULL;
+}
+
 /* bn_str_chr - first byte c in s, or NULL */
 const char *bn_str_chr(bn_str s, char c)
 {
@@ -157,7 +174,8 @@ static void multi_set(unsigned long long *t, unsigned char c, unsigned long long
 /* bn_multi_init - the matcher for needles[0..n) (see str.h) */
 bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n)
 {
-    /* only the filter tables need clearing: needle[] and len[] are set below */
+    /* only the filter tables need clearing; no strlen: the scanners build
+       a matcher per text, so this runs thousands of times */
     memset(m->first, 0, sizeof m->first);
     memset(m->second, 0, sizeof m->second);
     m->single = 0;
@@ -167,15 +185,13 @@ bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n)
     for (size_t k = 0; k < n; k++) {
         const char *nd = needles[k];
         unsigned long long bit = 1ULL << k;
-        size_t len = nd[0] ? (nd[1] ? 2 + strlen(nd + 2) : 1) : 0;
-        if (len == 0 || len > 255) {
+        if (!nd[0]) {
             memset(m->first, 0, sizeof m->first);
             return false;
         }
         m->needle[k] = nd;
-        m->len[k] = (unsigned char)len;
         multi_set(m->first, (unsigned char)nd[0], bit);
-        if (len == 1) {
+        if (!nd[1]) {
             m->single |= bit;
             for (size_t c = 0; c < 256; c++)
                 m->second[c] |= bit;
@@ -187,21 +203,24 @@ bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n)
     return true;
 }
 
-/* multi_at - the needles (bits of cand) that occur at hay.p[i] */
+/* multi_at - the needles (bits of cand) that occur at hay.p[i]: their first
+   two bytes already agree */
 static unsigned long long multi_at(const bn_multi *m, bn_str hay, size_t i,
                                    unsigned long long cand)
 {
     unsigned long long hits = 0;
     for (; cand; cand &= cand - 1) {
         unsigned k = (unsigned)__builtin_ctzll(cand);
-        size_t len = m->len[k];
-        if (len > hay.n - i)
+        const char *nd = m->needle[k];
+        if (!nd[1]) {
+            hits |= 1ULL << k;
             continue;
+        }
         size_t j = 2;
-        while (j < len && bn_lc((unsigned char)hay.p[i + j]) ==
-                              bn_lc((unsigned char)m->needle[k][j]))
+        while (nd[j] && i + j < hay.n &&
+               bn_lc((unsigned char)hay.p[i + j]) == bn_lc((unsigned char)nd[j]))
             j++;
-        if (j >= len)
+        if (!nd[j])
             hits |= 1ULL << k;
     }
     return hits;

@@ -49,6 +49,8 @@ const char *bn_mem_find_ci(const char *hay, size_t hn, const char *needle, size_
 const char *bn_str_find_ci(bn_str hay, const char *needle);
 /* bn_str_chr - first byte c in s, or NULL */
 const char *bn_str_chr(bn_str s, char c);
+/* bn_mem_eol - first CR or LF in p[0..n), or NULL (one pass, for line splitters) */
+const char *bn_mem_eol(const char *p, size_t n);
 
 /*
  * bn_multi - up to 64 non-empty needles searched in one pass (ASCII
@@ -59,14 +61,13 @@ const char *bn_str_chr(bn_str s, char c);
 #define BN_MULTI_MAX 64
 typedef struct bn_multi {
     const char *needle[BN_MULTI_MAX];
-    unsigned char len[BN_MULTI_MAX];
     size_t n;
     unsigned long long first[256];  /* bit k: needle k starts with this byte */
     unsigned long long second[256]; /* bit k: its second byte (any byte if it has one) */
     unsigned long long single;      /* needles of one byte */
 } bn_multi;
 
-/* bn_multi_init - the matcher for needles[0..n) (n <= 64, each 1..255 bytes);
+/* bn_multi_init - the matcher for needles[0..n) (n <= 64, none empty);
    false (and an empty matcher) when the table does not fit */
 bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n);
 /* bn_multi_find - the earliest occurrence of any needle in hay, or NULL; on a

@@ -108,3 +108,45 @@ int bn_x_decode_family(bn_xctx *x, const char *format)
         return BN_OK;
     return bn_x_scan_as(x, format);
 }
+
+/* names - the line names the recipient of record r */
+static bool names(bn_str line, const bn_xrec *r)
+{
+    bn_str a = r->r.recipient;
+    return a.n && bn_mem_find_ci(line.p, line.n, a.p, a.n);
+}
+
+/*
+ * bn_x_paragraphs - out[i - first] = the text from the first line naming the
+ * recipient of record i to the end of the paragraph that follows it (blank
+ * lines right after an address alone are skipped: "user@dest:\n\nSMTP
+ * error ..."), for the records [first, x->n). One pass: the scanner's
+ * records are in the order the text names them. Empty when not found.
+ */
+int bn_x_paragraphs(const bn_xctx *x, size_t first, bn_str **out)
+{
+    size_t n = x->n - first, k = 0, pos = 0, lines = 0;
+    *out = n ? bn_arena_calloc(x->arena, n, sizeof **out) : NULL;
+    if (n && !*out)
+        return BN_ENOMEM;
+    bn_str line, *cur = NULL;
+    while ((k < n || cur) && bn_x_line(x->text, &pos, &line)) {
+        bool next = k < n && names(line, &x->v[first + k]);
+        if (cur && (next || (bn_x_is_blank(line) && lines))) {
+            cur = NULL; /* the paragraph of record k - 1 ends here */
+        } else if (cur) {
+            lines += !bn_x_is_blank(line);
+            if (!bn_x_is_blank(line))
+                cur->n = (size_t)(line.p + line.n - cur->p);
+            continue;
+        }
+        while (k < n && !x->v[first + k].r.recipient.n)
+            k++; /* no address to look for */
+        if (k < n && names(line, &x->v[first + k])) {
+            cur = &(*out)[k++];
+            *cur = line;
+            lines = 0;
+        }
+    }
+    return BN_OK;
+}

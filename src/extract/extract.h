@@ -202,6 +202,10 @@ bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle);
 /* bn_x_decode_family - bn_x_scan_as(x, format) for a family recognised by its
    text, only when the message presents itself as a bounce */
 int bn_x_decode_family(bn_xctx *x, const char *format);
+/* bn_x_paragraphs - *out (arena, x->n - first spans): for each record from
+   first on, the text from the first line naming its recipient to the end of
+   the paragraph that follows (empty when none); one pass over the text */
+int bn_x_paragraphs(const bn_xctx *x, size_t first, bn_str **out);
 
 /* ---- JSON bodies (jsonread.c): SES/SNS notifications ---- */
 

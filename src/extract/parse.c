@@ -334,11 +334,12 @@ static bool says_retrying(const bn_xctx *x)
     return false;
 }
 
-/* finalize_one - normalise, date, evidence and verdict of one record */
-static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp)
+/* finalize_one - normalise, date, evidence and verdict of one record;
+   retrying: the text says delivery goes on */
+static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp, bool retrying)
 {
     bn_record *o = &r->r;
-    if (!o->dsn_action.n && r->reason == BN_REASON_UNDEFINED && says_retrying(x))
+    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED)
         r->temporary = true; /* no DSN says otherwise: a delay warning */
     if (!o->recipient.n && verp.n) {
         o->recipient = verp;
@@ -371,8 +372,9 @@ static int finalize(bn_parser *p, bn_xctx *x)
     p->out = x->n ? bn_arena_calloc(x->arena, x->n, sizeof *p->out) : NULL;
     if (x->n && !p->out)
         return BN_ENOMEM;
+    bool retrying = x->n && says_retrying(x); /* once: the text may be long */
     for (size_t i = 0; i < x->n; i++) {
-        finalize_one(x, &x->v[i], msg_date, verp);
+        finalize_one(x, &x->v[i], msg_date, verp, retrying);
         p->out[i] = x->v[i].r;
     }
     p->nout = x->n;

@@ -133,11 +133,15 @@ static bool skipped(const scan *s, bn_str a)
     return false;
 }
 
-/* alone_on_line - the line holds only the address (maybe in <>) */
+/* alone_on_line - the line holds only the address (maybe in <> or quotes,
+   maybe with a colon after it: "<user@dest>:", "\"user@dest\":") */
 static bool alone_on_line(bn_str l, bn_str a)
 {
     bn_str t = bn_str_trim(l);
-    if (t.n >= 2 && t.p[0] == '<' && t.p[t.n - 1] == '>')
+    if (t.n && t.p[t.n - 1] == ':')
+        t.n--;
+    if (t.n >= 2 && ((t.p[0] == '<' && t.p[t.n - 1] == '>') ||
+                     (t.p[0] == '"' && t.p[t.n - 1] == '"')))
         t = (bn_str){t.p + 1, t.n - 2};
     return t.p == a.p && t.n == a.n;
 }
@@ -205,12 +209,22 @@ static bool list_sep(bn_str l, size_t from, size_t to)
     return comma;
 }
 
-/* take - the address may be a failed recipient in this pass */
+/* take - the address may be a failed recipient in this pass. The last pass
+   (nothing else named) also takes a postmaster mailbox standing alone on a
+   line, or the sender's own address (mail sent to oneself) when a line
+   introduces it as a failed one ("user@dest:", "<user@dest>:", the way
+   Exim, qmail and Postfix head an address's block; never how a report
+   shows who sent the message) */
 static bool take(const scan *s, bn_str l, bn_str a, bool with_system)
 {
     if (!skipped(s, a))
         return true;
-    return with_system && is_system(a) && !skipped_exact(s, a) && alone_on_line(l, a);
+    if (!with_system || !alone_on_line(l, a))
+        return false;
+    if (is_system(a))
+        return !skipped_exact(s, a);
+    bn_str t = bn_str_trim(l);
+    return t.n && t.p[t.n - 1] == ':';
 }
 
 /*
@@ -693,6 +707,29 @@ static void locate(scan *s)
                 s->hits[k].line = i;
 }
 
+/* exit_code_only - "Diagnostic-Code: X-Unix; 77": only the local delivery
+   program's exit status; sendmail writes its meaning in the text
+   ("(reason: Insufficient permission)"), which says more */
+static bool exit_code_only(const bn_xrec *r)
+{
+    bn_str d = bn_str_trim(r->r.diagnostic);
+    if (!d.n || d.n > 3 || !bn_str_eq_ci(r->r.diagnostic_type, "x-unix"))
+        return false;
+    for (size_t i = 0; i < d.n; i++)
+        if (!bn_is_digit((unsigned char)d.p[i]))
+            return false;
+    return true;
+}
+
+/* has_word - d holds a word (three letters in a row), not only codes */
+static bool has_word(bn_str d)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < d.n && run < 3; i++)
+        run = bn_is_alpha((unsigned char)d.p[i]) ? run + 1 : 0;
+    return run >= 3;
+}
+
 /* enrich_one - fill the diagnostic and command of the record of hit k */
 static void enrich_one(scan *s, size_t k, bool only)
 {
@@ -700,6 +737,9 @@ static void enrich_one(scan *s, size_t k, bool only)
     if (!r)
         return;
     bool located = s->hits[k].line < s->n;
+    bn_str code = exit_code_only(r) ? r->r.diagnostic : BN_STR_NULL;
+    if (code.n)
+        r->r.diagnostic = BN_STR_NULL;
     if (!r->r.diagnostic.n) {
         /* the paragraph naming the address is evidence only when the report
            itself says nothing precise (no status, or a bare class x.0.0) */
@@ -707,9 +747,11 @@ static void enrich_one(scan *s, size_t k, bool only)
         bool vague = !st.n || (st.n == 5 && st.p[2] == '0' && st.p[4] == '0') ||
                      r->queue_expired; /* "expired" does not say why */
         bn_str d = located ? diagnostic_for(s, k, vague) : BN_STR_NULL;
-        if (!d.n && only)
+        if (!d.n && only && !code.n)
             d = reply_text(s, 0, s->n); /* one recipient: the transcript is its own */
-        r->r.diagnostic = d;
+        if (code.n && !has_word(d))
+            d = BN_STR_NULL; /* a bare code (the report's own Status): no reason */
+        r->r.diagnostic = d.n ? d : code;
         if (d.n && !r->replycode)
             r->replycode = bn_x_find_replycode(d);
     }

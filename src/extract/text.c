@@ -1,6 +1,10 @@
 /* text.c - line, code and command helpers over UTF-8 text spans */
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/str.h"
 #include "extract/extract.h"
 
@@ -11,13 +15,10 @@ bool bn_x_line(bn_str s, size_t *pos, bn_str *line)
     if (i >= s.n)
         return false;
     size_t start = i;
-    /* memchr (vectorised) for the LF, then for a CR before it: lines are
-       scanned many times over, a byte loop here was a tenth of the parse */
-    const char *lf = memchr(s.p + start, '\n', s.n - start);
-    size_t len = lf ? (size_t)(lf - (s.p + start)) : s.n - start;
-    const char *cr = len ? memchr(s.p + start, '\r', len) : NULL;
-    if (cr)
-        len = (size_t)(cr - (s.p + start));
+    /* a vectorised search for the CR or LF: lines are scanned many times
+       over, a byte loop here was a tenth of the parse */
+    const char *eol = bn_mem_eol(s.p + start, s.n - start);
+    size_t len = eol ? (size_t)(eol - (s.p + start)) : s.n - start;
     i = start + len;
     *line = (bn_str){s.p + start, len};
     /* CRLF, LF or a bare CR each end one line */
@@ -41,10 +42,27 @@ bool bn_x_is_blank(bn_str s)
     return true;
 }
 
-/* needs_unfold - s has an EOL, a tab or two spaces in a row */
+/* needs_unfold - s has an EOL, a tab or two spaces in a row (16 bytes at a
+   time with SSE2: most texts need nothing and are scanned whole) */
 static bool needs_unfold(bn_str s)
 {
-    for (size_t i = 0; i < s.n; i++) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    unsigned last_sp = 0; /* the byte before the block is a space */
+    for (; i + 16 <= s.n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+        __m128i ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+        if (_mm_movemask_epi8(ctl) || (sp & (sp >> 1)) || (last_sp & sp))
+            return true;
+        last_sp = sp >> 15;
+    }
+    if (last_sp && i < s.n && s.p[i] == ' ')
+        return true;
+#endif
+    for (; i < s.n; i++) {
         unsigned char c = (unsigned char)s.p[i];
         if (c == '\r' || c == '\n' || c == '\t')
             return true;
@@ -117,10 +135,18 @@ static size_t status_at(bn_str s, size_t i)
 /* bn_x_find_status - first enhanced status code ("5.1.1") in s; empty if none */
 bn_str bn_x_find_status(bn_str s)
 {
-    for (size_t i = 0; i < s.n; i++) {
+    /* a code has its first '.' right after its first digit: only the byte
+       before each dot can start one (memchr finds the dots) */
+    size_t j = 1;
+    while (j < s.n) {
+        const char *dot = memchr(s.p + j, '.', s.n - j);
+        if (!dot)
+            break;
+        size_t i = (size_t)(dot - s.p) - 1;
         size_t k = status_at(s, i);
         if (k)
             return (bn_str){s.p + i, k};
+        j = i + 2;
     }
     return BN_STR_NULL;
 }

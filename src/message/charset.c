@@ -571,6 +571,14 @@ static bool jis_to_euc(bn_obuf *out, const char *p, size_t n)
         } else if (s[i] == 0x0E || s[i] == 0x0F) { /* SO / SI katakana */
             mode = s[i] == 0x0E ? JIS_KANA : shifted;
             i++;
+        } else if (mode == JIS_ASCII && shifted == JIS_ASCII) {
+            /* an ASCII run up to the next escape or shift, in one append
+               (line ends change nothing in ASCII mode) */
+            size_t k = i + 1;
+            while (k < n && s[k] != 0x1B && s[k] != 0x0E && s[k] != 0x0F)
+                k++;
+            bn_obuf_put(out, p + i, k - i);
+            i = k;
         } else if (s[i] == '\n' || s[i] == '\r') {
             mode = shifted = JIS_ASCII; /* lines must end in ASCII: recover */
             bn_obuf_put(out, p + i++, 1);

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/str.h"
 #include "message/message.h"
 #include "message/msg_priv.h"
@@ -186,6 +190,26 @@ static inline bool is_hex(unsigned char c)
 /* qp special bytes: '=' and the line ends (trailing whitespace is cut there) */
 static const unsigned char qp_special[256] = {['='] = 1, ['\r'] = 1, ['\n'] = 1};
 
+/* qp_plain - end of the run of bytes from j that QP copies as they are
+   (16 at a time with SSE2: runs are whole lines of text) */
+static size_t qp_plain(const unsigned char *s, size_t j, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    for (; j + 16 <= n; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
+                                   _mm_cmpeq_epi8(v, lf));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return j + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (j < n && !qp_special[s[j]])
+        j++;
+    return j;
+}
+
 /* qp_equals - handle '=' at s[i]; appends to out; returns the next index */
 static size_t qp_equals(const unsigned char *s, size_t n, size_t i, unsigned char *out,
                         size_t *o, bool *junk)
@@ -223,9 +247,7 @@ bn_str bn_decode_qp(bn_arena *a, const char *p, size_t n, bool *bad)
         return BN_STR_NULL;
     size_t keep = 0; /* output before this is not transport whitespace */
     while (i < n) {
-        size_t j = i;
-        while (j < n && !qp_special[s[j]])
-            j++;
+        size_t j = qp_plain(s, i, n);
         memcpy(out + o, s + i, j - i);
         o += j - i;
         i = j;

@@ -14,10 +14,12 @@
  * crash or leak (ASan/LeakSanitizer in the test build).
  *
  * The same sweep covers bn_source over an mbox and a Maildir, and, with the
- * SQLite store, bn_store_open + bn_store_ingest: our allocations through
+ * SQLite store, bn_store_open + bn_store_ingest of one bounce, and one
+ * transaction ingesting four kinds of bounce: our allocations through
  * bn_alloc_fail_after, and SQLite's own through a counting allocator
- * installed with sqlite3_config(SQLITE_CONFIG_MALLOC). After a failed
- * ingest the store must reopen and take the same records cleanly.
+ * installed with sqlite3_config(SQLITE_CONFIG_MALLOC). Every failure must
+ * be BN_ENOMEM (or absorbed: BN_OK), and afterwards the store must open and
+ * take the same records again, having kept all of them or none.
  */
 #include <errno.h>
 #include <glob.h>
@@ -378,13 +380,14 @@ static int sq_roundup(int n)
     return n;
 }
 
-/* sq_init / sq_shutdown - nothing to set up */
+/* sq_init - nothing to set up */
 static int sq_init(void *app)
 {
     (void)app;
     return SQLITE_OK;
 }
 
+/* sq_shutdown - nothing to tear down */
 static void sq_shutdown(void *app)
 {
     (void)app;

@@ -283,7 +283,7 @@ static void test_alloc_failures(void **state)
 {
     (void)state;
     static const char *const inputs[] = {"dsn-postfix-two", "generic-exim", "arf-abuse",
-                                         "ses-sns-bounce", "autoreply-subject"};
+                                         "ses-sns-bounce", "autoreply-subject", "qmail-steps"};
     for (size_t f = 0; f < sizeof inputs / sizeof inputs[0]; f++) {
         char path[512];
         size_t len;

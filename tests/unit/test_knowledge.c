@@ -344,6 +344,70 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* phrase_row - the phrase row with this rule id, -1 when none */
+static int phrase_row(const char *rule)
+{
+    for (int i = 0; i < BN_KB_NPHRASES; i++)
+        if (strcmp(bn_kb_phrases[i].rule, rule) == 0)
+            return i;
+    return -1;
+}
+
+/* scan_padded - scan "<pre x's> <phrase> <post y's>" (normalised form) */
+static bn_kb_hits scan_padded(size_t pre, const char *phrase, size_t post)
+{
+    static unsigned char buf[1024];
+    size_t n = 0, pl = strlen(phrase);
+    assert_true(pre + pl + post + 2 <= sizeof buf);
+    memset(buf, 'x', pre);
+    n = pre;
+    buf[n++] = ' ';
+    memcpy(buf + n, phrase, pl);
+    n += pl;
+    buf[n++] = ' ';
+    memset(buf + n, 'y', post);
+    n += post;
+    bn_kb_hits h;
+    bn_kb_scan(buf, n, &h);
+    return h;
+}
+
+/*
+ * Long texts are scanned as two halves at once, the second speculating on
+ * its start state: every position of a phrase relative to the midpoint, a
+ * long phrase that leaves the automaton deep at the midpoint (the
+ * speculation fails and the second half is redone), and more second-half
+ * matches than are held back, must give what one sequential scan gives.
+ */
+static void test_split_scan(void **state)
+{
+    (void)state;
+    const char *deep = "all relevant mx records point to non-existent hosts";
+    int row_deep = phrase_row("phrase.hostunknown.all-relevant-mx-records-point-to-non-exi");
+    int row_full = phrase_row("phrase.mailboxfull.mailbox-is-full");
+    assert_true(row_deep >= 0 && row_full >= 0);
+    for (size_t pre = 0; pre < 300; pre += 7) {
+        bn_kb_hits h = scan_padded(pre, "mailbox is full", 300 - pre);
+        assert_int_equal(h.phrase, row_full);
+        h = scan_padded(pre, deep, 300 - pre);
+        assert_int_equal(h.phrase, row_deep);
+    }
+    /* 40 weak matches after the midpoint, then a stronger one */
+    static unsigned char buf[1024];
+    size_t n = 0;
+    memset(buf, 'x', 200);
+    n = 200;
+    for (int k = 0; k < 40; k++) {
+        memcpy(buf + n, " spam", 5);
+        n += 5;
+    }
+    memcpy(buf + n, " mailbox is full", 16);
+    n += 16;
+    bn_kb_hits h;
+    bn_kb_scan(buf, n, &h);
+    assert_int_equal(h.phrase, row_full);
+}
+
 static void test_rule_ids_unique(void **state)
 {
     (void)state;
@@ -377,7 +441,7 @@ int main(void)
         cmocka_unit_test(test_status_rows),     cmocka_unit_test(test_provider_rows),
         cmocka_unit_test(test_host_boundaries), cmocka_unit_test(test_blocklist_rows),
         cmocka_unit_test(test_phrase_rows),     cmocka_unit_test(test_phrase_matching),
-        cmocka_unit_test(test_rule_ids_unique),
+        cmocka_unit_test(test_rule_ids_unique), cmocka_unit_test(test_split_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

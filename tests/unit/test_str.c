@@ -165,6 +165,25 @@ static void test_multi_random(void **state)
     }
 }
 
+/* test_mem_eol - the first CR or LF at every offset, both before and after
+   the 16-byte blocks; none when the text has neither */
+static void test_mem_eol(void **state)
+{
+    (void)state;
+    char buf[70];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at < n; at++) {
+            memset(buf, 'x', sizeof buf);
+            buf[at] = at % 2 ? '\r' : '\n';
+            if (at + 3 < n)
+                buf[at + 3] = '\n'; /* a later one is not the answer */
+            assert_ptr_equal(bn_mem_eol(buf, n), buf + at);
+        }
+        memset(buf, '\x8d', sizeof buf); /* 0x8d: CR with the high bit, not a CR */
+        assert_null(bn_mem_eol(buf, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_find_ci_random),
         cmocka_unit_test(test_multi_known),
         cmocka_unit_test(test_multi_random),
+        cmocka_unit_test(test_mem_eol),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

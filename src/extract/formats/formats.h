@@ -13,6 +13,7 @@ extern const bn_decoder bn_decoder_lhost_fml;       /* lhost-fml.c: fml list not
 extern const bn_decoder bn_decoder_lhost_zoho;      /* lhost-zoho.c: Zoho ERROR_CODE lines */
 extern const bn_decoder bn_decoder_lhost_yahoo;     /* lhost-yahoo.c: Yahoo! Mail text bounces */
 extern const bn_decoder bn_decoder_lhost_gmail;     /* lhost-gmail.c: Gmail text bounces */
+extern const bn_decoder bn_decoder_lhost_x6;        /* lhost-x6.c: "We had trouble delivering" */
 extern const bn_decoder bn_decoder_lhost_exchange2007; /* lhost-exchange2007.c: Exchange/O365 text NDR */
 
 extern const bn_decoder bn_decoder_lhost_gmx; /* lhost-gmx.c: GMX/web.de (Exim-derived) */

@@ -66,16 +66,12 @@ static const char *const block_ends[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* find_any - the first of the phrases found in s (its position), or NULL */
+/* find_any - the first of the phrases found in s (its position), or NULL;
+   one pass over s, as detect() runs on every bounce without a DSN part */
 static const char *find_any(bn_str s, const char *const *list, size_t n)
 {
-    const char *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = bn_str_find_ci(s, list[i]);
-        if (p && (!best || p < best))
-            best = p;
-    }
-    return best;
+    bn_multi m;
+    return bn_multi_init(&m, list, n) ? bn_multi_find(&m, s, NULL) : NULL;
 }
 
 /* starts_any - the line starts with one of the labels */

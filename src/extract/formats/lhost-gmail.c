@@ -29,6 +29,7 @@
 #include "extract/formats/formats.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define GMAIL_HOST_WINDOW 512 /* "for the recipient domain D by H. [ip]" fits */
 
 /* Where Google introduces the remote server's reply, most specific first. */
 static const char *const reply_intros[] = {
@@ -52,18 +53,18 @@ static const char *const connect_failures[] = {
     "connection refused", "domain name not found", "no route to host",
 };
 
-/* find_first - the earliest of the phrases in s, or NULL; *len its length */
+/* find_first - the earliest of the phrases in s (one pass), or NULL; *len
+   its length */
 static const char *find_first(bn_str s, const char *const *list, size_t n, size_t *len)
 {
-    const char *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = bn_str_find_ci(s, list[i]);
-        if (p && (!best || p < best)) {
-            best = p;
-            *len = strlen(list[i]);
-        }
-    }
-    return best;
+    bn_multi m;
+    size_t k = 0;
+    if (!bn_multi_init(&m, list, n))
+        return NULL;
+    const char *p = bn_multi_find(&m, s, &k);
+    if (p)
+        *len = strlen(list[k]);
+    return p;
 }
 
 /* from_google - the bounce comes from Google's own mailer-daemon */
@@ -154,10 +155,16 @@ static bn_str state_command(bn_str d)
     return BN_STR_NULL;
 }
 
-/* remote_host - "rejected by the server for the recipient domain D by H. [ip]" -> H */
-static bn_str remote_host(bn_str t)
+/* remote_host - "rejected by the server for the recipient domain D by H. [ip]"
+   -> H; the sentence may be folded, so a short window of it is unfolded */
+static bn_str remote_host(bn_xctx *x)
 {
-    const char *p = bn_str_find_ci(t, "for the recipient domain ");
+    const char *p = bn_str_find_ci(x->text, "for the recipient domain");
+    if (!p)
+        return BN_STR_NULL;
+    size_t left = (size_t)(x->text.p + x->text.n - p);
+    bn_str t = bn_x_unfold(x->arena, (bn_str){p, left < GMAIL_HOST_WINDOW ? left : GMAIL_HOST_WINDOW});
+    p = bn_str_find_ci(t, "for the recipient domain ");
     if (!p)
         return BN_STR_NULL;
     bn_str rest = {p + 25, (size_t)(t.p + t.n - p - 25)};
@@ -176,9 +183,8 @@ static bn_str remote_host(bn_str t)
 static bool gave_up(bn_xctx *x, bn_str d)
 {
     size_t len;
-    return bn_str_find_ci(x->text, "failure") && !bn_str_find_ci(x->text, "temporary failure") &&
-           !bn_x_find_replycode(d) && !bn_x_find_status(d).n &&
-           find_first(d, connect_failures, NELEM(connect_failures), &len);
+    return bn_str_find_ci(x->text, "permanent failure") && !bn_x_find_replycode(d) &&
+           !bn_x_find_status(d).n && find_first(d, connect_failures, NELEM(connect_failures), &len);
 }
 
 /* is_delay - a warning: Google still tries */
@@ -191,7 +197,7 @@ static bool is_delay(bn_xctx *x)
 }
 
 /* fill - the reply's fields on one record the pairing produced */
-static void fill(bn_xctx *x, bn_xrec *r, bn_str d, bn_str host, bool delay)
+static void fill(bn_xrec *r, bn_str d, bn_str host, bool delay, bool expired)
 {
     if (d.n) {
         r->r.diagnostic = d;
@@ -204,7 +210,7 @@ static void fill(bn_xctx *x, bn_xrec *r, bn_str d, bn_str host, bool delay)
     }
     r->r.remote_mta = host;
     r->temporary = delay;
-    if (!delay && gave_up(x, d)) {
+    if (expired) {
         r->reason = BN_REASON_EXPIRED;
         r->reason_rule = "lhost-gmail.gave-up";
         r->r.reason_src = "Gmail: permanent failure to connect after retrying";
@@ -219,10 +225,11 @@ static int gm_decode(bn_xctx *x)
     if (rc || x->n == first)
         return rc;
     bn_str d = server_reply(x);
-    bn_str host = remote_host(bn_x_unfold(x->arena, x->text));
+    bn_str host = remote_host(x);
     bool delay = is_delay(x);
+    bool expired = !delay && gave_up(x, d); /* once: the text is the same for all */
     for (size_t i = first; i < x->n; i++)
-        fill(x, &x->v[i], d, host, delay);
+        fill(&x->v[i], d, host, delay, expired);
     return BN_OK;
 }
 

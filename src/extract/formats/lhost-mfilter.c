@@ -5,7 +5,8 @@
  * then sections "-------server message" (the remote reply), "-------SMTP
  * command" (the command it answered, alone on the next line) and
  * "-------original message". Its messages carry "X-Mailer: m-FILTER".
- * The scanner pairs address and reply; the command comes from its section.
+ * The scanner finds the address; the reply and the command come from their
+ * sections (a notice names one address).
  */
 #include "core/str.h"
 #include "extract/formats/formats.h"
@@ -18,6 +19,28 @@ static bool mfilter_detect(bn_xctx *x)
 {
     return bn_x_hdr_has(x, "X-Mailer", "m-FILTER") ||
            bn_x_text_has(x, mfilter_text, sizeof mfilter_text / sizeof mfilter_text[0]);
+}
+
+/* section_text - the lines after the section rule that starts with rule, up
+   to the next rule or blank line, unfolded; empty when absent */
+static bn_str section_text(bn_xctx *x, const char *rule)
+{
+    size_t pos = 0;
+    bn_str line, para = BN_STR_NULL;
+    bool in = false;
+    while (bn_x_line(x->text, &pos, &line)) {
+        bn_str t = bn_str_trim(line);
+        if (!in) {
+            in = bn_str_starts_ci(t, rule);
+            continue;
+        }
+        if (!t.n || bn_str_starts_ci(t, "-------"))
+            break;
+        if (!para.p)
+            para.p = line.p;
+        para.n = (size_t)(line.p + line.n - para.p);
+    }
+    return bn_x_unfold(x->arena, para);
 }
 
 /* section_command - the command word on the line after "-------SMTP command" */
@@ -44,10 +67,19 @@ static int mfilter_decode(bn_xctx *x)
 {
     size_t first = x->n;
     int rc = bn_x_decode_family(x, "lhost-mfilter");
-    bn_str cmd = rc ? BN_STR_NULL : section_command(x);
-    for (size_t i = first; cmd.n && i < x->n; i++)
-        x->v[i].r.command = cmd;
-    return rc;
+    if (rc || x->n != first + 1)
+        return rc; /* one notice, one address: its sections are that address's */
+    bn_xrec *r = &x->v[first];
+    bn_str reply = section_text(x, "-------server message");
+    if (reply.n) {
+        r->r.diagnostic = reply;
+        r->status = bn_x_find_status(reply);
+        r->replycode = bn_x_find_replycode(reply);
+    }
+    bn_str cmd = section_command(x);
+    if (cmd.n)
+        r->r.command = cmd;
+    return BN_OK;
 }
 
 const bn_decoder bn_decoder_lhost_mfilter = {"lhost-mfilter", mfilter_detect, mfilter_decode,

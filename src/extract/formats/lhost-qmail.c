@@ -50,34 +50,17 @@ static bn_str step_command(bn_str d)
     return BN_STR_NULL;
 }
 
-/* paragraph_of - the paragraph of the text that starts at the line naming
-   addr ("<user@dest>:"), up to the next blank line; empty when not found */
-static bn_str paragraph_of(bn_xctx *x, bn_str addr)
-{
-    size_t pos = 0;
-    bn_str line, para = BN_STR_NULL;
-    while (bn_x_line(x->text, &pos, &line)) {
-        if (!para.p) {
-            if (bn_mem_find_ci(line.p, line.n, addr.p, addr.n))
-                para = line;
-            continue;
-        }
-        if (bn_x_is_blank(line))
-            break;
-        para.n = (size_t)(line.p + line.n - para.p);
-    }
-    return para;
-}
-
 /* qmail_decode - one record per "<address>:" paragraph */
 static int qmail_decode(bn_xctx *x)
 {
     size_t first = x->n;
+    bn_str *para = NULL;
     int rc = bn_x_decode_family(x, "lhost-qmail");
+    if (!rc)
+        rc = bn_x_paragraphs(x, first, &para);
     for (size_t i = first; !rc && i < x->n; i++) {
         bn_xrec *r = &x->v[i];
-        bn_str c = r->r.recipient.n ? step_command(paragraph_of(x, r->r.recipient))
-                                    : step_command(x->text);
+        bn_str c = step_command(r->r.recipient.n ? para[i - first] : x->text);
         if (c.n)
             r->r.command = c; /* qmail's words beat a quoted "MAIL FROM:" */
     }

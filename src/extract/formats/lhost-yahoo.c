@@ -53,11 +53,13 @@ typedef struct yblock {
 
 /* read_block - the lines after the recipient's "<addr>:" line, up to the
    blank line that ends them */
-static void read_block(bn_xctx *x, bn_str addr, yblock *b)
+static void read_block(bn_xctx *x, bn_str addr, size_t *from, yblock *b)
 {
-    const char *at = bn_mem_find_ci(x->text.p, x->text.n, addr.p, addr.n);
+    /* records come in the order of the text: search on from the last one */
+    const char *at = bn_mem_find_ci(x->text.p + *from, x->text.n - *from, addr.p, addr.n);
     if (!at)
         return;
+    *from = (size_t)(at - x->text.p) + addr.n;
     bn_str rest = {at, (size_t)(x->text.p + x->text.n - at)}, l;
     size_t pos = 0;
     bn_x_line(rest, &pos, &l); /* the address line itself */
@@ -107,10 +109,10 @@ static bn_str reply_of(bn_xctx *x, const yblock *b)
 }
 
 /* fill - the reply and command of one record from its block */
-static void fill(bn_xctx *x, bn_xrec *r)
+static void fill(bn_xctx *x, bn_xrec *r, size_t *from)
 {
     yblock b = {0};
-    read_block(x, r->r.recipient, &b);
+    read_block(x, r->r.recipient, from, &b);
     bn_str d = reply_of(x, &b);
     if (d.n) {
         r->r.diagnostic = d;
@@ -130,9 +132,10 @@ static int yahoo_decode(bn_xctx *x)
     int rc = bn_x_scan_as(x, "lhost-yahoo");
     if (rc)
         return rc;
+    size_t from = 0;
     for (size_t i = first; i < x->n; i++)
         if (x->v[i].r.recipient.n)
-            fill(x, &x->v[i]);
+            fill(x, &x->v[i], &from);
     return BN_OK;
 }
 

@@ -12,6 +12,7 @@ const bn_decoder *const bn_decoders[] = {
     &bn_decoder_lhost_zoho,
     &bn_decoder_lhost_gmail,
     &bn_decoder_lhost_yahoo,
+    &bn_decoder_lhost_x6,
     &bn_decoder_lhost_exchange2007,
     /* MTA families, recognised by their software's own text: after the
        providers (recognised by headers), Exim-derived ones before Exim */
