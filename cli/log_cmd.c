@@ -184,11 +184,7 @@ typedef struct log_run {
     bool follow, json;
     bool from_start;      /* --from-start: ignore the saved positions */
     size_t batch_max;
-    const char *state_file;
-    char state_buf[PATH_MAX + 16];
-    char pending_file[PATH_MAX + 32]; /* deferred recipients at a clean stop */
     bn_store *s;
-    log_state *state;
     log_file *files;
     int nfiles;
     bn_ingest_stats st;
@@ -217,33 +213,38 @@ static int ingest_cb(const bn_record *recs, size_t count, const char *line, size
     return rc;
 }
 
-/* save_positions - every file's position after the committed lines */
+/* save_positions - every file's position after the lines of the batch,
+ * into the batch's transaction */
 static int save_positions(log_run *r)
 {
-    bool any = false;
     for (int i = 0; i < r->nfiles; i++) {
         log_file *f = &r->files[i];
         bn_tailpos pos;
         if (!f->tail || f->in)
             continue;
         bn_tail_pos(f->tail, &pos);
-        any |= log_state_put(r->state, f->key, &pos) == BN_OK;
+        int rc = log_state_put(r->s, f->key, &pos);
+        if (rc != BN_OK && rc != BN_EINVAL) /* EINVAL: path too long, not resumed */
+            return rc;
     }
-    return any ? log_state_save(r->state) : BN_OK;
+    return BN_OK;
 }
 
 /*
- * commit - the open batch, then the positions. Transactions are begun only
+ * commit - the open batch with the positions it reaches, in one
+ * transaction: a crash keeps both or neither. Transactions are begun only
  * when there are lines to read, so an idle follower holds no lock.
  */
 static int commit(log_run *r)
 {
     if (!r->in_txn)
         return BN_OK;
-    int rc = bn_store_commit(r->s);
-    r->in_txn = false;
+    int rc = save_positions(r);
     if (rc == BN_OK)
-        rc = save_positions(r) == BN_OK ? BN_OK : BN_EIO;
+        rc = bn_store_commit(r->s);
+    else
+        bn_store_rollback(r->s);
+    r->in_txn = false;
     r->in_batch = 0;
     return rc;
 }
@@ -305,7 +306,7 @@ static int open_file(log_run *r, log_file *f)
         return rc;
     abs_key(f);
     if (!f->in && !r->from_start)
-        saved = log_state_get(r->state, f->key, &pos);
+        saved = log_state_get(r->s, f->key, &pos);
     rc = bn_tail_open(&f->tail, f->in ? "/dev/stdin" : f->path, r->follow && !f->in,
                       saved ? &pos : NULL);
     if (rc != BN_OK) {
@@ -319,10 +320,11 @@ static int open_file(log_run *r, log_file *f)
                 "replaced or rotated away and compressed); reading it from the start\n",
                 f->path);
     bn_tail_pos(f->tail, &pos);
-    if (saved) { /* still queued, whatever became of the file */
-        const char *key = f->key;
-        bn_qmap *map = &bn_log_reader_state(f->r)->defers;
-        log_pending_take(r->pending_file, &key, &map, 1);
+    if (saved) /* still queued, whatever became of the file */
+        rc = log_pending_take(r->s, f->key, &bn_log_reader_state(f->r)->defers);
+    if (rc != BN_OK) {
+        store_cli_fail(&r->c, r->s, rc);
+        return rc;
     }
     if (ts.resumed && pos.offset)
         warm_up(f, pos.offset);
@@ -405,15 +407,15 @@ static void ingest_help(FILE *out)
           "short-iso or Exim's own main log) and records every bounced, expired,\n"
           "deferred and delivered recipient like a bounce: hard bounces suppress,\n"
           "deliveries reset soft counts, deferrals feed the per-domain report.\n"
-          "Each log's position is saved beside the list, so the next run (or a\n"
-          "restart of --follow) goes on where the last one stopped.\n\n"
+          "Each log's position is saved in the store with the records read up to\n"
+          "it, so the next run (or a restart of --follow) goes on where the last\n"
+          "one stopped, with nothing read twice and nothing missed.\n\n"
           "options:\n", out);
     store_cli_common_help(out);
     fputs("  --log             the FILEs are MTA logs ('-': stdin, not resumed)\n"
           "  --follow          keep reading as the logs grow; survives rotation\n"
           "                    (rename + new file, and copytruncate); SIGTERM or\n"
           "                    SIGINT finish the batch, save and exit 0\n"
-          "  --log-state FILE  where the positions are kept (default DB.logpos)\n"
           "  --from-start      read the FILEs from their start, not from the saved\n"
           "                    positions (lines stored before count as duplicates)\n"
           "  --json            the summary as one JSON object\n"
@@ -445,8 +447,9 @@ static int log_option(log_run *r, int argc, char **argv, int *i)
         r->json = true;
     else if (!strcmp(a, "--from-start"))
         r->from_start = true;
-    else if ((v = store_cli_value(argc, argv, i, "--log-state")))
-        r->state_file = v;
+    else if (!strcmp(a, "--log-state"))
+        return -cli_usage_error("ingest", "--log-state is gone: the positions are kept in "
+                                "the store (--db) now");
     else if ((v = store_cli_value(argc, argv, i, "--batch"))) {
         long b = atol(v);
         if (b < 1 || b > 1000000)
@@ -535,13 +538,9 @@ static int setup(log_run *r, int argc, char **argv, int first)
     int status = store_cli_open(&r->c, &r->s, false);
     if (status)
         return status;
-    if (!r->state_file) {
-        snprintf(r->state_buf, sizeof(r->state_buf), "%s.logpos", r->c.db);
-        r->state_file = r->state_buf;
-    }
-    if (log_state_open(&r->state, r->state_file) != BN_OK)
-        return 1;
-    snprintf(r->pending_file, sizeof(r->pending_file), "%s.deferred", r->state_file);
+    int rc = log_state_import(r->s, r->c.db);
+    if (rc != BN_OK)
+        return store_cli_fail(&r->c, r->s, rc);
     r->nfiles = argc - first;
     r->files = bn_calloc((size_t)r->nfiles, sizeof(*r->files));
     if (!r->files)
@@ -550,7 +549,7 @@ static int setup(log_run *r, int argc, char **argv, int first)
         log_file *f = &r->files[i];
         f->path = argv[first + i];
         f->in = strcmp(f->path, "-") == 0;
-        if (open_file(r, f) != BN_OK)
+        if ((rc = open_file(r, f)) != BN_OK)
             return 1;
     }
     struct sigaction sa = {.sa_handler = on_signal};
@@ -560,22 +559,19 @@ static int setup(log_run *r, int argc, char **argv, int first)
     return 0;
 }
 
-/* save_pending - the deferred recipients of every file, at a clean stop */
+/* save_pending - the deferred recipients of every file, at a clean stop
+ * (a failure only loses them: the positions are already stored) */
 static void save_pending(log_run *r)
 {
-    const char **keys = bn_calloc((size_t)r->nfiles, sizeof(*keys));
-    bn_qmap **maps = bn_calloc((size_t)r->nfiles, sizeof(*maps));
-    int n = 0;
-    for (int i = 0; keys && maps && i < r->nfiles; i++) {
+    for (int i = 0; i < r->nfiles; i++) {
         if (r->files[i].in)
             continue;
-        keys[n] = r->files[i].key;
-        maps[n++] = &bn_log_reader_state(r->files[i].r)->defers;
+        int rc = log_pending_save(r->s, r->files[i].key,
+                                  &bn_log_reader_state(r->files[i].r)->defers);
+        if (rc != BN_OK)
+            fprintf(stderr, "bounce ingest: the deferred recipients of %s were not "
+                    "saved: %s\n", r->files[i].path, bn_store_errmsg(r->s));
     }
-    if (n)
-        log_pending_save(r->pending_file, keys, (bn_qmap *const *)maps, n);
-    bn_free(keys);
-    bn_free(maps);
 }
 
 /* teardown - close everything */
@@ -586,7 +582,6 @@ static void teardown(log_run *r)
         bn_log_reader_free(r->files[i].r);
     }
     bn_free(r->files);
-    log_state_close(r->state);
     bn_store_close(r->s);
 }
 

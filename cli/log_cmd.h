@@ -29,34 +29,29 @@ bool cli_log_wanted(int argc, char **argv);
 int cli_log_ingest(int argc, char **argv);
 
 /*
- * Saved positions, one per log path, in a small text file beside the store
- * (default "<db>.logpos"), written atomically (temporary file, fsync,
- * rename). The file is locked for as long as it is open, so two readers
- * cannot overwrite each other's positions.
+ * Saved positions, one per log path (its absolute path), in the store
+ * (bn_store_state_put): log_state_put writes in the open transaction, so a
+ * position commits with the events read up to it.
  */
-typedef struct log_state log_state;
-/* log_state_open - load (or start) the file and lock it; prints errors */
-int log_state_open(log_state **out, const char *file);
-void log_state_close(log_state *s);
 /* log_state_get - the saved position of a log path; false when none */
-bool log_state_get(const log_state *s, const char *logpath, bn_tailpos *out);
-/* log_state_put - remember a position (written by log_state_save) */
-int log_state_put(log_state *s, const char *logpath, const bn_tailpos *pos);
-/* log_state_save - write the file; BN_OK or BN_EIO (message printed) */
-int log_state_save(log_state *s);
+bool log_state_get(bn_store *s, const char *logpath, bn_tailpos *out);
+/* log_state_put - a log's position, in the open transaction (if any) */
+int log_state_put(bn_store *s, const char *logpath, const bn_tailpos *pos);
+/* log_state_import - the "DB.logpos" file of an older version (SQLite only)
+ * into the store, once; the file is renamed "DB.logpos.old" */
+int log_state_import(bn_store *s, const char *db);
 
 /*
  * Deferred recipients across a clean restart: Postfix's expiry line names
  * no recipient, so at a clean stop the recipients each log's reader saw
- * deferred are written to FILE, and the next start takes them back (they
- * are removed from FILE as they are read: after a crash they are not
- * there, and a stale list never names a recipient delivered meanwhile).
- * Lines of logs that are not being read are kept as they are.
+ * deferred are saved in the store, and the next start takes them back
+ * (they are removed as they are read: after a crash they are not there,
+ * and a stale list never names a recipient delivered meanwhile).
  */
 typedef struct bn_qmap bn_qmap;
-/* log_pending_take - the saved entries of these logs, removed from FILE */
-int log_pending_take(const char *file, const char *const *keys, bn_qmap *const *maps, int n);
-/* log_pending_save - the defer maps of these logs into FILE (atomic) */
-int log_pending_save(const char *file, const char *const *keys, bn_qmap *const *maps, int n);
+/* log_pending_take - a log's saved entries into map, removed from the store */
+int log_pending_take(bn_store *s, const char *logpath, bn_qmap *map);
+/* log_pending_save - a log's defer map into the store */
+int log_pending_save(bn_store *s, const char *logpath, const bn_qmap *map);
 
 #endif

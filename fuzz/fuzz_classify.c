@@ -1,8 +1,9 @@
 /*
  * fuzz_classify.c - the classifier and the code scanner on arbitrary text
  *
- * The first byte chooses the SMTP command and whether a reply code and a
- * status are passed as fields (from the next bytes); the rest is the text.
+ * The first byte chooses the SMTP command, whether a reply code and a
+ * status are passed as fields (from the next bytes) and whether the text is
+ * also given as the remote MTA's host name; the rest is the text.
  * Invariants: the verdict is complete and consistent (a reason in range, a
  * rule id, NUL-terminated status and IP of the right shape, hardbounce only
  * for the address reasons) and the explanation honours its size contract.
@@ -82,6 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     in.text = (sel & 32) ? NULL : text;
     in.text_len = (sel & 32) ? 0 : size;
+    if (sel & 64) {
+        /* the text doubles as the remote MTA's name (any length, any bytes) */
+        in.host = text;
+        in.host_len = size;
+    }
     bn_classify(&v, &in);
     check_verdict(&v);
     check_explain(&v);

@@ -5,13 +5,14 @@
 #   logs/follow-<scenario>  `bounce ingest --log --follow` with a real store:
 #                           rotation (rename + new file, copytruncate), restart
 #                           after SIGKILL, rotation while stopped, a Postfix
-#                           expiry across restarts, garbage
+#                           expiry across restarts, garbage, SIGKILL right
+#                           after commits (nothing read twice or missed)
 #                           (tests/logs/follow_test.py)
 #   logs/parse-<mta>        `bounce parse --log --json` on each sample prints
 #                           one JSON line per expected record
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
-  foreach(scenario rotation restart downtime expiry garbage)
+  foreach(scenario rotation restart downtime expiry garbage sigkill)
     add_test(NAME logs/follow-${scenario}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/logs/follow_test.py
                      $<TARGET_FILE:bounce> ${scenario})

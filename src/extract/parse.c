@@ -181,8 +181,15 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
 {
     bn_str st = r->status;
     bool vague = v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD;
+    /*
+     * A delay notice ("Action: delayed") whose text names no clearer cause:
+     * the message has sat in the queue too long, which is what "expired"
+     * means in the reason vocabulary (Sisimai's, which the corpus labels
+     * follow: 11 delay notices are labelled expired). The record stays
+     * transient: a delay never suppresses.
+     */
     if (r->temporary)
-        return false; /* a delay notice: the queue lifetime has not run out */
+        return vague;
     /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
         return vague;
@@ -205,36 +212,6 @@ static bool is_mailer_error(const bn_xrec *r, const bn_verdict *v)
     return bn_str_eq_ci(r->r.diagnostic_type, "x-unix") && weak_verdict(v);
 }
 
-/*
- * not_expired - a delay notice ("Action: delayed", "will be retried") is
- * sent while the message still waits in the queue, so its lifetime has not
- * run out and "expired" cannot be the reason. What keeps failing is what
- * the last attempt said: connection or DNS trouble is a network error;
- * anything else stays undecided (onhold) rather than claim an expiry.
- */
-static void not_expired(bn_xrec *r, bn_verdict *v)
-{
-    static const char *const net[] = {"timed out", "timeout", "connect", "unreachable",
-                                      "no route", "refused", "lost", "dns", "lookup",
-                                      "network", "not reachable", "host down"};
-    bn_str d = r->r.diagnostic;
-    v->reason = BN_REASON_ONHOLD;
-    v->rule = "delayed.not-expired";
-    v->fault = BN_FAULT_UNKNOWN;
-    r->r.reason_src = "delay notice: the queue lifetime has not run out";
-    for (size_t i = 0; i < sizeof net / sizeof net[0]; i++)
-        if (bn_str_find_ci(d, net[i])) {
-            v->reason = BN_REASON_NETWORKERROR;
-            v->rule = "delayed.network";
-            v->fault = BN_FAULT_NETWORK;
-            r->r.reason_src = "delay notice: the last attempt's connection failed";
-            break;
-        }
-    v->permanence = BN_PERM_TRANSIENT;
-    v->hardbounce = false;
-    v->action = BN_ACTION_RETRY;
-}
-
 /* classify - the verdict of one record */
 static void classify(bn_xrec *r)
 {
@@ -248,8 +225,6 @@ static void classify(bn_xrec *r)
     in.command_len = r->r.command.n;
     bn_classify(&r->r.verdict, &in);
     bn_verdict *v = &r->r.verdict;
-    if (r->temporary && r->reason == BN_REASON_UNDEFINED && v->reason == BN_REASON_EXPIRED)
-        not_expired(r, v);
     if (r->reason == BN_REASON_VACATION &&
         (v->reason == BN_REASON_SUSPEND || v->reason == BN_REASON_HASMOVED)) {
         r->r.reason_src = "auto-reply text"; /* "this mailbox is no longer in use" */

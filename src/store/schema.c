@@ -79,6 +79,15 @@ const char *const bn_store_schema[] = {
      * a version-1 database stays readable without this step. */
     "CREATE INDEX event_hist ON event(address, time, id, class, reason);\n"
     "DROP INDEX event_address;\n",
+    /* 3: named state kept with the data, e.g. where each followed log was
+     * left ("log:PATH"), written in the transaction of the events it
+     * describes. A reader never needs it, so a version-2 database stays
+     * readable without this step. */
+    "CREATE TABLE state (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  value BLOB NOT NULL,\n"
+    "  updated INTEGER NOT NULL\n"      /* unix seconds */
+    ") STRICT;\n",
 };
 
 const unsigned bn_store_schema_count =

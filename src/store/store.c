@@ -174,6 +174,28 @@ void bn_store_rollback(bn_store *s)
     s->in_tx = false;
 }
 
+/* BN_STATE_MAX - the largest state blob (a log's deferred recipients are
+ * the big ones: a few MB at most) */
+#define BN_STATE_MAX (64u << 20)
+
+/* bn_store_state_get - a named state blob (bn_free); BN_ENOTFOUND when none */
+int bn_store_state_get(bn_store *s, const char *key, char **val, size_t *len)
+{
+    *val = NULL;
+    *len = 0;
+    if (!key || !*key)
+        return BN_EINVAL;
+    return s->ops->state_get(s, key, val, len);
+}
+
+/* bn_store_state_put - set (val NULL: delete) a named state blob */
+int bn_store_state_put(bn_store *s, const char *key, const void *val, size_t len)
+{
+    if (!key || !*key || len > BN_STATE_MAX || (!val && len))
+        return BN_EINVAL;
+    return s->ops->state_put(s, key, val, len);
+}
+
 /* with_tx_begin - begin unless the caller holds a transaction */
 static int with_tx_begin(bn_store *s, bool *own)
 {

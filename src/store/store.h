@@ -121,6 +121,14 @@ typedef struct bn_store_ops {
                                  const char *address),
                        void *ctx);
     int (*manual_update)(bn_store *s, long long id, const char *address);
+    /* state_get / state_put: small named blobs kept with the data (where a
+     * log reader stopped), written in the caller's transaction so that they
+     * commit with the events they describe. get: *val (bn_free) holds len
+     * bytes and a NUL after them, BN_ENOTFOUND when absent (also when the
+     * schema predates the table: a read-only open of an old store). put:
+     * val NULL deletes */
+    int (*state_get)(bn_store *s, const char *key, char **val, size_t *len);
+    int (*state_put)(bn_store *s, const char *key, const void *val, size_t len);
 } bn_store_ops;
 
 struct bn_store {
@@ -147,6 +155,12 @@ extern const bn_store_ops bn_store_pg_ops; /* store_pg*.c (libpq) */
 /* bn_store_lost - the last failure was a lost connection (retry a batch
  * after bn_store_rollback; bn_store_begin reconnects) */
 bool bn_store_lost(const bn_store *s);
+/* bn_store_state_get - a named state blob (bn_free), len bytes plus a NUL;
+ * BN_ENOTFOUND when none */
+int bn_store_state_get(bn_store *s, const char *key, char **val, size_t *len);
+/* bn_store_state_put - set (val NULL: delete) a named state blob; inside a
+ * transaction it commits or rolls back with it */
+int bn_store_state_put(bn_store *s, const char *key, const void *val, size_t len);
 /* bn_store_is_pg_uri - postgres[ql]://..., postgresql:, postgres:, pg:... */
 bool bn_store_is_pg_uri(const char *uri);
 

@@ -251,7 +251,8 @@ static int version_problem(bn_store *s, long long v, bool readonly)
                            "knows (%u); upgrade bounce", q->name, v, bn_pg_schema_count);
         return BN_ESTORE;
     }
-    if (readonly && v < (long long)bn_pg_schema_count) {
+    /* a reader needs version 1's tables only (2 added the state table) */
+    if (readonly && v < 1) {
         bn_store_set_error(s, v < 0 ? "%s: no suppression list there (no bounce "
                            "tables in this database)" : "%s: the schema needs "
                            "migrating; open it once for writing", q->name);

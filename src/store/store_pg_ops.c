@@ -14,6 +14,7 @@
  * stream: single-row mode for rows, COPY TO STDOUT for the suppressed set
  * that `bounce filter` loads (one query, never one per address).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,12 @@
 
 static const char *const stmt_sql[PS_COUNT] = {
     [PS_META_GET] = "SELECT value FROM meta WHERE key = $1",
+    /* hex: independent of the session's bytea_output */
+    [PS_STATE_GET] = "SELECT encode(value, 'hex') FROM state WHERE key = $1",
+    [PS_STATE_PUT] = "INSERT INTO state(key, value, updated) VALUES($1, $2, $3) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                     "updated = excluded.updated",
+    [PS_STATE_DEL] = "DELETE FROM state WHERE key = $1",
     [PS_META_SET] = "INSERT INTO meta(key, value) VALUES($1, $2) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [PS_EV_INSERT] =
@@ -260,6 +267,61 @@ static int pgo_meta_set(bn_store *s, const char *key, const char *value)
 {
     const char *v[] = {key, value};
     return command(s, PS_META_SET, 2, v, "writing settings");
+}
+
+/* hexval - one hex digit's value */
+static int hexval(char c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* pgo_state_get - a state blob, copied for the caller (bn_free) */
+static int pgo_state_get(bn_store *s, const char *key, char **out, size_t *len)
+{
+    const char *v[1];
+    int rc = clean_all(s, &key, v, 1); /* keys are text: valid UTF-8 */
+    if (rc)
+        return rc;
+    PGresult *res = pg_run(s, PS_STATE_GET, 1, v, NULL, NULL);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return pg_fail(s, res, "reading the saved state");
+    rc = BN_ENOTFOUND;
+    if (PQntuples(res) > 0) {
+        const char *h = val(res, 0, 0);
+        size_t n = (size_t)PQgetlength(res, 0, 0) / 2;
+        if ((*out = bn_malloc(n + 1))) {
+            for (size_t i = 0; i < n; i++)
+                (*out)[i] = (char)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
+            (*out)[n] = '\0';
+            *len = n;
+        }
+        rc = *out ? BN_OK : BN_ENOMEM;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* pgo_state_put - write (val NULL: delete) a state blob; the value is sent
+ * as binary bytea, the rest as text */
+static int pgo_state_put(bn_store *s, const char *key, const void *value, size_t len)
+{
+    char now[24];
+    const char *k;
+    int rc = clean_all(s, &key, &k, 1);
+    if (rc)
+        return rc;
+    if (!value)
+        return command(s, PS_STATE_DEL, 1, &k, "saving the state");
+    if (len > INT_MAX)
+        return BN_EINVAL;
+    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    const char *v[] = {k, len ? value : "", now};
+    int lens[3] = {0, (int)len, 0}, fmts[3] = {0, 1, 0};
+    PGresult *res = pg_run(s, PS_STATE_PUT, 3, v, lens, fmts);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return pg_fail(s, res, "saving the state");
+    PQclear(res);
+    return BN_OK;
 }
 
 /* refolds - the generic layer folds the address's history after storing
@@ -785,4 +847,6 @@ const bn_store_ops bn_store_pg_ops = {
     .manual_iter = pgo_manual_iter,
     .manual_update = pgo_manual_update,
     .addresses = pgo_addresses,
+    .state_get = pgo_state_get,
+    .state_put = pgo_state_put,
 };

@@ -75,6 +75,13 @@ const char *const bn_pg_schema[] = {
     "  soft_count integer NOT NULL,\n"
     "  updated bigint NOT NULL\n"
     ");\n",
+    /* 2: named state kept with the data (where each followed log was left),
+     * written in the transaction of the events it describes */
+    "CREATE TABLE state (\n"
+    "  key text PRIMARY KEY,\n"
+    "  value bytea NOT NULL,\n"
+    "  updated bigint NOT NULL\n"
+    ");\n",
 };
 
 const unsigned bn_pg_schema_count =

@@ -113,6 +113,9 @@ typedef struct sq_store {
     sqlite3_stmt *st[ST_COUNT];
     char *strings;  /* copies handed out by supp_get */
     int has_manual; /* manual table non-empty: 1, 0, -1 unknown (this tx) */
+    sqlite3_stmt *state_st[3]; /* get, put, delete: prepared on first use, as
+                                  an old store opened for reading lacks the
+                                  table */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s)->impl)
@@ -272,6 +275,13 @@ static int configure(bn_store *s, const bn_store_opts *o)
                              : "PRAGMA synchronous = FULL", "opening");
     if (rc == BN_OK) /* 32 MiB of page cache: ingest touches indexes at random */
         rc = exec(s, "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY", "opening");
+    /* bulk: checkpoint every 10000 WAL pages (40 MiB), not 1000. A batch of
+     * random dedup/address keys dirties ~1000 index pages, so the default
+     * copied every batch into the file (with an fsync); ten batches share
+     * most pages. About 1/3 less system time and 12% more records per CPU
+     * second at 300,000 events; the WAL file grows to ~40 MiB meanwhile. */
+    if (rc == BN_OK && o->bulk && !o->readonly)
+        rc = exec(s, "PRAGMA wal_autocheckpoint = 10000", "opening");
     if (rc == BN_OK && o->max_pages > 0) {
         snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", o->max_pages);
         rc = exec(s, sql, "limiting the size");
@@ -338,6 +348,8 @@ static void sq_close(bn_store *s)
         return;
     for (unsigned i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(q->st[i]);
+    for (unsigned i = 0; i < 3; i++)
+        sqlite3_finalize(q->state_st[i]);
     sqlite3_close(q->db);
     bn_free(q->strings);
     bn_free(q);
@@ -421,6 +433,76 @@ static int sq_meta_set(bn_store *s, const char *key, const char *val)
     return step_done(s, st, "writing settings");
 }
 
+static const char *const state_sql[3] = {
+    "SELECT value FROM state WHERE key = ?1",
+    "INSERT INTO state(key, value, updated) VALUES(?1, ?2, ?3) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+    "updated = excluded.updated",
+    "DELETE FROM state WHERE key = ?1",
+};
+
+/* state_stmt - statement i of state_sql, prepared on first use;
+ * BN_ENOTFOUND when the table is missing (an old store opened for reading) */
+static int state_stmt(bn_store *s, int i, sqlite3_stmt **out)
+{
+    sq_store *q = SQ(s);
+    if (!q->state_st[i]) {
+        int rc = sqlite3_prepare_v3(q->db, state_sql[i], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &q->state_st[i], NULL);
+        if (rc != SQLITE_OK && strstr(sqlite3_errmsg(q->db), "no such table"))
+            return BN_ENOTFOUND;
+        if (rc != SQLITE_OK)
+            return map_err(s, rc, "reading the saved state");
+    }
+    sqlite3_reset(q->state_st[i]);
+    sqlite3_clear_bindings(q->state_st[i]);
+    *out = q->state_st[i];
+    return BN_OK;
+}
+
+/* sq_state_get - a state blob, copied for the caller (bn_free) */
+static int sq_state_get(bn_store *s, const char *key, char **val, size_t *len)
+{
+    sqlite3_stmt *st;
+    int rc = state_stmt(s, 0, &st);
+    if (rc)
+        return rc;
+    txt(st, 1, key);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *v = sqlite3_column_blob(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if ((*val = bn_malloc(n + 1))) {
+            if (n)
+                memcpy(*val, v, n);
+            (*val)[n] = '\0';
+            *len = n;
+        }
+        sqlite3_reset(st);
+        return *val ? BN_OK : BN_ENOMEM;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? BN_ENOTFOUND : map_err(s, rc, "reading the saved state");
+}
+
+/* sq_state_put - write (val NULL: delete) a state blob */
+static int sq_state_put(bn_store *s, const char *key, const void *val, size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = state_stmt(s, val ? 1 : 2, &st);
+    if (rc == BN_ENOTFOUND) {
+        bn_store_set_error(s, "%s: no state table (schema too old)", SQ(s)->path);
+        return BN_ESTORE;
+    }
+    if (rc)
+        return rc;
+    txt(st, 1, key);
+    if (val) {
+        sqlite3_bind_blob64(st, 2, len ? val : "", len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+    }
+    return step_done(s, st, "saving the state");
+}
+
 /* sq_event_put - insert unless the dedup key exists */
 static int sq_event_put(bn_store *s, const bn_event_in *e, long long *id,
                         bool *inserted)
@@ -499,7 +581,7 @@ static void copy_col(sqlite3_stmt *st, int i, char *buf, size_t size)
 static int run_history(bn_store *s, enum stmt_id id, const char *address,
                        bn_hist_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = stmt(s, id);
+    sqlite3_stmt *st = stmt_rebind(s, id); /* binds both */
     int rc;
     txt(st, 1, address);
     sqlite3_bind_int(st, 2, BN_HISTORY_MAX);
@@ -604,7 +686,7 @@ static int sq_supp_get(bn_store *s, const char *address, time_t now,
 /* sq_supp_put - write an entry */
 static int sq_supp_put(bn_store *s, const bn_supp_row *r)
 {
-    sqlite3_stmt *st = stmt(s, ST_SUPP_PUT);
+    sqlite3_stmt *st = stmt_rebind(s, ST_SUPP_PUT); /* binds all 10 */
     txt(st, 1, r->address);
     txt(st, 2, r->domain);
     txt(st, 3, bn_class_name(r->kind));
@@ -613,8 +695,12 @@ static int sq_supp_put(bn_store *s, const bn_supp_row *r)
     sqlite3_bind_int64(st, 6, r->until);
     if (r->event_id)
         sqlite3_bind_int64(st, 7, r->event_id);
+    else
+        sqlite3_bind_null(st, 7);
     if (r->manual_id)
         sqlite3_bind_int64(st, 8, r->manual_id);
+    else
+        sqlite3_bind_null(st, 8);
     sqlite3_bind_int(st, 9, (int)r->soft_count);
     sqlite3_bind_int64(st, 10, r->updated);
     return step_done(s, st, "writing the list");
@@ -623,7 +709,7 @@ static int sq_supp_put(bn_store *s, const bn_supp_row *r)
 /* sq_supp_del - remove an entry */
 static int sq_supp_del(bn_store *s, const char *address)
 {
-    sqlite3_stmt *st = stmt(s, ST_SUPP_DEL);
+    sqlite3_stmt *st = stmt_rebind(s, ST_SUPP_DEL);
     txt(st, 1, address);
     return step_done(s, st, "writing the list");
 }
@@ -803,4 +889,6 @@ const bn_store_ops bn_store_sqlite_ops = {
     .manual_iter = sq_manual_iter,
     .manual_update = sq_manual_update,
     .addresses = sq_addresses,
+    .state_get = sq_state_get,
+    .state_put = sq_state_put,
 };

@@ -60,13 +60,13 @@ t_migrate_race() {
   done
   st=0; for p in $pids; do wait "$p" || st=1; done
   [ $st -eq 0 ] && ok "8 first openers all succeeded" || { fail "an opener failed"; cat m*.out; }
-  [ "$(q mig 'SELECT count(*), max(version) FROM schema_version')" = "1|1" ] &&
-    ok "schema_version: one row, version 1" || fail "schema_version: $(q mig 'SELECT * FROM schema_version')"
+  [ "$(q mig 'SELECT count(*), max(version) FROM schema_version')" = "1|2" ] &&
+    ok "schema_version: one row, version 2" || fail "schema_version: $(q mig 'SELECT * FROM schema_version')"
   [ "$(q mig 'SELECT count(*) FROM event')" = 1 ] && ok "one event" || fail "events: $(q mig 'SELECT count(*) FROM event')"
   q mig "UPDATE schema_version SET version = 99"
   expect_status 1 "a newer schema is refused" "$BOUNCE" list --db "$U"
   expect_err "newer than this bounce"
-  q mig "UPDATE schema_version SET version = 1"
+  q mig "UPDATE schema_version SET version = 2"
   F=$(newdb foreign)
   q foreign "CREATE TABLE event (x int)"
   expect_status 1 "a database with other tables named event is refused" "$BOUNCE" ingest --db "$F" "$EML"

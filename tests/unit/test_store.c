@@ -18,6 +18,7 @@
 
 #include "bounce.h"
 #include "core/alloc.h"
+#include "store/store.h"
 
 #define DB BN_BINARY_DIR "/test_store.db"
 #define DAY 86400L
@@ -400,6 +401,112 @@ static void test_errors(void **state)
     bn_store_close(s);
 }
 
+/* state_is - the state blob of key is exactly (want, n), NUL after it */
+static void state_is(bn_store *s, const char *key, const char *want, size_t n)
+{
+    char *v;
+    size_t len;
+    assert_int_equal(bn_store_state_get(s, key, &v, &len), BN_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(v, want, n);
+    assert_int_equal(v[n], '\0');
+    bn_free(v);
+}
+
+/* state_absent - key has no state */
+static void state_absent(bn_store *s, const char *key)
+{
+    char *v;
+    size_t len;
+    assert_int_equal(bn_store_state_get(s, key, &v, &len), BN_ENOTFOUND);
+    assert_null(v);
+}
+
+/* test_state - named blobs: binary-safe, replaced, deleted, and written
+ * with the transaction they are put in (rolled back with it) */
+static void test_state(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    const char bin[] = {'a', 0, (char)0xff, '\n', 'b'};
+    state_absent(s, "log:/var/log/mail.log");
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", bin, sizeof bin), BN_OK);
+    state_is(s, "log:/var/log/mail.log", bin, sizeof bin);
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", "1 2 3", 5), BN_OK);
+    state_is(s, "log:/var/log/mail.log", "1 2 3", 5);
+    state_absent(s, "log:/var/log/other.log");
+    assert_int_equal(bn_store_state_put(s, "empty", "", 0), BN_OK);
+    state_is(s, "empty", "", 0);
+    /* rolled back with the events of its transaction */
+    time_t now = time(NULL);
+    bn_record r = rec("ann@example.com", BN_REASON_USERUNKNOWN, "5.1.1", true, now,
+                      "550 5.1.1 user unknown");
+    bn_ingest_stats st = {0};
+    assert_int_equal(bn_store_begin(s), BN_OK);
+    assert_int_equal(bn_store_ingest(s, &r, 1, "log:1", "line", 4, &st), BN_OK);
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", "9 9 9", 5), BN_OK);
+    state_is(s, "log:/var/log/mail.log", "9 9 9", 5); /* visible inside */
+    bn_store_rollback(s);
+    state_is(s, "log:/var/log/mail.log", "1 2 3", 5);
+    /* committed with them, and there after a reopen */
+    assert_int_equal(bn_store_begin(s), BN_OK);
+    assert_int_equal(bn_store_ingest(s, &r, 1, "log:1", "line", 4, &st), BN_OK);
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", "4 5 6", 5), BN_OK);
+    assert_int_equal(bn_store_commit(s), BN_OK);
+    bn_store_close(s);
+    assert_int_equal(count_rows("event"), 1);
+    assert_int_equal(bn_store_open(&s, DB, NULL), BN_OK);
+    state_is(s, "log:/var/log/mail.log", "4 5 6", 5);
+    /* deleted; deleting what is absent is fine; bad arguments */
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", NULL, 0), BN_OK);
+    state_absent(s, "log:/var/log/mail.log");
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", NULL, 0), BN_OK);
+    assert_int_equal(bn_store_state_put(s, "", "x", 1), BN_EINVAL);
+    assert_int_equal(bn_store_state_put(s, "k", NULL, 1), BN_EINVAL);
+    bn_store_close(s);
+}
+
+/* user_version - PRAGMA user_version of DB */
+static int user_version(void)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* test_state_old_schema - a version-2 store (no state table): read-only
+ * opens work without migrating and find no state; a writer migrates it */
+static void test_state_old_schema(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    bn_store_close(s);
+    assert_int_equal(user_version(), 3);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE state; PRAGMA user_version = 2", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    sqlite3_close(db);
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.readonly = true;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_OK);
+    state_absent(s, "log:/var/log/mail.log");
+    bn_store_close(s);
+    assert_int_equal(user_version(), 2);
+    assert_int_equal(bn_store_open(&s, DB, NULL), BN_OK);
+    assert_int_equal(user_version(), 3);
+    assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", "7", 1), BN_OK);
+    state_is(s, "log:/var/log/mail.log", "7", 1);
+    bn_store_close(s);
+}
+
 /* test_locked - a writer holding the lock: BN_EBUSY after the wait, nothing written */
 static void test_locked(void **state)
 {
@@ -518,6 +625,8 @@ int main(void)
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_case_sensitive),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_state),
+        cmocka_unit_test(test_state_old_schema),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_alloc_failures),

@@ -21,7 +21,8 @@
  * was:" or "The response was:", sometimes with "(SENT_MAIL)"-style states.
  * A "permanent failure" to connect, with no reply at all, is Google giving
  * up after its retry period: the queue expired. Delay warnings are
- * temporary.
+ * temporary. A failure of the user's own "Send mail as" server (help link
+ * ?p=CustomFromDenied) is the sender's setup: reason rejected.
  */
 #include <string.h>
 
@@ -196,6 +197,15 @@ static bool is_delay(bn_xctx *x)
            bn_str_find_ci(x->text, "** Delivery delayed **");
 }
 
+/* sender_setup_error - Google's notice that the user's own "Send mail as"
+   account (an external SMTP server Gmail relays through) is misconfigured:
+   its help link names the template (?p=CustomFromDenied); the remote reply,
+   if any, is about that server, not the recipient */
+static bool sender_setup_error(bn_xctx *x)
+{
+    return bn_str_find_ci(x->text, "p=CustomFromDenied") != NULL;
+}
+
 /* fill - the reply's fields on one record the pairing produced */
 static void fill(bn_xrec *r, bn_str d, bn_str host, bool delay, bool expired)
 {
@@ -228,8 +238,15 @@ static int gm_decode(bn_xctx *x)
     bn_str host = remote_host(x);
     bool delay = is_delay(x);
     bool expired = !delay && gave_up(x, d); /* once: the text is the same for all */
-    for (size_t i = first; i < x->n; i++)
+    bool sender = sender_setup_error(x);
+    for (size_t i = first; i < x->n; i++) {
         fill(&x->v[i], d, host, delay, expired);
+        if (sender) {
+            x->v[i].reason = BN_REASON_REJECTED;
+            x->v[i].reason_rule = "lhost-gmail.send-mail-as";
+            x->v[i].r.reason_src = "Gmail: the sender's 'Send mail as' server refused";
+        }
+    }
     return BN_OK;
 }
 
