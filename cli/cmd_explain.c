@@ -248,6 +248,10 @@ static void print_human(const bn_verdict *v, const char *p, size_t n, input_kind
         printf("; the server asks to wait %ld seconds", v->retry_after);
     printf("\n  whose        %s\n", fault_words(v->fault));
     printf("  what to do   %s: %s\n", bn_action_name(v->action), expl);
+    /* a bare code decides little: say what the code usually means in practice */
+    const char *advice = kind == IN_REPLYCODE ? bn_replycode_advice(v->replycode) : NULL;
+    if (advice)
+        printf("  about %d    %s\n", v->replycode, advice);
     print_source(v, p, n, kind);
 }
 
@@ -261,6 +265,8 @@ static void json_status_parts(bn_json *j, const bn_verdict *v)
     else
         bn_json_kv_cstr(j, "replycode", "");
     bn_json_kv_cstr(j, "replycode_meaning", rm);
+    bn_json_kv_cstr(j, "replycode_advice",
+                    v->replycode > 0 ? bn_replycode_advice(v->replycode) : NULL);
     bn_json_kv_cstr(j, "status", v->status);
     bn_json_kv_bool(j, "status_derived", v->status_derived);
     bn_json_kv_cstr(j, "status_class", v->status[0] ? status_class_name(v->status[0]) : "");

@@ -195,6 +195,8 @@ BN_API size_t bn_verdict_explain(const bn_verdict *v, char *buf, size_t size);
 
 /* Knowledge lookups: static strings, or NULL when the code is unknown. */
 BN_API const char *bn_replycode_meaning(int code);
+/* What a sender should know and do when a reply code is all there is ("550"). */
+BN_API const char *bn_replycode_advice(int code);
 BN_API const char *bn_status_meaning(const char *status, size_t len);
 /* Meaning of a provider marker or provider-specific code ("TSS04", "S3150"). */
 BN_API const char *bn_provider_meaning(const char *marker, size_t len,

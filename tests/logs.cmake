@@ -6,13 +6,14 @@
 #                           rotation (rename + new file, copytruncate), restart
 #                           after SIGKILL, rotation while stopped, a Postfix
 #                           expiry across restarts, garbage, SIGKILL right
-#                           after commits (nothing read twice or missed)
+#                           after commits (nothing read twice or missed), the
+#                           import of an older version's DB.logpos file
 #                           (tests/logs/follow_test.py)
 #   logs/parse-<mta>        `bounce parse --log --json` on each sample prints
 #                           one JSON line per expected record
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
-  foreach(scenario rotation restart downtime expiry garbage sigkill)
+  foreach(scenario rotation restart downtime expiry garbage sigkill legacy)
     add_test(NAME logs/follow-${scenario}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/logs/follow_test.py
                      $<TARGET_FILE:bounce> ${scenario})

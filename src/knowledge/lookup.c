@@ -15,6 +15,13 @@ const char *bn_replycode_meaning(int code)
     return r ? r->meaning : NULL;
 }
 
+/* bn_replycode_advice - what a sender should know and do about a bare reply code */
+const char *bn_replycode_advice(int code)
+{
+    const bn_kb_reply *r = bn_kb_reply_find(code);
+    return r ? r->advice : NULL;
+}
+
 /* subject_row - the X.s.0 row, used for unregistered details */
 static const bn_kb_status *subject_row(int subject)
 {

@@ -286,8 +286,8 @@ static int migrate(bn_store *s, bool readonly)
     int rc = schema_version(s, &v);
     if (rc == BN_OK)
         rc = version_problem(s, v, readonly);
-    if (rc || v == (long long)bn_pg_schema_count)
-        return rc;
+    if (rc || v == (long long)bn_pg_schema_count || readonly)
+        return rc; /* a reader uses an older schema as it is */
     snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)",
              (long long)PG_LOCK_MIGRATE);
     if ((rc = pg_exec(s, sql, PGRES_TUPLES_OK, "locking to migrate")))

@@ -2,7 +2,7 @@
 """follow_test.py - `bounce ingest --log --follow` against rotation and restarts.
 
 usage: follow_test.py BOUNCE SCENARIO
-       (rotation | restart | downtime | expiry | garbage | sigkill)
+       (rotation | restart | downtime | expiry | garbage | sigkill | legacy)
 
 Every scenario writes Postfix bounce lines (one distinct recipient each,
 stamped now) into a log in a temporary directory while `bounce ingest --log
@@ -243,6 +243,47 @@ def sigkill(d):
     check_nothing_missed(d, os.path.join(d, "list.db"), [log])
 
 
+def ingest_once(db, log):
+    r = subprocess.run([BOUNCE, "ingest", "--log", "--json", "--db", db, log],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        fail("ingest --log: exit %d: %s" % (r.returncode, r.stderr))
+    return json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def legacy(d):
+    """a DB.logpos file of an older version is imported once, then renamed"""
+    log = os.path.join(d, "mail.log")
+    db = os.path.join(d, "list.db")
+    append(log, 10)
+    check_run(ingest_once(db, log)[0], 10)
+    con = sqlite3.connect(db)
+    (val,) = con.execute("SELECT value FROM state WHERE key = ?",
+                         ("log:" + os.path.realpath(log),)).fetchone()
+    con.execute("DELETE FROM state")  # as if written by the older version:
+    con.commit()
+    con.close()
+    with open(db + ".logpos", "w") as f:  # its file format, tab-separated
+        f.write("# bounce: where each MTA log was left\n%s\t%s\n"
+                % (os.path.realpath(log), "\t".join(bytes(val).decode().split(" "))))
+    with open(db + ".logpos.deferred", "w") as f:
+        f.write("")
+    append(log, 3)
+    s, err = ingest_once(db, log)
+    check_run(s, 3)                   # resumed at the imported position
+    if "now kept in the store" not in err:
+        fail("no word about the import: %r" % err)
+    for name in (".logpos", ".logpos.deferred"):
+        if os.path.exists(db + name) or not os.path.exists(db + name + ".old"):
+            fail("%s was not renamed %s.old" % (name, name))
+    if (os.stat(log).st_ino, os.stat(log).st_size) not in saved_positions(db):
+        fail("the position is not in the store after the import")
+    r = subprocess.run([BOUNCE, "ingest", "--log", "--db", db, "--log-state", "x", log],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode == 0 or "--log-state is gone" not in r.stderr:
+        fail("--log-state: exit %d: %s" % (r.returncode, r.stderr))
+
+
 def garbage(d):
     log = os.path.join(d, "mail.log")
     with open(log, "wb") as f:
@@ -261,7 +302,8 @@ def garbage(d):
 
 def main():
     scen = {"rotation": rotation, "restart": restart, "downtime": downtime, "garbage": garbage,
-            "expiry": expiry, "sigkill": sigkill}
+            "expiry": expiry, "sigkill": sigkill,
+            "legacy": legacy}
     d = tempfile.mkdtemp(prefix="bn-follow-")
     try:
         scen[sys.argv[2]](d)

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "bounce.h"
+#include "core/alloc.h"
 #include "store/store.h"
 
 #ifdef BN_WITH_POSTGRES
@@ -194,6 +195,82 @@ static void rollback_drops_buffered(void **state)
     bn_store_close(s);
 }
 
+/* state_is - the state blob of key is exactly (want, n), NUL after it */
+static void state_is(bn_store *s, const char *key, const char *want, size_t n)
+{
+    char *v;
+    size_t len;
+    if (bn_store_state_get(s, key, &v, &len) != BN_OK)
+        fail_msg("state_get %s: %s", key, bn_store_errmsg(s));
+    assert_int_equal(len, n);
+    assert_memory_equal(v, want, n);
+    assert_int_equal(v[n], '\0');
+    bn_free(v);
+}
+
+/* state_ops - named blobs: binary-safe (bytea), any key (invalid UTF-8
+ * cleaned), replaced, deleted, rolled back and committed with the events
+ * of their transaction */
+static void state_ops(void **state)
+{
+    (void)state;
+    bn_store *s = fresh();
+    const char bin[] = {'a', 0, (char)0xff, '\n', '\\', 'b'};
+    const char *badkey = "log:/var/log/m\xe9il.log";
+    char *v;
+    size_t len;
+    assert_int_equal(bn_store_state_get(s, "log:/x", &v, &len), BN_ENOTFOUND);
+    assert_int_equal(bn_store_state_put(s, badkey, bin, sizeof bin), BN_OK);
+    state_is(s, badkey, bin, sizeof bin);
+    assert_int_equal(bn_store_state_put(s, badkey, "1 2 3", 5), BN_OK);
+    state_is(s, badkey, "1 2 3", 5);
+    assert_int_equal(bn_store_state_put(s, "empty", "", 0), BN_OK);
+    state_is(s, "empty", "", 0);
+    assert_int_equal(bn_store_begin(s), BN_OK);
+    bn_record r = rec("ann@example.com", BN_REASON_USERUNKNOWN, "5.1.1", true, time(NULL));
+    ingest1(s, &r, "one");
+    assert_int_equal(bn_store_state_put(s, "log:/x", "9", 1), BN_OK);
+    bn_store_rollback(s);
+    assert_int_equal(bn_store_state_get(s, "log:/x", &v, &len), BN_ENOTFOUND);
+    assert_int_equal(bn_store_begin(s), BN_OK);
+    ingest1(s, &r, "one");
+    assert_int_equal(bn_store_state_put(s, "log:/x", "4 5 6", 5), BN_OK);
+    assert_int_equal(bn_store_commit(s), BN_OK);
+    bn_store_close(s);
+    assert_int_equal(admin_int("SELECT count(*) FROM event"), 1);
+    assert_int_equal(admin_int("SELECT count(*) FROM state"), 3);
+    assert_int_equal(bn_store_open(&s, uri, NULL), BN_OK);
+    state_is(s, "log:/x", "4 5 6", 5);
+    assert_int_equal(bn_store_state_put(s, "log:/x", NULL, 0), BN_OK);
+    assert_int_equal(bn_store_state_get(s, "log:/x", &v, &len), BN_ENOTFOUND);
+    bn_store_close(s);
+}
+
+/* state_old_schema - a version-1 list (no state table): a read-only open
+ * works without migrating; a writer migrates it to version 2 */
+static void state_old_schema(void **state)
+{
+    (void)state;
+    char sql[200];
+    bn_store *s = fresh();
+    bn_store_close(s);
+    assert_int_equal(admin_int("SELECT max(version) FROM schema_version"), 2);
+    snprintf(sql, sizeof sql, "DROP TABLE ut_%d_%d.state; UPDATE ut_%d_%d.schema_version "
+             "SET version = 1", (int)getpid(), schema_n, (int)getpid(), schema_n);
+    admin(sql);
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.readonly = true;
+    if (bn_store_open(&s, uri, &o) != BN_OK)
+        fail_msg("read-only open of version 1: %s", bn_store_errmsg(s));
+    bn_store_close(s);
+    assert_int_equal(admin_int("SELECT max(version) FROM schema_version"), 1);
+    assert_int_equal(bn_store_open(&s, uri, NULL), BN_OK);
+    assert_int_equal(admin_int("SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(bn_store_state_put(s, "log:/x", "7", 1), BN_OK);
+    state_is(s, "log:/x", "7", 1);
+    bn_store_close(s);
+}
+
 /* note_with_escapes - a manual note with a tab, a backslash and a newline
  * comes back intact through COPY (the filter's set) and a lookup */
 static void note_with_escapes(void **state)
@@ -295,6 +372,8 @@ int main(void)
         cmocka_unit_test(soft_in_one_tx),
         cmocka_unit_test(rollback_drops_buffered),
         cmocka_unit_test(note_with_escapes),
+        cmocka_unit_test(state_ops),
+        cmocka_unit_test(state_old_schema),
         cmocka_unit_test(lost_connection),
         cmocka_unit_test(bad_password_hidden),
     };
