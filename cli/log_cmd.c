@@ -549,7 +549,7 @@ static int setup(log_run *r, int argc, char **argv, int first)
         log_file *f = &r->files[i];
         f->path = argv[first + i];
         f->in = strcmp(f->path, "-") == 0;
-        if ((rc = open_file(r, f)) != BN_OK)
+        if (open_file(r, f) != BN_OK)
             return 1;
     }
     struct sigaction sa = {.sa_handler = on_signal};

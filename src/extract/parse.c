@@ -183,20 +183,6 @@ static bool weak_verdict(const bn_verdict *v)
            !strncmp(v->rule, "status.", 7) || !strncmp(v->rule, "reply.", 6);
 }
 
-/* transient_class - the status or the reply code is of class 4 (try again later) */
-static bool transient_class(const bn_xrec *r)
-{
-    return (r->status.n && r->status.p[0] == '4') || (r->replycode >= 400 && r->replycode < 500);
-}
-
-/* retry_cause - a verdict that names no cause beyond "it did not get through":
-   nothing, a bare code class, or a network failure (what "expired" means in the
-   reason vocabulary: delivery time ran out over connection or network errors) */
-static bool retry_cause(const bn_verdict *v)
-{
-    return weak_verdict(v) || v->reason == BN_REASON_NETWORKERROR;
-}
-
 /* is_expired - the queue lifetime ran out (x.4.7, or "failed" with a 4xx status) */
 static bool is_expired(const bn_xrec *r, const bn_verdict *v)
 {
@@ -204,21 +190,21 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
     bool vague = v->reason == BN_REASON_UNDEFINED || v->reason == BN_REASON_ONHOLD;
     /*
      * A delay notice ("Action: delayed") whose text names no clearer cause
-     * than a code's class or a network failure: the message has sat in the
-     * queue too long, which is what "expired" means in the reason vocabulary
-     * (Sisimai's, which the corpus labels follow: delay notices are labelled
-     * expired). The record stays transient: a delay never suppresses.
+     * than a code's class (a bare "421", Status 4.4.0 or 4.5.0: the generic
+     * X.Y.0 details say nothing of why): the message has sat in the queue too
+     * long, which is what "expired" means in the reason vocabulary (Sisimai's,
+     * which the corpus labels follow: delay notices are labelled expired).
+     * A phrase ("No route to host") is a clearer cause and stays. The record
+     * stays transient: a delay never suppresses.
      */
     if (r->temporary)
-        return retry_cause(v);
+        return weak_verdict(v);
     /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
         return vague;
-    /* a final report whose last reply was transient: the MTA gave up retrying */
-    if (bn_str_eq_ci(r->r.dsn_action, "failed") && st.n && st.p[0] == '4' &&
-        v->reason == BN_REASON_UNDEFINED)
-        return true;
-    return !r->r.dsn_action.n && transient_class(r) && v->reason == BN_REASON_NETWORKERROR;
+    if (r->temporary || !bn_str_eq_ci(r->r.dsn_action, "failed"))
+        return false;
+    return st.n && st.p[0] == '4' && v->reason == BN_REASON_UNDEFINED;
 }
 
 /* is_mailer_error - "Diagnostic-Code: X-Unix; 75": the local delivery program
@@ -239,6 +225,10 @@ static void classify(bn_xrec *r)
     in.text_len = r->r.diagnostic.n;
     in.command = r->r.command.n ? r->r.command.p : NULL;
     in.command_len = r->r.command.n;
+    /* the remote MTA's name identifies the provider when its reply does not
+       name itself (a relay quoting "550 : User unknown" from msmx.au.com) */
+    in.host = r->r.remote_mta.n ? r->r.remote_mta.p : NULL;
+    in.host_len = r->r.remote_mta.n;
     bn_classify(&r->r.verdict, &in);
     bn_verdict *v = &r->r.verdict;
     if (r->reason == BN_REASON_VACATION &&

@@ -730,6 +730,23 @@ static bool has_word(bn_str d)
     return run >= 3;
 }
 
+/* refine_status - a report's bare class (5.0.0, or none) gives way to the
+   code of the server's reply found in the text, when of the same class:
+   sendmail's DSN says "Status: 5.0.0" for a failed local mailer while its
+   transcript says "554 5.3.0 unknown mailer error" (RFC 3463: X.0.0 is
+   "other or undefined", the detail lives in the reply) */
+static void refine_status(bn_xrec *r, bn_str d)
+{
+    bn_str t = bn_x_find_status(d);
+    bn_str st = r->status;
+    if (!t.n || (t.n == 5 && t.p[2] == '0' && t.p[4] == '0'))
+        return;
+    if (st.n && t.p[0] != st.p[0])
+        return;
+    r->status = t;
+    r->r.status_src = "diagnostic text";
+}
+
 /* enrich_one - fill the diagnostic and command of the record of hit k */
 static void enrich_one(scan *s, size_t k, bool only)
 {
@@ -754,6 +771,8 @@ static void enrich_one(scan *s, size_t k, bool only)
         r->r.diagnostic = d.n ? d : code;
         if (d.n && !r->replycode)
             r->replycode = bn_x_find_replycode(d);
+        if (d.n && vague && !r->queue_expired)
+            refine_status(r, d);
     }
     if (!r->r.command.n)
         r->r.command = located ? command_for(s, k, r->r.diagnostic)

@@ -235,6 +235,7 @@ def sigkill(d):
         if stored > N[0]:
             fail("%d events stored, only %d lines written" % (stored, N[0]))
         g = Follower(d, log)
+        append(log, 1)              # caught up below means g read it: g runs
         g.wait_caught_up()
         s = g.stop()
         if s["duplicates"] or s["records"] != N[0] - stored or s["new_events"] != N[0] - stored:

@@ -149,14 +149,24 @@ server_start() {
 # ingest fails with EX_TEMPFAIL, nothing half-written, the re-run gives the
 # exact final state; the MTA pipe gets 75 while the server is down. Then a
 # restart during a run: the run reconnects, retries its batch, and finishes.
+# wait_events NAME - until the ingest into list NAME has committed its first
+# batch (10 s at most): the server is then stopped mid-run, whatever the
+# machine's speed (a fixed sleep let a fast machine finish first)
+wait_events() {
+  i=0
+  while [ "$(q "$1" 'SELECT count(*) FROM event' 2>/dev/null || echo 0)" -le 1 ] && [ $i -lt 200 ]; do
+    sleep 0.05; i=$((i + 1))
+  done
+}
+
 t_server_stop() {
   U=$(newdb stop)
-  big_mbox 4000 >big.mbox
+  big_mbox 20000 >big.mbox
   "$BOUNCE" ingest --db ref.db --batch 50 big.mbox "$EML/hard-userunknown.eml" >/dev/null 2>&1
   "$BOUNCE" ingest --db "$U" "$EML/hard-userunknown.eml" >/dev/null 2>&1
   "$BOUNCE" ingest --db "$U" --batch 50 --retry 0 big.mbox >run1.out 2>run1.err &
   pid=$!
-  sleep 1.5
+  wait_events stop
   pgctl -m fast -w stop >/dev/null || fail "pg_ctl stop"
   wait $pid; st=$?
   [ $st -eq 75 ] && ok "ingest with the server gone: exit 75" || { fail "ingest exit $st, want 75"; cat run1.err; }
@@ -175,7 +185,7 @@ t_server_stop() {
   "$BOUNCE" ingest --db "$R" "$EML/hard-userunknown.eml" >/dev/null 2>&1
   "$BOUNCE" ingest --db "$R" --batch 50 big.mbox >run2.out 2>run2.err &
   pid=$!
-  sleep 1.5
+  wait_events restart
   pgctl -m fast -w stop >/dev/null; sleep 1; server_start || fail "restart"
   wait $pid; st=$?
   [ $st -eq 0 ] && ok "a run across a server restart finished (exit 0)" || { fail "run across restart: exit $st"; cat run2.err; }

@@ -291,16 +291,45 @@ static int error_details(bn_xctx *x)
     return BN_OK;
 }
 
-/* exch_decode - one record per address of the administrators' block */
-static int exch_decode(bn_xctx *x)
+/* admin_block - the administrators' block of the text, or empty */
+static bn_str admin_block(bn_xctx *x)
 {
     const char *start = find_any(x->text, block_titles, NELEM(block_titles));
     if (!start)
-        return error_details(x);
+        return BN_STR_NULL;
     bn_str block = {start, (size_t)(x->text.p + x->text.n - start)};
     const char *end = find_any(block, block_ends, NELEM(block_ends));
     if (end)
         block.n = (size_t)(end - start);
+    return block;
+}
+
+/* attempt_status - the first status of a quoted reply that says why an
+   attempt failed: transient (a permanent one would have ended the retries),
+   not the expiry itself (X.4.7) and with a detail ("451 4.4.0 Primary target
+   responded with: 421 4.4.2 Connection dropped" -> 4.4.2); else empty */
+static bn_str attempt_status(bn_str reply)
+{
+    bn_str rest = reply;
+    for (int i = 0; i < 8; i++) {
+        bn_str st = bn_x_find_status(rest);
+        if (!st.n)
+            break;
+        bool expiry = st.p[2] == '4' && st.n == 5 && st.p[4] == '7';
+        bool bare = st.n == 5 && st.p[4] == '0';
+        if (st.p[0] == '4' && !expiry && !bare)
+            return st;
+        rest = (bn_str){st.p + st.n, rest.n - (size_t)(st.p + st.n - rest.p)};
+    }
+    return BN_STR_NULL;
+}
+
+/* exch_decode - one record per address of the administrators' block */
+static int exch_decode(bn_xctx *x)
+{
+    bn_str block = admin_block(x);
+    if (!block.n)
+        return error_details(x);
     exch e = {.x = x};
     size_t pos = 0, first = x->n;
     bn_str l;
@@ -314,5 +343,37 @@ static int exch_decode(bn_xctx *x)
     return BN_OK;
 }
 
+/*
+ * exch_enrich - records of a delivery-status part whose queue lifetime ran
+ * out (4.4.7): under each address Exchange lists every attempt, newest
+ * first ("<time> - Remote Server at mx (ip) returned '441 4.4.1 ...'"), and
+ * the newest reply that is not the expiry itself is why delivery kept
+ * failing - the same reading report.c gives a Diagnostic-Code holding the
+ * last attempt's code after the expiry's.
+ */
+static int exch_enrich(bn_xctx *x)
+{
+    bn_str block = admin_block(x), l;
+    bn_xrec *cur = NULL;
+    size_t pos = 0;
+    while (bn_x_line(block, &pos, &l)) {
+        bn_str t = bn_str_trim(l);
+        bn_str a = address_line(t);
+        if (a.n) {
+            cur = bn_x_find(x, a);
+            if (cur && !cur->queue_expired)
+                cur = NULL;
+            continue;
+        }
+        bn_str st = cur ? attempt_status(quoted_reply(t)) : BN_STR_NULL;
+        if (st.n) {
+            cur->status = st;
+            cur->r.status_src = "Exchange NDR (the last attempt before expiry)";
+            cur = NULL;
+        }
+    }
+    return BN_OK;
+}
+
 const bn_decoder bn_decoder_lhost_exchange2007 = {"lhost-exchange2007", exch_detect, exch_decode,
-                                                  NULL};
+                                                  exch_enrich};
