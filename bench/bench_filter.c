@@ -16,23 +16,8 @@
 #include <unistd.h>
 
 #include "bounce.h"
+#include "bench_util.h"
 
-/* now_s - monotonic seconds */
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* cpu_s - CPU seconds of this process (the figure that holds on a busy
- * machine, where wall time includes waiting for a core) */
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* fill_list - n suppression rows written directly (setup, not measured) */
 static int fill_list(const char *db, long n)
