@@ -26,7 +26,6 @@
 #ifdef BN_WITH_POSTGRES
 #include <libpq-fe.h>
 
-
 /* run_ingest - n records in batches of 1000; records per second (wall) */
 static double run_ingest(bn_store *s, long n, time_t base, bn_ingest_stats *st,
                          double *cpu_rate)
