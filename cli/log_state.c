@@ -115,7 +115,8 @@ static int import_file(bn_store *s, FILE *in)
 static void rename_old(const char *file)
 {
     char old[PATH_MAX + 48];
-    snprintf(old, sizeof(old), "%s.old", file);
+    if ((size_t)snprintf(old, sizeof(old), "%s.old", file) >= sizeof(old))
+        return; /* a name this long was never written by us */
     if (rename(file, old) != 0 && errno != ENOENT)
         fprintf(stderr, "bounce ingest: %s: cannot rename to %s: %s\n", file, old,
                 strerror(errno));

@@ -59,9 +59,9 @@ typedef struct bn_kb_hits {
 /*
  * bn_kb_scan - run the automaton over normalised text (lower-case ASCII,
  * whitespace runs already collapsed to one space) and collect the hits.
- * Allocation-free; O(n). Texts of 128 bytes or more are scanned as two
- * halves at once (the second speculating on its start state, redone when
- * wrong): the hits are always those of one sequential scan.
+ * Allocation-free; O(n). Texts of 40 bytes or more are scanned as 2, 4 or
+ * 8 interleaved pieces (each later piece speculating on its start state,
+ * corrected when wrong): the hits are always those of one sequential scan.
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits);
 

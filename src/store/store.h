@@ -139,6 +139,7 @@ struct bn_store {
     char err[512];
     char addr_buf[BN_ADDR_MAX];
     char *strings;       /* owned copy for results (bn_suppression) */
+    void *ingest_ctx;    /* bn_store_ingest's scratch (14 KB), kept */
     bool lost;           /* the last failure was a lost server connection:
                             nothing of the transaction was written, and the
                             next bn_store_begin reconnects (PostgreSQL) */

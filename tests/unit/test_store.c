@@ -507,6 +507,71 @@ static void test_state_old_schema(void **state)
     bn_store_close(s);
 }
 
+/* pragma_int - an integer PRAGMA of DB */
+static int pragma_int(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* test_page_size - a new file gets 32 KiB pages; a file made with 4 KiB
+ * pages keeps them and stays writable (bulk too) and intact */
+static void test_page_size(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    bn_store_close(s);
+    assert_int_equal(pragma_int("PRAGMA page_size"), 32768);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = DELETE; PRAGMA "
+                                  "page_size = 4096; VACUUM; PRAGMA journal_mode = WAL",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(pragma_int("PRAGMA page_size"), 4096);
+    bn_store_opts o = BN_STORE_OPTS_INIT;
+    o.bulk = true;
+    assert_int_equal(bn_store_open(&s, DB, &o), BN_OK);
+    bn_record r = rec("p@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, 0, "x");
+    assert_int_equal(bn_store_ingest(s, &r, 1, "t", "m", 1, NULL), BN_OK);
+    assert_true(suppressed(s, "p@x.org"));
+    bn_store_close(s);
+    assert_int_equal(pragma_int("PRAGMA page_size"), 4096);
+}
+
+/* test_long_history - more history items than the fold buffer holds
+ * inline (16): 40 soft bounces an hour apart, all inside the 15-day
+ * window, count as 40; a delivery after them lifts the entry */
+static void test_long_history(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t t0 = time(NULL) - 2 * DAY;
+    char msg[32];
+    bn_suppression e;
+    for (int i = 0; i < 40; i++) {
+        bn_record r = rec("h@x.org", BN_REASON_MAILBOXFULL, "4.2.2", false,
+                          t0 + i * 3600, "full");
+        snprintf(msg, sizeof msg, "m%d", i);
+        assert_int_equal(bn_store_ingest(s, &r, 1, "t", msg, strlen(msg), NULL), BN_OK);
+    }
+    assert_int_equal(bn_store_check(s, "h@x.org", 7, &e), BN_OK);
+    assert_int_equal(e.soft_count, 40);
+    bn_record d = rec("h@x.org", BN_REASON_DELIVERED, "2.0.0", false,
+                      t0 + 40 * 3600, "ok");
+    assert_int_equal(bn_store_ingest(s, &d, 1, "t", "d", 1, NULL), BN_OK);
+    assert_false(suppressed(s, "h@x.org"));
+    bn_store_close(s);
+}
+
 /* test_locked - a writer holding the lock: BN_EBUSY after the wait, nothing written */
 static void test_locked(void **state)
 {
@@ -627,6 +692,8 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_state),
         cmocka_unit_test(test_state_old_schema),
+        cmocka_unit_test(test_page_size),
+        cmocka_unit_test(test_long_history),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_alloc_failures),
