@@ -315,6 +315,22 @@ static bool says_retrying(const bn_xctx *x)
     return false;
 }
 
+/*
+ * cap_diagnostic - the server's text may be no longer than one header
+ * (max_header_size): a hostile 10 MB Diagnostic-Code must not become a 10 MB
+ * JSON line and stored event. Cut at a UTF-8 boundary and flag it.
+ */
+static void cap_diagnostic(bn_xctx *x, bn_record *o)
+{
+    size_t n = x->opts->max_header_size;
+    if (!n || o->diagnostic.n <= n)
+        return;
+    while (n && ((unsigned char)o->diagnostic.p[n] & 0xC0) == 0x80)
+        n--;
+    o->diagnostic.n = n;
+    x->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
+}
+
 /* finalize_one - normalise, date, evidence and verdict of one record;
    retrying: the text says delivery goes on */
 static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp, bool retrying)
@@ -335,6 +351,7 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp, b
     o->timestamp = r->date.n ? bn_x_date(r->date) : 0;
     if (!o->timestamp)
         o->timestamp = msg_date;
+    cap_diagnostic(x, o);
     o->anomalies = x->msg->anomalies;
     classify(r);
     if (!o->status_src && o->verdict.status[0])

@@ -171,6 +171,14 @@ def gen_header_10mb(path, asan):
         f.write(msg)
 
 
+def gen_diag_10mb(path, asan):
+    """A DSN whose Diagnostic-Code is 10 MB long (one folded field)."""
+    diag = (b"550 5.1.1 <d.wright@example.net>: Recipient address rejected: "
+            b"User unknown " + b"padding " * (10 * 1024 * 1024 // 8))
+    with open(path, "wb") as f:
+        f.write(simple_dsn(rcpts=[(b"d.wright@example.net", b"5.1.1", diag)]))
+
+
 def gen_mime_deep(path, asan):
     """multipart nested 10,000 deep with a DSN at the bottom, then a
     message/rfc822 chain 10,000 deep, in one multipart/mixed."""
@@ -387,6 +395,11 @@ CASES = {
     "header-10mb": (gen_header_10mb, [], (2.0, 100, 20.0, 300),
                     {"records": 1, "recipient": "d.wright@example.net",
                      "anomalies": ["header-limit"]}),
+    # the server's text is cut at max_header_size (64 KiB), never a 10 MB
+    # JSON line or stored event, and the record says so
+    "diag-10mb": (gen_diag_10mb, [], (2.0, 100, 20.0, 300),
+                  {"records": 1, "recipient": "d.wright@example.net",
+                   "anomalies": ["header-limit"], "diag_max": 65536}),
     "mime-deep": (gen_mime_deep, [], (1.0, 32, 10.0, 100),
                   {"records_max": 1, "anomalies_any": ["mime-depth", "mime-parts"]}),
     "dsn-100k": (gen_dsn_100k, [], (3.0, 128, 30.0, 300),
@@ -512,6 +525,10 @@ def check_expect(recs, exp):
     for a in exp.get("anomalies", []):
         if recs and not any(a in r.get("anomalies", []) for r in recs):
             fail("no record has anomaly %r: %r" % (a, recs[0].get("anomalies")))
+    for r in recs:
+        if len(r.get("diagnostic", "").encode()) > exp.get("diag_max", 1 << 62):
+            fail("diagnostic of %d bytes, over %d" % (len(r["diagnostic"].encode()),
+                                                       exp["diag_max"]))
     anys = exp.get("anomalies_any")
     if anys and recs and not any(a in r.get("anomalies", []) for r in recs for a in anys):
         fail("no record has any of %r" % anys)
