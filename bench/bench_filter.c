@@ -45,16 +45,6 @@ static int fill_list(const char *db, long n)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* input_line - address i of the input: even i suppressed, odd not */
-static int input_line(char *buf, size_t size, long i)
-{
-    if (i % 2 == 0)
-        return snprintf(buf, size, i % 10 == 0 ? "User%ld@Example%ld.COM"
-                                               : "user%ld@example%ld.com",
-                        i, i % 20000);
-    return snprintf(buf, size, "someone%ld@example%ld.org", i, i % 20000);
-}
-
 /* bench_set - load the set, look up n addresses */
 static void bench_set(bn_store *s, long n)
 {

@@ -26,28 +26,6 @@
 #ifdef BN_WITH_POSTGRES
 #include <libpq-fe.h>
 
-/* run_ingest - n records in batches of 1000; records per second (wall) */
-static double run_ingest(bn_store *s, long n, time_t base, bn_ingest_stats *st,
-                         double *cpu_rate)
-{
-    char addr[128], msg[32];
-    double t0 = now_s(), c0 = cpu_s();
-    for (long i = 0; i < n;) {
-        if (bn_store_begin(s) != BN_OK)
-            return -1;
-        for (long k = 0; k < 1000 && i < n; k++, i++) {
-            bn_record r = make_record(i, addr, sizeof addr, base);
-            snprintf(msg, sizeof msg, "message %ld", i);
-            if (bn_store_ingest(s, &r, 1, "bench", msg, strlen(msg), st) != BN_OK)
-                return -1;
-        }
-        if (bn_store_commit(s) != BN_OK)
-            return -1;
-    }
-    *cpu_rate = (double)n / (cpu_s() - c0);
-    return (double)n / (now_s() - t0);
-}
-
 /* sql - run one statement on the setup connection; 0 on success */
 static int sql(PGconn *c, const char *q)
 {
@@ -102,16 +80,6 @@ static void bench_ingest(PGconn *c, const char *base, const char *name)
                "%.0f records/s of CPU (%zu duplicates)\n", n, rate, cpu1,
                st.events, st.suppressed, again, cpu2, st2.duplicates);
     bn_store_close(s);
-}
-
-/* input_line - address i of the input: even i suppressed, odd not */
-static int input_line(char *buf, size_t size, long i)
-{
-    if (i % 2 == 0)
-        return snprintf(buf, size, i % 10 == 0 ? "User%ld@Example%ld.COM"
-                                               : "user%ld@example%ld.com",
-                        i, i % 20000);
-    return snprintf(buf, size, "someone%ld@example%ld.org", i, i % 20000);
 }
 
 /* bench_set - load the set (one COPY), look up n addresses */

@@ -62,4 +62,36 @@ static inline bn_record make_record(long i, char *addr, size_t size, time_t base
     return r;
 }
 
+/* run_ingest - n records in batches of 1000; records per second (wall) */
+static inline double run_ingest(bn_store *s, long n, time_t base, bn_ingest_stats *st,
+                         double *cpu_rate)
+{
+    char addr[128], msg[32];
+    double t0 = now_s(), c0 = cpu_s();
+    for (long i = 0; i < n;) {
+        if (bn_store_begin(s) != BN_OK)
+            return -1;
+        for (long k = 0; k < 1000 && i < n; k++, i++) {
+            bn_record r = make_record(i, addr, sizeof addr, base);
+            snprintf(msg, sizeof msg, "message %ld", i);
+            if (bn_store_ingest(s, &r, 1, "bench", msg, strlen(msg), st) != BN_OK)
+                return -1;
+        }
+        if (bn_store_commit(s) != BN_OK)
+            return -1;
+    }
+    *cpu_rate = (double)n / (cpu_s() - c0);
+    return (double)n / (now_s() - t0);
+}
+
+/* input_line - address i of the input: even i suppressed, odd not */
+static inline int input_line(char *buf, size_t size, long i)
+{
+    if (i % 2 == 0)
+        return snprintf(buf, size, i % 10 == 0 ? "User%ld@Example%ld.COM"
+                                               : "user%ld@example%ld.com",
+                        i, i % 20000);
+    return snprintf(buf, size, "someone%ld@example%ld.org", i, i % 20000);
+}
+
 #endif
