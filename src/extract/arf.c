@@ -34,21 +34,6 @@ static int find_report(bn_xctx *x)
     return -1;
 }
 
-/* lower_word - the first token of v, lowercased ("Abuse" -> "abuse") */
-static bn_str lower_word(bn_arena *a, bn_str v)
-{
-    v = bn_str_trim(v);
-    size_t k = 0;
-    while (k < v.n && (bn_is_alnum((unsigned char)v.p[k]) || v.p[k] == '-' || v.p[k] == '_'))
-        k++;
-    char *o = bn_arena_dup(a, v.p, k);
-    if (!o)
-        return (bn_str){v.p, k};
-    for (size_t i = 0; i < k; i++)
-        o[i] = (char)bn_lc((unsigned char)o[i]);
-    return (bn_str){o, k};
-}
-
 /* new_complaint - a feedback record with the report's common fields */
 static bn_xrec *new_complaint(bn_xctx *x, const bn_headers *f, const char *fmt)
 {
@@ -61,7 +46,7 @@ static bn_xrec *new_complaint(bn_xctx *x, const bn_headers *f, const char *fmt)
     if (!f)
         return r;
     bn_str ft = bn_x_field_value(x->arena, f, "Feedback-Type");
-    r->r.feedback_type = ft.n ? lower_word(x->arena, ft) : BN_STR("other");
+    r->r.feedback_type = ft.n ? bn_x_lower_word(x->arena, ft, bn_x_is_token_char) : BN_STR("other");
     r->r.source_ip = bn_str_trim(bn_x_field_value(x->arena, f, "Source-IP"));
     r->r.reporting_mta = bn_dsn_mta_name(bn_x_field_value(x->arena, f, "Reporting-MTA"));
     r->date = bn_x_field_value(x->arena, f, "Arrival-Date");

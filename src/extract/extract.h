@@ -91,6 +91,13 @@ bn_xrec *bn_x_find(bn_xctx *x, bn_str addr);
 bool bn_x_line(bn_str s, size_t *pos, bn_str *line);
 /* bn_x_is_blank - the span holds only whitespace */
 bool bn_x_is_blank(bn_str s);
+/* bn_x_lower_word - the leading run of in_word bytes of v (trimmed), lowercased
+   in the arena ("Abuse" -> "abuse", "failed (x)" -> "failed") */
+bn_str bn_x_lower_word(bn_arena *a, bn_str v, bool (*in_word)(unsigned char));
+/* bn_x_is_token_char - letter, digit, '-' or '_' (a field's keyword value) */
+bool bn_x_is_token_char(unsigned char c);
+/* bn_x_is_alpha_char - an ASCII letter */
+bool bn_x_is_alpha_char(unsigned char c);
 /* bn_x_unfold - join folded lines (EOL + WSP) into one space, collapse runs of
    whitespace, trim; a copy in the arena (or s itself when nothing changes) */
 bn_str bn_x_unfold(bn_arena *a, bn_str s);

@@ -19,21 +19,6 @@ static bool is_dsn_type(const bn_part *p)
            bn_part_is(p, "message/x-delivery-status");
 }
 
-/* first_word - the first word of v, lowercased in the arena ("failed (x)" -> "failed") */
-static bn_str first_word(bn_arena *a, bn_str v)
-{
-    v = bn_str_trim(v);
-    size_t k = 0;
-    while (k < v.n && bn_is_alpha((unsigned char)v.p[k]))
-        k++;
-    char *o = bn_arena_dup(a, v.p, k);
-    if (!o)
-        return (bn_str){v.p, k};
-    for (size_t i = 0; i < k; i++)
-        o[i] = (char)bn_lc((unsigned char)o[i]);
-    return (bn_str){o, k};
-}
-
 /* is_generic_status - "X.0.0": the class only, the detail may be elsewhere */
 static bool is_generic_status(bn_str s)
 {
@@ -75,7 +60,7 @@ static void pick_status(bn_xrec *r, const bn_dsn_rcpt *d)
 /* set_action - the DSN Action and what it means for the reason */
 static void set_action(bn_xctx *x, bn_xrec *r, bn_str action)
 {
-    r->r.dsn_action = first_word(x->arena, action);
+    r->r.dsn_action = bn_x_lower_word(x->arena, action, bn_x_is_alpha_char);
     bn_str a = r->r.dsn_action;
     /* "deliverable": Postfix's address-verification report (sendmail -bv) */
     if (bn_str_eq_ci(a, "delivered") || bn_str_eq_ci(a, "relayed") ||

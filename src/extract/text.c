@@ -230,3 +230,30 @@ bn_str bn_x_find_command(bn_str s)
         return BN_STR_NULL;
     return bn_str_cstr(command_phrases[k].cmd);
 }
+
+/* bn_x_is_token_char - letter, digit, '-' or '_' (a field's keyword value) */
+bool bn_x_is_token_char(unsigned char c)
+{
+    return bn_is_alnum(c) || c == '-' || c == '_';
+}
+
+/* bn_x_is_alpha_char - an ASCII letter */
+bool bn_x_is_alpha_char(unsigned char c)
+{
+    return bn_is_alpha(c);
+}
+
+/* bn_x_lower_word - the leading run of in_word bytes of v (trimmed), lowercased */
+bn_str bn_x_lower_word(bn_arena *a, bn_str v, bool (*in_word)(unsigned char))
+{
+    v = bn_str_trim(v);
+    size_t k = 0;
+    while (k < v.n && in_word((unsigned char)v.p[k]))
+        k++;
+    char *o = bn_arena_dup(a, v.p, k);
+    if (!o)
+        return (bn_str){v.p, k};
+    for (size_t i = 0; i < k; i++)
+        o[i] = (char)bn_lc((unsigned char)o[i]);
+    return (bn_str){o, k};
+}
