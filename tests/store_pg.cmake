@@ -10,6 +10,13 @@
 if(TEST unit/test_store_pg)
   set_tests_properties(unit/test_store_pg PROPERTIES SKIP_RETURN_CODE 77
                        LABELS "unit;pg")
+  if(BN_WITH_POSTGRES) # its admin queries call libpq itself
+    target_link_libraries(test_store_pg PRIVATE PkgConfig::PQ)
+  endif()
+endif()
+if(TEST unit/test_store_pg_lib) # libpq loaded on demand; no server needed
+  set_tests_properties(unit/test_store_pg_lib PROPERTIES SKIP_RETURN_CODE 77
+                       LABELS "unit;pg")
 endif()
 if(BN_WITH_POSTGRES)
   foreach(t suite-e2e suite-pipe suite-bad-input suite-concurrency
@@ -23,4 +30,11 @@ if(BN_WITH_POSTGRES)
   endforeach()
   # stops and restarts the shared test server: nothing else may run then
   set_tests_properties(store-pg/server-stop PROPERTIES RUN_SERIAL TRUE)
+  # libpq is dlopen'ed on the first PostgreSQL store only: not linked, not
+  # loaded by parse, exit 75 with the fix when missing (no server needed)
+  add_test(NAME store-pg/lazy-libpq
+           COMMAND sh ${CMAKE_SOURCE_DIR}/tests/store/pg_lazy.sh
+                   $<TARGET_FILE:bounce> ${CMAKE_SOURCE_DIR}
+                   $<TARGET_FILE:bounce_shared>)
+  set_tests_properties(store-pg/lazy-libpq PROPERTIES LABELS "store;pg")
 endif()

@@ -304,6 +304,12 @@ static int migrate(bn_store *s, bool readonly)
 /* pg_open - connect, set up the session, migrate */
 int pg_open(bn_store *s, const char *uri, const bn_store_opts *o)
 {
+    char name[256], why[512];
+    if (bn_pq_load(why, sizeof why) != BN_OK) {
+        redact(uri, name, sizeof name);
+        bn_store_set_error(s, "%s: %s", name, why);
+        return BN_EUNAVAIL;
+    }
     pg_store *q = bn_calloc(1, sizeof *q);
     if (!q)
         return BN_ENOMEM;

@@ -3,8 +3,9 @@
  *
  * store_pg.c: connection, errors, transactions, migrations (open/close);
  * store_pg_ops.c: the row operations of bn_store_ops; store_pg_schema.c:
- * the migrations in PostgreSQL's dialect. Only compiled with libpq
- * (BN_WITH_POSTGRES).
+ * the migrations in PostgreSQL's dialect; store_pg_lib.c: libpq, opened
+ * with dlopen on the first PostgreSQL store. Only compiled where libpq's
+ * header is (BN_WITH_POSTGRES); libpq itself is needed at run time only.
  */
 #ifndef BN_STORE_PG_H
 #define BN_STORE_PG_H
@@ -12,6 +13,67 @@
 #include <libpq-fe.h>
 
 #include "store/store.h"
+
+/* libpq is not linked: with its dependencies (OpenSSL, GnuTLS, Kerberos,
+ * LDAP...) it doubled the peak RSS and the loader's start-up work of every
+ * `bounce parse`, which never talks to a server. The backend calls it
+ * through this table instead, filled by bn_pq_load() on the first
+ * PostgreSQL store of the process. The members take their types from
+ * libpq-fe.h, so a mismatch is a compile error. */
+#define BN_PQ_FUNCS(X)                                                         \
+    X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQenterPipelineMode)      \
+    X(PQerrorMessage) X(PQexec) X(PQexecPrepared) X(PQexitPipelineMode)        \
+    X(PQfinish) X(PQfreemem) X(PQgetCopyData) X(PQgetResult) X(PQgetisnull)    \
+    X(PQgetlength) X(PQgetvalue) X(PQntuples) X(PQpipelineSync) X(PQprepare)   \
+    X(PQreset) X(PQresultErrorField) X(PQresultStatus) X(PQsendQueryPrepared)  \
+    X(PQsetNoticeProcessor) X(PQsetSingleRowMode) X(PQstatus)                  \
+    X(PQtransactionStatus)
+
+#define BN_PQ_MEMBER(f) __typeof__(f) *f;
+typedef struct bn_pq_api {
+    BN_PQ_FUNCS(BN_PQ_MEMBER)
+} bn_pq_api;
+#undef BN_PQ_MEMBER
+
+/* bn_pq - the functions, valid once bn_pq_load() returned BN_OK */
+extern bn_pq_api bn_pq;
+
+/* bn_pq_load - open libpq unless the process has (thread-safe). BN_OK, or
+ * BN_EUNAVAIL with the reason and the fix in err: a missing library is
+ * an installation problem that the administrator repairs, so an MTA's
+ * pipe exits 75 (EX_TEMPFAIL) and the bounce is delivered again later. */
+int bn_pq_load(char *err, size_t size);
+
+/* The backend's calls go through the table. Not in store_pg_lib.c, which
+ * fills it by name. */
+#ifndef BN_PQ_LOADER
+#define PQclear (bn_pq.PQclear)
+#define PQcmdStatus (bn_pq.PQcmdStatus)
+#define PQconnectdbParams (bn_pq.PQconnectdbParams)
+#define PQenterPipelineMode (bn_pq.PQenterPipelineMode)
+#define PQerrorMessage (bn_pq.PQerrorMessage)
+#define PQexec (bn_pq.PQexec)
+#define PQexecPrepared (bn_pq.PQexecPrepared)
+#define PQexitPipelineMode (bn_pq.PQexitPipelineMode)
+#define PQfinish (bn_pq.PQfinish)
+#define PQfreemem (bn_pq.PQfreemem)
+#define PQgetCopyData (bn_pq.PQgetCopyData)
+#define PQgetResult (bn_pq.PQgetResult)
+#define PQgetisnull (bn_pq.PQgetisnull)
+#define PQgetlength (bn_pq.PQgetlength)
+#define PQgetvalue (bn_pq.PQgetvalue)
+#define PQntuples (bn_pq.PQntuples)
+#define PQpipelineSync (bn_pq.PQpipelineSync)
+#define PQprepare (bn_pq.PQprepare)
+#define PQreset (bn_pq.PQreset)
+#define PQresultErrorField (bn_pq.PQresultErrorField)
+#define PQresultStatus (bn_pq.PQresultStatus)
+#define PQsendQueryPrepared (bn_pq.PQsendQueryPrepared)
+#define PQsetNoticeProcessor (bn_pq.PQsetNoticeProcessor)
+#define PQsetSingleRowMode (bn_pq.PQsetSingleRowMode)
+#define PQstatus (bn_pq.PQstatus)
+#define PQtransactionStatus (bn_pq.PQtransactionStatus)
+#endif
 
 /* Advisory lock keys, so that every bounce process on every machine
  * agrees. Migrations: one key per database. Writes: the pair ("boun", oid

@@ -29,4 +29,23 @@ for kind in shared static; do
   got=$("$prefix/$kind")
   [ "$got" = "$expected" ] || { echo "$kind: got '$got', expected '$expected'"; exit 1; }
 done
+# PostgreSQL from both: libpq is opened with dlopen on the first PostgreSQL
+# store (the static link needs no -lpq). Missing libpq: the fix is named; the
+# installed libpq: a server that is not there is reported by libpq itself.
+# A build without the backend says so instead.
+nopg="not part of this build"
+for kind in shared static; do
+  got=$(BN_LIBPQ=/nonexistent/libpq.so.5 "$prefix/$kind" pg:)
+  case $got in
+    *"apt-get install libpq5"*|*"$nopg"*) ;;
+    *) echo "$kind without libpq: got '$got'"; exit 1 ;;
+  esac
+  if ldconfig -p 2>/dev/null | grep -q 'libpq\.so\.5 '; then
+    got=$("$prefix/$kind" "pg:host=$prefix/nowhere port=1")
+    case $got in
+      *"cannot connect to the PostgreSQL server"*|*"$nopg"*) ;;
+      *) echo "$kind with libpq: got '$got'"; exit 1 ;;
+    esac
+  fi
+done
 echo "install: bounce, header, pkg-config, shared and static library all work"
