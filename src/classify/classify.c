@@ -151,20 +151,27 @@ static size_t blank_run(ctx *c, const char *t, size_t n, size_t i, int code, siz
 #if defined(__SSE2__)
 /*
  * fold16 - fold 16 bytes at t into out (ASCII lower case); returns a bit mask
- * of the blanks among them. Blanks are handled by the caller, so they may be
- * stored unfolded: the caller's output position stops before them.
+ * of the blanks among them that need blank_run(): all but a single space
+ * followed by a byte that is neither a blank nor 'first' (the first digit of
+ * the reply code, which may start a repeated code prefix). Those single
+ * spaces are already right in the output; the others may be stored unfolded,
+ * as the caller's output position stops before them. The byte after the
+ * last one is not in view, so a blank there always counts.
  */
-static inline unsigned fold16(const char *t, unsigned char *out)
+static inline unsigned fold16(const char *t, unsigned char *out, unsigned char first)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
     __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8(9));   /* \t..\r -> 0..4 */
-    __m128i blank = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-                                 _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
+    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+    __m128i blank = _mm_or_si128(sp, _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
     __m128i up = _mm_sub_epi8(v, _mm_set1_epi8('A')); /* A..Z -> 0..25 */
     up = _mm_cmpeq_epi8(_mm_min_epu8(up, _mm_set1_epi8(25)), up);
+    unsigned bm = (unsigned)_mm_movemask_epi8(blank);
+    unsigned fm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)first)));
+    unsigned single = (unsigned)_mm_movemask_epi8(sp) & ~(bm >> 1) & ~(fm >> 1) & 0x7fffu;
     v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
     _mm_storeu_si128((__m128i *)(void *)out, v);
-    return (unsigned)_mm_movemask_epi8(blank);
+    return bm & ~single;
 }
 #endif
 
@@ -182,22 +189,14 @@ static void normalise(ctx *c, const char *t, size_t n, int code)
 #if defined(__SSE2__)
     const unsigned char first = (unsigned char)('0' + code / 100);
     while (i + 16 <= n && o + 16 <= NORM_MAX) {
-        unsigned mask = fold16(t + i, out + o);
-        /* single spaces before a word that is no code prefix are already
-           right in the output: only other blanks need blank_run() */
-        while (mask) {
+        unsigned mask = fold16(t + i, out + o, first);
+        if (mask) {
             unsigned k = (unsigned)__builtin_ctz(mask);
-            if (k < 15 && t[i + k] == ' ' && !(mask & (2u << k)) &&
-                (unsigned char)t[i + k + 1] != first) {
-                mask &= mask - 1;
-                continue;
-            }
             o += k;
             i = blank_run(c, t, n, i + k, code, &o);
-            break;
-        }
-        if (!mask)
+        } else {
             i += 16, o += 16;
+        }
     }
 #endif
     while (i < n && o < NORM_MAX) {

@@ -6,6 +6,9 @@
  * number of threads.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bounce.h"
 #include "core/str.h"
@@ -43,30 +46,27 @@ bool bn_status_parse(const char *p, size_t n, bn_status_code *out)
     return true;
 }
 
-/* bn_kb_reply_find - the row of a reply code, or NULL (rows are sorted) */
+/* bn_kb_reply_find - the row of a reply code, or NULL (one load: the
+   generated index covers every code 200-599) */
 const bn_kb_reply *bn_kb_reply_find(int code)
 {
-    size_t lo = 0, hi = BN_KB_NREPLIES;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (bn_kb_replies[mid].code == code)
-            return &bn_kb_replies[mid];
-        if (bn_kb_replies[mid].code < code)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    if (code < 200 || code > 599)
+        return NULL;
+    int i = bn_kb_reply_lut[code - 200];
+    return i < 0 ? NULL : &bn_kb_replies[i];
 }
 
 /* bn_kb_status_find - class-specific row first, then the X row */
 const bn_kb_status *bn_kb_status_find(const bn_status_code *s)
 {
-    if ((s->cls == 4 || s->cls == 5) && s->subject >= 0 &&
+    if ((s->cls == 2 || s->cls == 4 || s->cls == 5) && s->subject >= 0 &&
         s->subject < BN_KB_STATUS_LUT_SUB && s->detail >= 0 && s->detail < BN_KB_STATUS_LUT_DET) {
-        int i = bn_kb_status_lut[s->cls - 4][s->subject][s->detail];
+        int i = bn_kb_status_lut[s->cls == 2 ? 0 : s->cls - 3][s->subject][s->detail];
         return i < 0 ? NULL : &bn_kb_statuses[i];
     }
+    /* beyond every row's subject or detail: no row (a scan would find none) */
+    if (s->subject > BN_KB_STATUS_MAX_SUB || s->detail > BN_KB_STATUS_MAX_DET)
+        return NULL;
     const bn_kb_status *any = NULL;
     char cls = (char)('0' + s->cls);
     for (size_t i = 0; i < BN_KB_NSTATUSES; i++) {
@@ -96,9 +96,16 @@ static int status_cmp(const bn_status_code *s, const bn_kb_provider *r)
     return a < b ? -1 : a > b;
 }
 
-/* bn_kb_provider_status - the identified provider's row, else a global row */
-const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_status_code *s)
+/* provider_status_first - position in the sorted index of the first row with
+   the status (the generated table answers the common codes in one load) */
+static size_t provider_status_first(const bn_status_code *s)
 {
+    /* the index has the dimensions of bn_kb_status_lut's class planes */
+    if ((s->cls == 4 || s->cls == 5) && s->subject >= 0 && s->subject < BN_KB_STATUS_LUT_SUB &&
+        s->detail >= 0 && s->detail < BN_KB_STATUS_LUT_DET) {
+        int i = bn_kb_provider_status_lut[s->cls - 4][s->subject][s->detail];
+        return i < 0 ? BN_KB_NPROVIDER_STATUS : (size_t)i;
+    }
     size_t lo = 0, hi = BN_KB_NPROVIDER_STATUS;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -107,6 +114,13 @@ const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_statu
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* bn_kb_provider_status - the identified provider's row, else a global row */
+const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_status_code *s)
+{
+    size_t lo = provider_status_first(s);
     const bn_kb_provider *global = NULL;
     for (size_t i = lo; i < BN_KB_NPROVIDER_STATUS; i++) {
         const bn_kb_provider *r = &bn_kb_providers[bn_kb_provider_status_index[i]];
@@ -204,17 +218,18 @@ static void note_hit(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end
 
 /*
  * dfa_step - advance over bytes until a state with output (or the end):
- * the hot loop. A row is found with one shift (rows are padded to a power of
- * two), and the state chain carries no other work, so the loop runs at the
- * latency of one table load per byte.
+ * the hot loop. A transition is found with one shift and one add (rows are
+ * 2^ROW_BITS entries, off[] gives the byte's plane and column), and the state chain
+ * carries no other work, so the loop runs at the latency of one table load
+ * per byte.
  */
-static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const unsigned char *cls,
+static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const uint32_t *off,
                               unsigned first_out, const unsigned char *text, size_t i, size_t n,
                               unsigned *state)
 {
     unsigned s = *state;
     for (; i < n; i++) {
-        s = delta[(s << shift) | cls[text[i]]];
+        s = delta[(s << shift) + off[text[i]]];
         if (s >= first_out)
             break;
     }
@@ -227,7 +242,7 @@ static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const unsig
     do {                                                                                     \
         unsigned st_ = 0;                                                                    \
         for (size_t i_ = 0; i_ < (n); i_++) {                                                \
-            i_ = dfa_step(pfx##_delta, pfx##_SHIFT, pfx##_class, pfx##_FIRST_OUT,             \
+            i_ = dfa_step(pfx##_delta, pfx##_ROW_BITS, pfx##_off, pfx##_FIRST_OUT,            \
                           (text), i_, (n), &st_);                                            \
             if (i_ == (n))                                                                   \
                 break;                                                                       \
@@ -237,8 +252,113 @@ static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const unsig
         }                                                                                    \
     } while (0)
 
-/* The ASCII automaton's state after one byte (the rows are 2^SHIFT wide). */
-#define AC_NEXT(s, byte) bn_ac_delta[((s) << bn_ac_SHIFT) | bn_ac_class[(byte)]]
+/* The ASCII automaton's state after one byte (gentables.c emit_ac: planes of short rows). */
+#define AC_NEXT(s, byte) bn_ac_delta[((unsigned)(s) << bn_ac_ROW_BITS) + bn_ac_off[(byte)]]
+
+/* The scan records states as 16 bits (gentables.c emits 16-bit states while
+   the automaton has fewer than 65536). */
+_Static_assert(sizeof bn_ac_delta[0] == sizeof(uint16_t), "ASCII automaton states exceed 16 bits");
+
+/* The text is scanned in blocks of this many bytes: one block's states fit
+   the record buffer (4 KiB of stack). */
+#define SCAN_BLOCK 2048
+/* Blocks this long are scanned as 4 or 2 interleaved chains (chains_run);
+   more chains overlap more table-load latency but each later chain costs
+   CHAIN_WARM extra steps, so short texts use fewer. Eight chains measured
+   slower than four: their states no longer fit the registers (x86-64). */
+#define CHAINS4_MIN 40
+#define CHAINS2_MIN 16
+#define CHAINS_MAX 4
+/* Every chain but the first starts this many bytes early from the root: its
+   state at its own start is then right whenever the true state there is
+   shallower than this (the root-most states of ordinary text nearly always
+   are); when it is not, the chain is corrected (chain_fix), which with the
+   records costs only the bytes until the two scans agree. Measured on the
+   bench mix: 8 is faster than 12 and 16. */
+#define CHAIN_WARM 8
+
+/*
+ * chains_run - the block t[0..len) as K chains in one loop, every state
+ * recorded in rec[i] (the state after byte i). The automaton is bound by the
+ * latency of one table load per byte; K independent chains of loads overlap,
+ * so a long block takes little more than 1/K of the time. Chain 0 starts in
+ * the true state s0 and covers [0, L); chain k covers [k*step + W, k*step +
+ * L) after warming up on the W bytes before from the root, and leaves its
+ * state at its start in warm[k] for chain_fix. The states live in registers
+ * (K is a constant here, the loops unroll) and the loop only records them:
+ * finding the states with output is one vector pass afterwards (note_outputs).
+ */
+static inline __attribute__((always_inline)) void chains_run(const unsigned char *t, size_t L,
+                                                             size_t step, const unsigned K,
+                                                             unsigned s0, uint16_t *rec,
+                                                             unsigned *warm)
+{
+    unsigned s[CHAINS_MAX] = {0};
+    size_t w;
+    s[0] = s0;
+    for (w = 0; w < CHAIN_WARM; w++) {
+        s[0] = AC_NEXT(s[0], t[w]);
+        rec[w] = (uint16_t)s[0];
+#pragma GCC unroll 4
+        for (unsigned k = 1; k < K; k++)
+            s[k] = AC_NEXT(s[k], t[k * step + w]);
+    }
+#pragma GCC unroll 4
+    for (unsigned k = 1; k < K; k++)
+        warm[k] = s[k];
+    for (; w < L; w++) {
+#pragma GCC unroll 4
+        for (unsigned k = 0; k < K; k++) {
+            s[k] = AC_NEXT(s[k], t[k * step + w]);
+            rec[k * step + w] = (uint16_t)s[k];
+        }
+    }
+}
+
+/* run_seq - one chain over t[from..to) from state s, recorded; the state at 'to' */
+static unsigned run_seq(const unsigned char *t, size_t from, size_t to, unsigned s, uint16_t *rec)
+{
+    for (size_t i = from; i < to; i++) {
+        s = AC_NEXT(s, t[i]);
+        rec[i] = (uint16_t)s;
+    }
+    return s;
+}
+
+/*
+ * chain_fix - chain k started in the wrong state: scan its range again from
+ * the true state s only until that scan reaches the state the chain recorded
+ * at the same byte (from there on the two agree, being one deterministic
+ * automaton), overwriting the wrong records on the way.
+ */
+static void chain_fix(const unsigned char *t, size_t from, size_t to, unsigned s, uint16_t *rec)
+{
+    for (size_t i = from; i < to; i++) {
+        s = AC_NEXT(s, t[i]);
+        if (s == rec[i])
+            return;
+        rec[i] = (uint16_t)s;
+    }
+}
+
+/* chains_block - K chains over the block, corrected in order, then the rest
+   (fewer than K bytes) alone: rec holds the true state after every byte */
+static inline __attribute__((always_inline)) void chains_block(const unsigned char *t, size_t len,
+                                                               const unsigned K, unsigned s0,
+                                                               uint16_t *rec)
+{
+    size_t L = (len + (K - 1) * CHAIN_WARM) / K, step = L - CHAIN_WARM;
+    unsigned warm[CHAINS_MAX] = {0};
+    chains_run(t, L, step, K, s0, rec, warm);
+    unsigned truth = rec[L - 1];
+    for (unsigned k = 1; k < K; k++) {
+        size_t from = k * step + CHAIN_WARM, to = k * step + L;
+        if (warm[k] != truth)
+            chain_fix(t, from, to, truth, rec);
+        truth = rec[to - 1];
+    }
+    run_seq(t, (K - 1) * step + L, len, truth, rec);
+}
 
 /* note_state - every pattern of the ASCII automaton's state st, ending at end */
 static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end, unsigned st)
@@ -247,137 +367,48 @@ static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t e
         note_hit(h, t, n, end, bn_ac_out[k]);
 }
 
-/* scan_range - the ASCII automaton over t[i..lim) from state s (n is the
-   whole text, for word-boundary checks); returns the state at lim */
-static unsigned scan_range(const unsigned char *t, size_t i, size_t lim, size_t n, unsigned s,
+/*
+ * note_outputs - the patterns of every recorded state with output, in text
+ * order (as one sequential scan would note them). States with output are
+ * numbered last, so this is a compare against one bound, 8 at a time.
+ */
+static void note_outputs(bn_kb_hits *h, const unsigned char *t, size_t n, size_t base,
+                         const uint16_t *rec, size_t len)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i below = _mm_set1_epi16((short)(bn_ac_FIRST_OUT - 1)), zero = _mm_setzero_si128();
+    for (; i + 8 <= len; i += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + i));
+        /* saturating v - (FIRST_OUT - 1) is non-zero exactly where v >= FIRST_OUT */
+        unsigned m = 0xffffu ^ (unsigned)_mm_movemask_epi8(
+                                   _mm_cmpeq_epi16(_mm_subs_epu16(v, below), zero));
+        for (; m; m &= m - 1, m &= m - 1) { /* two mask bits per 16-bit lane */
+            size_t j = i + (unsigned)__builtin_ctz(m) / 2;
+            note_state(h, t, n, base + j + 1, rec[j]);
+        }
+    }
+#endif
+    for (; i < len; i++)
+        if (rec[i] >= bn_ac_FIRST_OUT)
+            note_state(h, t, n, base + i + 1, rec[i]);
+}
+
+/* scan_block - the ASCII automaton over t[base..base+len) from state s, noting
+   every pattern that ends there; returns the state at the end */
+static unsigned scan_block(const unsigned char *t, size_t n, size_t base, size_t len, unsigned s,
                            bn_kb_hits *h)
 {
-    for (; i < lim; i++) {
-        i = dfa_step(bn_ac_delta, bn_ac_SHIFT, bn_ac_class, bn_ac_FIRST_OUT, t, i, lim, &s);
-        if (i == lim)
-            break;
-        note_state(h, t, n, i + 1, s);
-    }
-    return s;
-}
-
-/* Texts this long are scanned as 8, 4 or 2 interleaved chains (scan_chains);
-   more chains overlap more table-load latency but each later chain costs
-   CHAIN_WARM extra steps, so short texts use fewer. */
-#define CHAINS8_MIN 192
-#define CHAINS4_MIN 96
-#define CHAINS2_MIN 40
-#define CHAINS_MAX 8
-/* Texts up to this long record the later chains' states (chain_converge). */
-#define CHAIN_REC_MAX 2048
-/* Every chain but the first starts this many bytes early from the root: its
-   state at its own start is then right whenever the true state there is
-   shallower than this (the root-most states of ordinary text nearly always
-   are); when it is not, the chain is corrected (chain_converge). Measured
-   on the bench mix: 16 beats 8, 12, 20 and 24. */
-#define CHAIN_WARM 16
-/* Matches of a later chain held until its start state is confirmed. */
-#define CHAIN_PENDING 32
-
-/* One chain's matches, held until the chain before it confirms its start. */
-typedef struct chain_pend {
-    uint32_t end[CHAIN_PENDING];
-    uint16_t st[CHAIN_PENDING];
-    unsigned np;
-    bool full;
-} chain_pend;
-
-/* chain_hold - keep a later chain's match for confirmation */
-static inline void chain_hold(chain_pend *p, size_t end, unsigned st)
-{
-    if (p->np < CHAIN_PENDING) {
-        p->end[p->np] = (uint32_t)end;
-        p->st[p->np++] = (uint16_t)st;
-    } else {
-        p->full = true;
-    }
-}
-
-/*
- * chain_converge - chain k's start state was wrong: scan its range again from
- * the true state only until that scan reaches the state the chain recorded at
- * the same byte (from there on the two agree, being one deterministic
- * automaton); the chain's held matches after that point stand. rec[i] is the
- * chain's state after byte i. Returns the true state at 'to'.
- */
-static unsigned chain_converge(const unsigned char *t, size_t from, size_t to, size_t n,
-                               unsigned s, const uint16_t *rec, unsigned s_end,
-                               const chain_pend *p, bn_kb_hits *h)
-{
-    for (size_t i = from; i < to; i++) {
-        s = AC_NEXT(s, t[i]);
-        if (s == rec[i]) {
-            for (unsigned q = 0; q < p->np; q++)
-                if (p->end[q] > i)
-                    note_state(h, t, n, p->end[q], p->st[q]);
-            return s_end;
-        }
-        if (s >= bn_ac_FIRST_OUT)
-            note_state(h, t, n, i + 1, s);
-    }
-    return s;
-}
-
-/*
- * scan_chains - the text as K chains in one loop. The automaton is bound by
- * the latency of one table load per byte; K independent chains of loads
- * overlap, so a long text takes little more than 1/K of the time. Chain k
- * covers [p_k + W, p_k + L) after warming up on [p_k, p_k + W) from the
- * root; once the chain before it is known to end in the same state as the
- * warm-up, its held matches stand, else it is corrected (chain_converge, or
- * scanned again when rec is NULL or its matches overflowed). The hits are
- * always those of one sequential scan, in text order. rec (n entries, or
- * NULL) receives the later chains' states.
- */
-static inline __attribute__((always_inline)) void
-scan_chains(const unsigned char *t, size_t n, bn_kb_hits *h, const unsigned K, uint16_t *rec)
-{
-    size_t L = (n + (K - 1) * CHAIN_WARM) / K, step = L - CHAIN_WARM, w;
-    unsigned s[CHAINS_MAX] = {0}, warm[CHAINS_MAX] = {0};
-    chain_pend pend[CHAINS_MAX];
-    for (unsigned k = 1; k < K; k++)
-        pend[k].np = 0, pend[k].full = false;
-    for (w = 0; w < CHAIN_WARM; w++) {
-        s[0] = AC_NEXT(s[0], t[w]);
-        if (s[0] >= bn_ac_FIRST_OUT)
-            note_state(h, t, n, w + 1, s[0]);
-        for (unsigned k = 1; k < K; k++)
-            s[k] = AC_NEXT(s[k], t[k * step + w]);
-    }
-    for (unsigned k = 1; k < K; k++)
-        warm[k] = s[k];
-    for (; w < L; w++) {
-        s[0] = AC_NEXT(s[0], t[w]);
-        if (s[0] >= bn_ac_FIRST_OUT)
-            note_state(h, t, n, w + 1, s[0]);
-        for (unsigned k = 1; k < K; k++) {
-            size_t i = k * step + w;
-            s[k] = AC_NEXT(s[k], t[i]);
-            if (rec)
-                rec[i] = (uint16_t)s[k];
-            if (s[k] >= bn_ac_FIRST_OUT)
-                chain_hold(&pend[k], i + 1, s[k]);
-        }
-    }
-    unsigned truth = s[0];
-    for (unsigned k = 1; k < K; k++) {
-        size_t from = k * step + CHAIN_WARM, to = k * step + L;
-        if (warm[k] == truth && !pend[k].full) {
-            for (unsigned q = 0; q < pend[k].np; q++)
-                note_state(h, t, n, pend[k].end[q], pend[k].st[q]);
-            truth = s[k];
-        } else if (rec && !pend[k].full) {
-            truth = chain_converge(t, from, to, n, truth, rec, s[k], &pend[k], h);
-        } else {
-            truth = scan_range(t, from, to, n, truth, h); /* speculation failed */
-        }
-    }
-    scan_range(t, (K - 1) * step + L, n, n, truth, h);
+    uint16_t rec[SCAN_BLOCK];
+    const unsigned char *b = t + base;
+    if (len >= CHAINS4_MIN)
+        chains_block(b, len, 4, s, rec);
+    else if (len >= CHAINS2_MIN)
+        chains_block(b, len, 2, s, rec);
+    else
+        run_seq(b, 0, len, s, rec);
+    note_outputs(h, t, n, base, rec, len);
+    return rec[len - 1];
 }
 
 /* has_high - any non-ASCII byte (only then the second automaton runs);
@@ -403,19 +434,9 @@ static bool has_high(const unsigned char *t, size_t n)
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
 {
     *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
-    uint16_t rec[CHAIN_REC_MAX];
-    if (n > UINT32_MAX)
-        scan_range(text, 0, n, n, 0, hits);
-    else if (n > CHAIN_REC_MAX)
-        scan_chains(text, n, hits, 8, NULL);
-    else if (n >= CHAINS8_MIN)
-        scan_chains(text, n, hits, 8, rec);
-    else if (n >= CHAINS4_MIN)
-        scan_chains(text, n, hits, 4, rec);
-    else if (n >= CHAINS2_MIN)
-        scan_chains(text, n, hits, 2, rec);
-    else
-        scan_range(text, 0, n, n, 0, hits);
+    unsigned s = 0;
+    for (size_t base = 0; base < n; base += SCAN_BLOCK)
+        s = scan_block(text, n, base, n - base < SCAN_BLOCK ? n - base : SCAN_BLOCK, s, hits);
     if (has_high(text, n))
         RUN_DFA(bn_acu, hits, text, n);
 }

@@ -59,8 +59,8 @@ typedef struct bn_kb_hits {
 /*
  * bn_kb_scan - run the automaton over normalised text (lower-case ASCII,
  * whitespace runs already collapsed to one space) and collect the hits.
- * Allocation-free; O(n). Texts of 40 bytes or more are scanned as 2, 4 or
- * 8 interleaved pieces (each later piece speculating on its start state,
+ * Allocation-free; O(n). Texts of 16 bytes or more are scanned as 2 or 4
+ * interleaved pieces (each later piece speculating on its start state,
  * corrected when wrong): the hits are always those of one sequential scan.
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits);
