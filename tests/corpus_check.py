@@ -11,7 +11,11 @@ recipient "*" means the file yields exactly one record, a number is the
 0-based position. Status codes of the form 5.0.9xx / 4.0.9xx are
 placeholders (the message has none) and are left out of the status figure,
 as are empty ones. Prints per-family and overall accuracy of reason,
-status, hardbounce and record count, then the disagreements.
+status, hardbounce and record count, then the disagreements. A miss whose
+label is listed in tests/corpus/disputed.tsv is marked "[label disputed:
+kind]" and still counts as a miss; the figures with those misses set aside
+are printed under the table. A disputed entry that no longer misses is
+reported, so that its line can be removed.
 
 Fails (exit 1) when a figure is below its threshold (fractions, 0..1),
 when an output line is not valid JSON, or when a file of _notbounce/ gives
@@ -82,6 +86,7 @@ class Tally:
     def __init__(self):
         self.n = collections.Counter()
         self.ok = collections.Counter()
+        self.disputed = collections.Counter()
 
     def add(self, what, good):
         self.n[what] += 1
@@ -94,7 +99,7 @@ class Tally:
         return f"{self.ok[what]:4d}/{self.n[what]:<4d} {100 * self.frac(what):5.1f}%" if self.n[what] else "      -         "
 
 
-def compare_file(path, rows, recs, tally, diffs):
+def compare_file(path, rows, recs, tally, diffs, disputed):
     family = path.split("/")[0]
     t, overall = tally[family], tally["*overall*"]
     for tt in (t, overall):
@@ -111,14 +116,25 @@ def compare_file(path, rows, recs, tally, diffs):
             good = got is not None and want == have
             for tt in (t, overall):
                 tt.add(what, good)
-            if not good:
-                diffs.append(f"{path} #{pos}: {what}: expected {want!r}, got {have!r}"
-                             + ("" if got else " (no record)"))
+            if good:
+                continue
+            d = dispute_of(disputed, path, pos, what)
+            if d:
+                d["seen"] = True
+                overall.disputed[what] += 1
+            diffs.append(f"{path} #{pos}: {what}: expected {want!r}, got {have!r}"
+                         + ("" if got else " (no record)")
+                         + (f" [label disputed: {d['kind']}]" if d else ""))
+
+
+def dispute_of(disputed, path, pos, what):
+    """The disputed.tsv entry for this record and field, or None."""
+    return disputed.get((path, pos, what)) or disputed.get((path, None, what))
 
 
 def load_disputed():
-    """Labels we are sure are wrong (tests/corpus/disputed.tsv: path, field,
-    evidence). They still count as misses in the figures; a disputed
+    """Labels we dispute (tests/corpus/disputed.tsv: path[#record], field,
+    kind, evidence). They still count as misses in the figures; a disputed
     _notbounce/ file is reported instead of failing the run."""
     here = os.path.dirname(os.path.abspath(__file__))
     out = {}
@@ -126,8 +142,11 @@ def load_disputed():
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
-            path, field, evidence = line.rstrip("\n").split("\t", 2)
-            out[(path, field)] = evidence
+            path, field, kind, evidence = line.rstrip("\n").split("\t", 3)
+            m = re.match(r"^(.*?)(?:#(\d+))?$", path)
+            pos = int(m.group(2)) if m.group(2) is not None else None
+            out[(m.group(1), pos, field)] = {"kind": kind, "evidence": evidence,
+                                             "seen": False}
     return out
 
 
@@ -138,10 +157,19 @@ def compare_notbounce(path, recs, disputed, tally, diffs, problems):
     if not recs:
         return
     msg = f"{path}: {len(recs)} records from a non-bounce"
-    if (path, "notbounce") in disputed:
-        diffs.append(msg + " (label disputed: " + disputed[(path, "notbounce")] + ")")
+    d = disputed.get((path, None, "notbounce"))
+    if d:
+        d["seen"] = True
+        tally["*overall*"].disputed["count"] += 1
+        diffs.append(msg + " [label disputed: " + d["kind"] + "]")
     else:
         problems.append(msg)
+
+
+def set_aside(t, what):
+    """A figure with the disputed misses left out of the count."""
+    n = t.n[what] - t.disputed[what]
+    return f"{t.ok[what]:4d}/{n:<4d} {100 * t.ok[what] / n:5.1f}%" if n else "-"
 
 
 def report(tally, diffs, list_max, elapsed, nfiles):
@@ -149,7 +177,11 @@ def report(tally, diffs, list_max, elapsed, nfiles):
     print(f"{'family':28s} " + " ".join(f"{c:>16s}" for c in cols))
     for fam in sorted(k for k in tally if k != "*overall*"):
         print(f"{fam:28s} " + " ".join(f"{tally[fam].cell(c):>16s}" for c in cols))
-    print(f"{'OVERALL':28s} " + " ".join(f"{tally['*overall*'].cell(c):>16s}" for c in cols))
+    o = tally["*overall*"]
+    print(f"{'OVERALL':28s} " + " ".join(f"{o.cell(c):>16s}" for c in cols))
+    print(f"{'disputed labels':28s} " + " ".join(f"{o.disputed[c]:16d}" for c in cols))
+    print(f"{'OVERALL, disputed set aside':28s} " + " ".join(
+        f"{set_aside(o, c):>16s}" for c in cols))
     print(f"\n{nfiles} files in {elapsed:.2f} s; {len(diffs)} disagreements")
     for d in diffs[:list_max]:
         print("  " + d)
@@ -178,8 +210,14 @@ def main():
         if path.startswith("_notbounce/"):
             compare_notbounce(path, by_file.get(path, []), disputed, tally, diffs, problems)
             continue
-        compare_file(path, labels.get(path, []), by_file.get(path, []), tally, diffs)
+        compare_file(path, labels.get(path, []), by_file.get(path, []), tally, diffs,
+                     disputed)
     report(tally, diffs, a.list, elapsed, len(files))
+    for (path, pos, field), d in sorted(disputed.items(), key=lambda kv: str(kv[0])):
+        if not d["seen"]:
+            where = path + (f" #{pos}" if pos is not None else "")
+            print(f"  note: disputed {field} of {where} now agrees with the label "
+                  "(or the file is gone): remove its line from tests/corpus/disputed.tsv")
     overall = tally["*overall*"]
     for k in ("reason", "status", "hardbounce", "count"):
         floor = getattr(a, f"min_{k}")

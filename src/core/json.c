@@ -202,11 +202,31 @@ static size_t plain_run(const unsigned char *p, size_t i, size_t n)
     return i;
 }
 
+/* short_plain - copy a short value that needs no escape straight into the
+   buffer; false (nothing counted) when it does not fit or needs one */
+static bool short_plain(bn_json *j, const unsigned char *p, size_t n)
+{
+    if (n > 32 || j->len >= j->size || j->size - j->len <= n)
+        return false;
+    char *o = j->buf + j->len;
+    for (size_t i = 0; i < n; i++) {
+        if (jclass[p[i]])
+            return false; /* the general path writes it again from the start */
+        o[i] = (char)p[i];
+    }
+    j->len += n;
+    return true;
+}
+
 /* bn_json_escape - escaped body of a JSON string, without quotes */
 void bn_json_escape(bn_json *j, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
+    /* most values (codes, names, addresses, keys) are short plain ASCII: the
+       run search and put() cost more than the copy */
+    if (short_plain(j, p, n))
+        return;
     while (i < n) {
         size_t run = plain_run(p, i, n);
         if (run > i)
@@ -243,6 +263,26 @@ void bn_json_str(bn_json *j, const char *p, size_t n)
 void bn_json_cstr(bn_json *j, const char *s)
 {
     bn_json_str(j, s, s ? strlen(s) : 0);
+}
+
+/* bn_json_key_plain - a key of n bytes that needs no escaping (a literal
+   of ours): quotes, key and colon copied as they are */
+void bn_json_key_plain(bn_json *j, const char *key, size_t n)
+{
+    sep(j);
+    if (j->len < j->size && j->size - j->len > n + 3) { /* room: one copy */
+        char *o = j->buf + j->len;
+        o[0] = '"';
+        memcpy(o + 1, key, n);
+        o[n + 1] = '"';
+        o[n + 2] = ':';
+        j->len += n + 3;
+    } else {
+        putc1(j, '"');
+        put(j, key, n);
+        put(j, "\":", 2);
+    }
+    j->after_key = true;
 }
 
 /* bn_json_key - a key: a string followed by a colon */

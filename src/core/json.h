@@ -37,6 +37,8 @@ void bn_json_array_begin(bn_json *j);
 void bn_json_array_end(bn_json *j);
 /* bn_json_key - an object key (escaped like any string) */
 void bn_json_key(bn_json *j, const char *key);
+/* bn_json_key_plain - a key of n bytes known to need no escaping (a literal) */
+void bn_json_key_plain(bn_json *j, const char *key, size_t n);
 
 /* Values: a string (ptr, len; NULL is ""), a C string, numbers, literals. */
 void bn_json_str(bn_json *j, const char *p, size_t n);

@@ -39,8 +39,17 @@ static inline bn_str bn_str_cstr(const char *s)
 
 /* bn_str_trim - without leading and trailing whitespace */
 bn_str bn_str_trim(bn_str s);
-/* bn_str_eq_ci - equal, ASCII case-insensitively */
-bool bn_str_eq_ci(bn_str a, const char *lit);
+/* bn_str_eq_ci_rest - bn_str_eq_ci once the first bytes agree */
+bool bn_str_eq_ci_rest(bn_str a, const char *lit);
+/* bn_str_eq_ci - equal, ASCII case-insensitively (inline: most compares, of
+   header and field names against a table, fail on the first byte) */
+static inline bool bn_str_eq_ci(bn_str a, const char *lit)
+{
+    if (!a.n || !lit[0])
+        return !a.n && !lit[0];
+    return bn_lc((unsigned char)a.p[0]) == bn_lc((unsigned char)lit[0]) &&
+           bn_str_eq_ci_rest(a, lit);
+}
 /* bn_str_starts_ci - s starts with lit, ASCII case-insensitively */
 bool bn_str_starts_ci(bn_str s, const char *lit);
 /* bn_mem_find_ci - first occurrence of needle in hay (ASCII case-insensitive), or NULL */
@@ -55,16 +64,27 @@ const char *bn_mem_eol(const char *p, size_t n);
 /*
  * bn_multi - up to 64 non-empty needles searched in one pass (ASCII
  * case-insensitive). The scanners look for dozens of phrases in the same
- * text; one pass with a first/second-byte filter replaces one scan per
- * phrase. Build it once per table (bn_multi_init), search many texts.
+ * text. Each needle is anchored on one of its bytes, chosen rare in bounce
+ * text (byte frequencies measured on the corpus); the search compares 16
+ * or 32 bytes at a time with the few distinct anchor bytes, the byte after
+ * an anchor narrows the needles to compare, and only those are compared.
+ * Building costs a pass over the needles: build once per table and keep it
+ * (extract: bn_x_multi caches them per parser).
  */
 #define BN_MULTI_MAX 64
+#define BN_MULTI_ANCHORS 16
 typedef struct bn_multi {
     const char *needle[BN_MULTI_MAX];
-    size_t n;
-    unsigned long long first[256];  /* bit k: needle k starts with this byte */
-    unsigned long long second[256]; /* bit k: its second byte (any byte if it has one) */
-    unsigned long long single;      /* needles of one byte */
+    size_t len[BN_MULTI_MAX];
+    unsigned char at[BN_MULTI_MAX];     /* offset of the needle's anchor byte */
+    unsigned long long alone;           /* needles of one byte (no next byte) */
+    unsigned char slot[256];            /* folded byte -> anchor index + 1, 0: none */
+    unsigned char anchor[BN_MULTI_ANCHORS]; /* folded (| 0x20) anchor bytes */
+    unsigned long long group[BN_MULTI_ANCHORS]; /* needles anchored on each */
+    /* the needles of an anchor whose next byte, folded, is b: [anchor][b & 63] */
+    unsigned long long pair[BN_MULTI_ANCHORS][64];
+    size_t n, nanchors, max_at;
+    bool slow;                          /* anchors did not fit: one search per needle */
 } bn_multi;
 
 /* bn_multi_init - the matcher for needles[0..n) (n <= 64, none empty);

@@ -54,6 +54,23 @@ static bool glued(unsigned char c)
     return (c < 0x20 && !bn_is_space(c)) || c == 0x7f;
 }
 
+/* x400_skip - length of an X.400 attribute glued before the address
+   ("c=US;a= ;p=Org;dda:SMTP=user@example.net", Exchange 5.5/2000 NDRs): its
+   "SMTP=" / "RFC-822=" is no part of the mailbox; 0 when there is none */
+static size_t x400_skip(bn_str s, size_t l, size_t at)
+{
+    static const char *const attr[] = {"smtp=", "rfc-822=", "rfc822="};
+    bn_str local = {s.p + l, at - l};
+    if (l > 0 && s.p[l - 1] != ':' && s.p[l - 1] != ';' && !bn_is_space((unsigned char)s.p[l - 1]))
+        return 0;
+    for (size_t i = 0; i < sizeof attr / sizeof attr[0]; i++) {
+        size_t k = strlen(attr[i]);
+        if (local.n > k && bn_str_starts_ci(local, attr[i]))
+            return k;
+    }
+    return 0;
+}
+
 /* addr_at - the address around the '@' at s[at], or empty */
 static bn_str addr_at(bn_str s, size_t at)
 {
@@ -62,6 +79,7 @@ static bn_str addr_at(bn_str s, size_t at)
         l--;
     while (l < at && s.p[l] == '.')
         l++;
+    l += x400_skip(s, l, at);
     if (l == at)
         return BN_STR_NULL;
     size_t dn = domain_span(s, at + 1);

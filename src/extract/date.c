@@ -98,6 +98,20 @@ static bool parse_time(bn_str s, size_t *i, struct tm *tm)
     return true;
 }
 
+/* utc_seconds - timegm() of the broken-down time, for the ranges the
+   parsers accept (year 1900-2999, day 1-31, hour/minute/second 0-60: the
+   excess carries over as timegm's normalisation does): the days-from-civil
+   arithmetic, without the library's call (a third of the date parse) */
+static time_t utc_seconds(const struct tm *tm)
+{
+    long y = tm->tm_year + 1900L, m = tm->tm_mon + 1L;
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + tm->tm_mday - 1;
+    long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return (time_t)(((days * 24 + tm->tm_hour) * 60 + tm->tm_min) * 60 + tm->tm_sec);
+}
+
 /* iso_date - "2026-03-20T10:00:00.000Z" / "+09:00" offsets; 0 if not ISO 8601 */
 static time_t iso_date(bn_str s)
 {
@@ -128,7 +142,7 @@ static time_t iso_date(bn_str s)
         if (oh >= 0 && om >= 0)
             off = (s.p[i] == '-' ? -1 : 1) * (oh * 60 + om);
     }
-    time_t t = timegm(&tm);
+    time_t t = utc_seconds(&tm);
     return t == (time_t)-1 ? 0 : t - (time_t)off * 60;
 }
 
@@ -168,7 +182,7 @@ time_t bn_x_date(bn_str s)
     bool ok = false;
     size_t j = i;
     int zone = zone_of(tok(s, &j), &ok);
-    time_t t = timegm(&tm);
+    time_t t = utc_seconds(&tm);
     if (t == (time_t)-1)
         return 0;
     return t - (time_t)(ok ? zone : 0) * 60;

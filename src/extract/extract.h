@@ -26,6 +26,7 @@
 
 #include "bounce.h"
 #include "core/arena.h"
+#include "core/str.h"
 #include "message/message.h"
 
 /* One record while extracting: the public record plus the raw evidence. */
@@ -50,6 +51,9 @@ typedef struct bn_orig {
     const char *src;        /* "message/rfc822", "text/rfc822-headers", "inline" */
 } bn_orig;
 
+/* Matchers of static phrase tables, kept by the parser (match.c). */
+typedef struct bn_xcache bn_xcache;
+
 /* The state of one extraction. */
 typedef struct bn_xctx {
     bn_msg *msg;
@@ -64,6 +68,7 @@ typedef struct bn_xctx {
     int text_part;          /* part index of text, -1 when none */
     bn_orig orig;
     bn_str addresser;       /* sender of the original, once known */
+    bn_xcache *cache;       /* the parser's matchers (NULL: build each time) */
 } bn_xctx;
 
 /* A format decoder: one file per bounce-format family in formats/. */
@@ -84,6 +89,25 @@ extern const size_t bn_decoders_count;
 bn_xrec *bn_x_add(bn_xctx *x, const char *format);
 /* bn_x_find - the record whose recipient equals addr (case-insensitive), or NULL */
 bn_xrec *bn_x_find(bn_xctx *x, bn_str addr);
+
+/* ---- phrase matchers (match.c) ---- */
+
+/* bn_xcache_new - an empty matcher cache (NULL when out of memory) */
+bn_xcache *bn_xcache_new(void);
+/* bn_xcache_free - release the cache */
+void bn_xcache_free(bn_xcache *c);
+/*
+ * bn_x_multi - the bn_multi of needles[0..n), built on the first call and
+ * kept by the parser: needles must be a static table (its address is the
+ * key). Without a cache (or when it is full) the matcher is built in
+ * *scratch. A table bn_multi_init refuses gives a matcher that finds nothing.
+ */
+const bn_multi *bn_x_multi(const bn_xctx *x, const char *const *needles, size_t n,
+                           bn_multi *scratch);
+/* bn_x_multi_keyed - bn_x_multi for needles gathered from a static table key
+   (the needles array itself may be a temporary) */
+const bn_multi *bn_x_multi_keyed(const bn_xctx *x, const void *key, const char *const *needles,
+                                 size_t n, bn_multi *scratch);
 
 /* ---- text helpers (text.c) ---- */
 
@@ -108,6 +132,8 @@ bn_str bn_x_find_status(bn_str s);
 int bn_x_find_replycode(bn_str s);
 /* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty */
 bn_str bn_x_find_command(bn_str s);
+/* bn_x_command - bn_x_find_command with the parser's cached matcher */
+bn_str bn_x_command(const bn_xctx *x, bn_str s);
 
 /* ---- addresses (addr.c) ---- */
 
@@ -136,6 +162,9 @@ int bn_x_fields(bn_arena *a, bn_str s, bool stop_at_text, size_t max,
 /* bn_x_header_block - a message header block at the start of s (stops at the
    first blank line); *body gets what follows */
 int bn_x_header_block(bn_arena *a, bn_str s, size_t max, bn_headers *out, bn_str *body);
+/* bn_x_field_name_len - length of the field name a "Name: value" line starts
+   with, or 0 when the line is no field line */
+size_t bn_x_field_name_len(bn_str line);
 /* bn_x_field_value - the value of the first field named name in h, unfolded
    (no RFC 2047 decoding); empty when absent */
 bn_str bn_x_field_value(bn_arena *a, const bn_headers *h, const char *name);
@@ -201,7 +230,8 @@ bool bn_x_looks_like_bounce(bn_xctx *x);
    multipart/report delivery-status, X-Failed-Recipients) */
 bool bn_x_is_report(bn_xctx *x);
 /* bn_x_text_has - the bounce's text (x->text) contains one of the phrases
-   (ASCII case-insensitive): a family's own sentences */
+   (ASCII case-insensitive): a family's own sentences; phrases must be a
+   static table (the parser caches its matcher, see bn_x_multi) */
 bool bn_x_text_has(const bn_xctx *x, const char *const *phrases, size_t n);
 /* bn_x_hdr_has - a field of the bounce's header named name (any occurrence)
    contains needle (case-insensitive) */

@@ -26,6 +26,12 @@ static size_t field_name_len(bn_str line)
     return name;
 }
 
+/* bn_x_field_name_len - length of a field name at the start of line, or 0 */
+size_t bn_x_field_name_len(bn_str line)
+{
+    return field_name_len(line);
+}
+
 /* push - append one field to out (arena array grown by doubling) */
 static int push(bn_arena *a, bn_headers *out, size_t *cap, bn_header h)
 {

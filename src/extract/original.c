@@ -58,13 +58,20 @@ static const char *const markers[] = {
     "below this line", "original mail", "headers follow",
 };
 
-/* is_marker - a short line naming the copy of the original below it
-   (m: the markers above, matched in one pass) */
-static bool is_marker(const bn_multi *m, bn_str line)
+/* Where the next marker phrase starts: one search over the rest of the text
+   serves every line up to it (a marker never spans lines). */
+typedef struct marker_scan {
+    const bn_multi *m;
+    const char *end;  /* the text's end */
+    const char *next; /* the earliest marker not before the current line, or NULL */
+} marker_scan;
+
+/* is_marker - a short line naming the copy of the original below it */
+static bool is_marker(marker_scan *ms, bn_str line)
 {
-    if (line.n > 120)
-        return false;
-    return bn_multi_find(m, line, NULL) != NULL;
+    if (ms->next && ms->next < line.p)
+        ms->next = bn_multi_find(ms->m, (bn_str){line.p, (size_t)(ms->end - line.p)}, NULL);
+    return line.n <= 120 && ms->next && ms->next < line.p + line.n;
 }
 
 /* has_origin_field - a field only a real header block has (a summary has To/Subject/Date) */
@@ -123,9 +130,11 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
     size_t marker_at = text.n;
     bool after_gap = true, seen_text = false;
     bn_str line;
-    bn_multi mk;
+    bn_multi scratch;
     _Static_assert(sizeof markers / sizeof markers[0] <= BN_MULTI_MAX, "markers: too many");
-    bn_multi_init(&mk, markers, sizeof markers / sizeof markers[0]);
+    marker_scan mk = {bn_x_multi(x, markers, sizeof markers / sizeof markers[0], &scratch),
+                      text.p + text.n, NULL};
+    mk.next = bn_multi_find(mk.m, text, NULL);
     for (; bn_x_line(text, &pos, &line); start = pos) {
         if (bn_x_is_blank(line) || is_mbox_from(line)) {
             after_gap = true; /* an mbox "From " line may lead a pasted copy */
@@ -133,7 +142,9 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
         }
         bool marker = is_marker(&mk, line);
         /* a header block before any prose is a summary, not a returned copy */
-        if ((marker_at < text.n || (after_gap && seen_text)) &&
+        /* a header block starts with a field line: parsing one anywhere else
+           finds nothing (the check costs a few bytes, the parse a block) */
+        if ((marker_at < text.n || (after_gap && seen_text)) && bn_x_field_name_len(line) &&
             header_block_at(x, text, start, marker_at < text.n, &o->hdrs, &o->body)) {
             cut = marker_at < start ? marker_at : start;
             o->found = true;
@@ -141,8 +152,12 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
             o->src = "inline";
             return cut;
         }
-        if (marker_at < text.n && !marker && is_separator(line))
-            continue; /* "-----" under the marker line */
+        if (!marker && is_separator(line)) {
+            /* "-----" under the marker line, or a rule alone before the copy
+               (au/EZweb: "-----...-----" then the original's header) */
+            after_gap = true;
+            continue;
+        }
         marker_at = marker ? start : text.n;
         after_gap = false;
         seen_text = true;
@@ -150,20 +165,35 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
     return cut;
 }
 
-/* quoted_lines - how many non-blank lines start with ">" (*total: how many there are) */
-static size_t quoted_lines(bn_str t, size_t *total)
+/* count_byte - how many bytes c the span holds */
+static size_t count_byte(bn_str t, char c)
 {
-    size_t pos = 0, q = 0;
+    size_t k = 0;
+    if (!t.n)
+        return 0;
+    const char *e = t.p + t.n;
+    for (const char *p = t.p; p < e && (p = memchr(p, c, (size_t)(e - p))) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* mostly_quoted - at least 4 non-blank lines, three in four starting with
+   ">"; the count of '>' bounds the quoted lines, so an ordinary text stops
+   after its first few lines instead of being split whole */
+static bool mostly_quoted(bn_str t)
+{
+    size_t pos = 0, q = 0, total = 0, gt = count_byte(t, '>');
     bn_str line;
-    *total = 0;
     while (bn_x_line(t, &pos, &line)) {
         if (bn_x_is_blank(line))
             continue;
-        (*total)++;
+        total++;
         if (line.p[0] == '>')
             q++;
+        else if (3 * (total - q) > gt)
+            return false; /* even if every '>' began a line, too few would */
     }
-    return q;
+    return total >= 4 && q * 4 >= total * 3;
 }
 
 /*
@@ -172,9 +202,7 @@ static size_t quoted_lines(bn_str t, size_t *total)
  */
 static bn_str unquote(bn_arena *a, bn_str t)
 {
-    size_t total;
-    size_t q = quoted_lines(t, &total);
-    if (total < 4 || q * 4 < total * 3)
+    if (!mostly_quoted(t))
         return t;
     char *out = bn_arena_alloc(a, t.n + 1);
     if (!out)

@@ -16,6 +16,7 @@ struct bn_parser {
     bn_parse_opts opts;
     bn_arena arena;
     void *iconv_cache;
+    bn_xcache *cache;       /* phrase matchers, built once for all messages */
     bn_record *out;
     size_t nout;
     unsigned anomalies;
@@ -41,6 +42,11 @@ int bn_parser_new(bn_parser **out, const bn_parse_opts *opts)
     bn_parser *p = bn_calloc(1, sizeof *p);
     if (!p)
         return BN_ENOMEM;
+    p->cache = bn_xcache_new();
+    if (!p->cache) {
+        bn_free(p);
+        return BN_ENOMEM;
+    }
     p->opts = opts ? *opts : defaults;
     if (p->opts.max_recipients == 0)
         p->opts.max_recipients = 1;
@@ -55,6 +61,7 @@ void bn_parser_free(bn_parser *p)
     if (!p)
         return;
     bn_iconv_cache_free(&p->iconv_cache);
+    bn_xcache_free(p->cache);
     bn_arena_free(&p->arena);
     bn_free(p);
 }
@@ -308,11 +315,13 @@ static bool says_retrying(const bn_xctx *x)
         "will keep on trying", "will continue to try", "will continue trying",
         "attempts will continue", "will continue to be attempted", "is a warning only",
         "is a warning message only", "not yet been delivered", "has been delayed",
-        "is delayed to", "delivery delayed"};
-    for (size_t i = 0; i < sizeof ph / sizeof ph[0]; i++)
-        if (bn_str_find_ci(x->text, ph[i]))
-            return true;
-    return false;
+        "is delayed to", "delivery delayed",
+        /* OpenSMTPD: "A message is delayed for more than 4 hours ...",
+           "this is only a temporary failure report" */
+        "is delayed for more than", "only a temporary failure report",
+        "not been delivered yet"};
+    bn_multi scratch; /* one pass over the text, not one per phrase */
+    return bn_multi_find(bn_x_multi(x, ph, sizeof ph / sizeof ph[0], &scratch), x->text, NULL);
 }
 
 /*
@@ -407,6 +416,7 @@ int bn_parse(bn_parser *p, const char *buf, size_t len, const bn_record **recs, 
     x.msg = &msg;
     x.arena = &p->arena;
     x.opts = &p->opts;
+    x.cache = p->cache;
     rc = cascade(&x);
     if (!rc)
         rc = x.oom;

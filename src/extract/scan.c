@@ -8,6 +8,12 @@
  * remote server's reply ("Remote host said:", "<<< 550 ...", "SMTP error
  * from remote mail server after RCPT TO:<a@b>:"). The scanner pairs each
  * failed address with the reply text that follows it, up to the next one.
+ * Transcripts come with many prompts (">>>"/"<<<", "In:"/"Out:", MDaemon's
+ * "<stamp>: -->"/"<--", InterScan's "Sent <<<"/"Received >>>"); where no
+ * code is written at all (IMail "Unknown user: a@b", OpenSMTPD "a@b: No MX
+ * found for domain"), the reason in words on or around the address's line
+ * is its diagnostic, and the classifier's reading of that wording is the
+ * evidence that something failed.
  *
  * Addresses are never taken from the returned original (the text is cut
  * before it) nor from the bounce's own From/To (the reporter and the
@@ -36,6 +42,8 @@ typedef struct scan {
     size_t n;
     size_t from;     /* first line of the failure section */
     size_t anchor;   /* the line with the announcing sentence (n: none) */
+    unsigned long long anchors_in; /* bit a: anchors[a] is in the text (find_section) */
+    bool weak_anchor; /* the section was placed by a weak word ("error") */
     hit *hits;
     size_t nhits, cap;
     bn_str skip[4];  /* addresses never taken: the bounce's From/To, the sender */
@@ -44,6 +52,10 @@ typedef struct scan {
 
 /* Sentences that announce the list of failed recipients. */
 static const char *const anchors[] = {
+    /* DMA: "There was an error delivering your mail to <a@b>." heads each
+       address's block; the reply below it may say "Recipient address
+       rejected", which must not start the section after the address */
+    "error delivering",
     "following address", "following recipient", "following e-mail address",
     "failed recipient", "could not be delivered to", "couldn't be delivered to",
     "was not delivered to", "wasn't delivered to", "undeliverable to",
@@ -55,6 +67,9 @@ static const char *const anchors[] = {
     "failure reason", "not listed", "delivery problem", "returned mail",
     /* delay warnings: the addresses still waiting */
     "not yet been delivered", "has been delayed", "was postponed", "is delayed",
+    /* au/EZweb "Your message was not delivered within 3 days", hMailServer
+       and Exchange "The following recipient(s) could not be reached" */
+    "not delivered within", "could not be reached",
     /* weak ones last: they only place the section, they prove nothing */
     "rejected", "failed:", "error", "unknown",
 };
@@ -179,19 +194,38 @@ static int add_hit(scan *s, bn_str a, size_t line)
     return BN_OK;
 }
 
+/* lines_span - the text the lines cover */
+static bn_str lines_span(const scan *s)
+{
+    const char *e = s->lines[s->n - 1].p + s->lines[s->n - 1].n;
+    return (bn_str){s->lines[0].p, (size_t)(e - s->lines[0].p)};
+}
+
 /* find_section - first line of the paragraph holding the anchor sentence;
    s->anchor gets the anchor's own line */
 static size_t find_section(scan *s)
 {
+    enum { NANCHORS = sizeof anchors / sizeof anchors[0] };
+    _Static_assert(NANCHORS <= BN_MULTI_MAX, "anchors: too many rows for bn_multi");
+    bn_multi scratch;
     s->anchor = s->n;
-    for (size_t a = 0; a < sizeof anchors / sizeof anchors[0]; a++)
-        for (size_t i = 0; i < s->n; i++)
-            if (bn_str_find_ci(s->lines[i], anchors[a])) {
-                s->anchor = i;
-                while (i > 0 && !bn_x_is_blank(s->lines[i - 1]))
-                    i--;
-                return i;
-            }
+    /* one pass tells which anchors the text holds (none spans a line), then
+       only the first of them is looked for line by line */
+    s->anchors_in = s->n ? bn_multi_mask(bn_x_multi(s->x, anchors, NANCHORS, &scratch),
+                                         lines_span(s))
+                         : 0;
+    if (!s->anchors_in)
+        return 0;
+    size_t first = (size_t)__builtin_ctzll(s->anchors_in);
+    const char *a = anchors[first];
+    for (size_t i = 0; i < s->n; i++)
+        if (bn_str_find_ci(s->lines[i], a)) {
+            s->anchor = i;
+            s->weak_anchor = first >= STRONG_ANCHORS;
+            while (i > 0 && !bn_x_is_blank(s->lines[i - 1]))
+                i--;
+            return i;
+        }
     return 0;
 }
 
@@ -259,8 +293,96 @@ static int collect(scan *s, size_t from, bool with_system)
 /* block_has_reply - the block of hit i holds a server reply line */
 static bool block_has_reply(const scan *s, size_t i);
 
+/* names_cause - the classifier reads a failure cause in the wording of t
+   (a phrase, not a bare code's class) */
+static bool names_cause(bn_str t)
+{
+    if (!t.n)
+        return false;
+    bn_reply in = {0};
+    in.text = t.p;
+    in.text_len = t.n;
+    bn_verdict v;
+    bn_classify(&v, &in);
+    if (v.reason == BN_REASON_UNDEFINED || v.reason == BN_REASON_ONHOLD || !v.rule)
+        return false;
+    return strncmp(v.rule, "none.", 5) && strncmp(v.rule, "status.", 7) &&
+           strncmp(v.rule, "reply.", 6);
+}
+
+/* line_names_cause - the address's line, with the lines right above and
+   below it in its paragraph, names a failure cause ("Unknown user: a@b",
+   "User ... not listed in Domino Directory\na@b") */
+static bool line_names_cause(const scan *s, size_t line)
+{
+    size_t a = line, b = line + 1;
+    if (a > 0 && !bn_x_is_blank(s->lines[a - 1]))
+        a--;
+    if (b < s->n && !bn_x_is_blank(s->lines[b]))
+        b++;
+    const char *e = s->lines[b - 1].p + s->lines[b - 1].n;
+    return names_cause((bn_str){s->lines[a].p, (size_t)(e - s->lines[a].p)});
+}
+
+/* heads_block - the line starts with the address and a colon ("a@b: No MX
+   found for domain", "<a@b>:"): the way Courier, qmail, Exim, Postfix and
+   OpenSMTPD head a failed recipient's block, never how prose names a
+   contact address */
+static bool heads_block(bn_str l, bn_str a)
+{
+    bn_str t = bn_str_trim(l);
+    size_t k = t.n && t.p[0] == '<' ? 1 : 0;
+    if (t.p + k != a.p)
+        return false;
+    k += a.n;
+    if (k < t.n && t.p[k] == '>')
+        k++;
+    return k < t.n && t.p[k] == ':';
+}
+
+/* has_evidence - hit i has a reply in its block, heads its own block
+   ("a@b: ...") or is named with a failure cause in words */
+static bool has_evidence(const scan *s, size_t i)
+{
+    if (block_has_reply(s, i))
+        return true;
+    return s->hits[i].line < s->n &&
+           (heads_block(s->lines[s->hits[i].line], s->hits[i].addr) ||
+            line_names_cause(s, s->hits[i].line));
+}
+
+/* any_evidence - one of the hits has evidence of its failure */
+static bool any_evidence(const scan *s)
+{
+    for (size_t i = 0; i < s->nhits && i < 64; i++)
+        if (has_evidence(s, i))
+            return true;
+    return false;
+}
+
+/*
+ * widen - a weak word placed the section ("If you believe this is in error,
+ * write to helpdesk@..."), and no address found below it shows a failure:
+ * the failed address is above ("Unknown user: a@b"). Collect from the start
+ * too, in the order of the text; prune() then keeps those with evidence.
+ */
+static int widen(scan *s)
+{
+    int rc = collect(s, 0, false);
+    for (size_t i = 1; !rc && i < s->nhits; i++) {
+        hit h = s->hits[i];
+        size_t k = i;
+        for (; k > 0 && s->hits[k - 1].line > h.line; k--)
+            s->hits[k] = s->hits[k - 1];
+        s->hits[k] = h;
+    }
+    return rc;
+}
+
 /* prune - with several addresses, drop those with no reply in their block
-   when another has one (a contact address in the prose, not a recipient) */
+   when another has one (a contact address in the prose, not a recipient);
+   an address heading its own block, or named with a cause in words ("No
+   such domain.", "Unknown user: a@b"), stays */
 static void prune(scan *s)
 {
     if (s->nhits < 2)
@@ -268,7 +390,7 @@ static void prune(scan *s)
     bool keep[64];
     size_t n = s->nhits < 64 ? s->nhits : 64, any = 0;
     for (size_t i = 0; i < n; i++)
-        any += keep[i] = block_has_reply(s, i);
+        any += keep[i] = has_evidence(s, i);
     if (!any || any == n || s->nhits > 64)
         return;
     size_t k = 0;
@@ -367,15 +489,93 @@ static bn_str trim_to_reply(bn_str d)
 
 static bool is_separator_line(bn_str l);
 
-/* strip_prompt - without a transcript's "<<< " / "Out: " prefix */
+/* Who speaks in a transcript line. */
+enum turn { TURN_NONE, TURN_CLIENT, TURN_SERVER };
+
+#define STAMP_MAX 48 /* a log stamp before an arrow: "Sun 2026-03-15 07:59:58.460: " */
+
+/* has_dashes - "--" in p[0..n): both arrows hold it, most lines do not */
+static bool has_dashes(const char *p, size_t n)
+{
+    for (const char *d = p, *e = p + n; d < e && (d = memchr(d, '-', (size_t)(e - d))); d++)
+        if (d + 1 < e && d[1] == '-')
+            return true;
+    return false;
+}
+
+/* arrow_after_stamp - "<stamp>: <-- 550 ..." (MDaemon's session transcript):
+   an arrow after a short prefix that ends in ": " or a blank */
+static enum turn arrow_after_stamp(bn_str t, bn_str *rest)
+{
+    size_t lim = t.n < STAMP_MAX ? t.n : STAMP_MAX;
+    if (!has_dashes(t.p, lim))
+        return TURN_NONE; /* the cheap test first: this runs on every block line */
+    for (size_t i = 1; i + 3 < lim; i++) {
+        if (t.p[i - 1] != ' ' || t.p[i + 3] != ' ')
+            continue;
+        bool out = !memcmp(t.p + i, "-->", 3), in = !memcmp(t.p + i, "<--", 3);
+        if (!out && !in)
+            continue;
+        *rest = bn_str_trim((bn_str){t.p + i + 3, t.n - i - 3});
+        return out ? TURN_CLIENT : TURN_SERVER;
+    }
+    return TURN_NONE;
+}
+
+/* reply_first - t starts with a three-digit reply code */
+static bool reply_first(bn_str t)
+{
+    return t.n >= 3 && bn_is_digit((unsigned char)t.p[0]) && bn_is_digit((unsigned char)t.p[1]) &&
+           bn_is_digit((unsigned char)t.p[2]);
+}
+
+/* worded_arrow - "Received >>> 550 ...", "Sent <<< RCPT TO:<a@b>" (InterScan
+   MSS, which points its arrows the other way), "受信 <<< 550": one word,
+   then an arrow. The words after the arrow say who spoke: a reply code is
+   the server, anything else the client's command */
+static enum turn worded_arrow(bn_str t, bn_str *rest)
+{
+    size_t k = 0;
+    while (k < t.n && k <= 16 && !bn_is_space((unsigned char)t.p[k]))
+        k++;
+    if (k == 0 || k > 16 || k + 4 > t.n || t.p[k] != ' ')
+        return TURN_NONE;
+    bn_str a = {t.p + k + 1, t.n - k - 1};
+    if (!bn_str_starts_ci(a, ">>>") && !bn_str_starts_ci(a, "<<<"))
+        return TURN_NONE;
+    *rest = bn_str_trim((bn_str){a.p + 3, a.n - 3});
+    return reply_first(*rest) ? TURN_SERVER : TURN_CLIENT;
+}
+
+/* turn_of - a transcript turn: ">>> " / "In:" / "-->" (the client's command),
+   "<<< " / "Out:" / "<--" (the server's reply); *rest gets the words after it */
+static enum turn turn_of(bn_str l, bn_str *rest)
+{
+    static const struct {
+        const char *p;
+        enum turn t;
+    } pr[] = {{">>>", TURN_CLIENT}, {"in:", TURN_CLIENT}, {"-->", TURN_CLIENT},
+              {"<<<", TURN_SERVER}, {"out:", TURN_SERVER}, {"<--", TURN_SERVER}};
+    bn_str t = bn_str_trim(l);
+    /* every prefix starts with one of these bytes (either case) */
+    bool may = t.n && memchr(">iI-<oO", t.p[0], 7);
+    for (size_t i = 0; may && i < sizeof pr / sizeof pr[0]; i++) {
+        size_t k = strlen(pr[i].p);
+        if (bn_str_starts_ci(t, pr[i].p)) {
+            *rest = bn_str_trim((bn_str){t.p + k, t.n - k});
+            return pr[i].t;
+        }
+    }
+    enum turn w = worded_arrow(t, rest);
+    return w != TURN_NONE ? w : arrow_after_stamp(t, rest);
+}
+
+/* strip_prompt - without a transcript's "<<< " / "Out: " / "<stamp>: <-- " prefix */
 static bn_str strip_prompt(bn_str t)
 {
+    bn_str rest;
     t = bn_str_trim(t);
-    if (bn_str_starts_ci(t, "<<<"))
-        return bn_str_trim((bn_str){t.p + 3, t.n - 3});
-    if (bn_str_starts_ci(t, "out:"))
-        return bn_str_trim((bn_str){t.p + 4, t.n - 4});
-    return t;
+    return turn_of(t, &rest) == TURN_SERVER ? rest : t;
 }
 
 /* multiline - "550-5.1.1 ...": the reply goes on in the next line */
@@ -386,12 +586,11 @@ static bool multiline(bn_str l)
            bn_is_digit((unsigned char)t.p[2]) && t.p[3] == '-';
 }
 
-/* is_prompt - a transcript turn: ">>> ", "<<< ", "In:", "Out:" */
+/* is_prompt - a transcript turn: ">>> ", "<<< ", "In:", "Out:", "-->", "<--" */
 static bool is_prompt(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
-    return bn_str_starts_ci(t, ">>>") || bn_str_starts_ci(t, "<<<") ||
-           bn_str_starts_ci(t, "in:") || bn_str_starts_ci(t, "out:");
+    bn_str rest;
+    return turn_of(l, &rest) != TURN_NONE;
 }
 
 /* continues - line l continues the reply of line prev: indented, or after a
@@ -468,17 +667,41 @@ static bool is_separator_line(bn_str l)
     return t.n && (alnum == 0 || (t.p[0] == '-' && t.p[t.n - 1] == '-'));
 }
 
+/* is_hit_line - another failed address is named on line l: the text above
+   an address stops there ("User mailbox exceeds allowed size: a@b" over
+   "Unknown user: c@d" is a's reason, not c's) */
+static bool is_hit_line(const scan *s, size_t l)
+{
+    for (size_t k = 0; k < s->nhits; k++)
+        if (s->hits[k].line == l)
+            return true;
+    return false;
+}
+
+/* labels_list - the line introduces a list ("Undeliverable recipients:",
+   "配信できなかった宛先："): the address under it is an item of the list,
+   its reason is not written above it */
+static bool labels_list(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    if (t.n && t.p[t.n - 1] == ':')
+        return true;
+    return t.n >= 3 && !memcmp(t.p + t.n - 3, "\xef\xbc\x9a", 3); /* U+FF1A */
+}
+
 /* block_text - the address line and what follows it up to the block's end
    (two paragraphs at most), with the announcing sentence when it is apart */
 static bn_str block_text(scan *s, size_t a, size_t b)
 {
     size_t end = a, gaps = 0;
-    if (a + 1 >= b || bn_x_is_blank(s->lines[a + 1])) {
+    bool closes = a + 1 >= b || bn_x_is_blank(s->lines[a + 1]);
+    if (closes && !(a > 0 && labels_list(s->lines[a - 1]))) {
         /* the address closes its paragraph: the reason is written above it
            ("User not listed in public Name & Address Book\nuser@host") */
         size_t st = a;
         while (st > 0 && a - st < 3 && !bn_x_is_blank(s->lines[st - 1]) &&
-               !is_separator_line(s->lines[st - 1]) && st - 1 != s->anchor)
+               !is_separator_line(s->lines[st - 1]) && st - 1 != s->anchor &&
+               !is_hit_line(s, st - 1))
             st--;
         if (st < a)
             return join_lines(s, st, a + 1);
@@ -509,6 +732,61 @@ static bn_str block_text(scan *s, size_t a, size_t b)
 
 static size_t block_end(const scan *s, size_t i);
 static bn_str command_for(scan *s, size_t i, bn_str diag);
+static bool has_word(bn_str d);
+
+/* has_text - a word in d: three ASCII letters in a row, or any non-ASCII
+   character (Japanese, Russian... have no ASCII letters to count) */
+static bool has_text(bn_str d)
+{
+    for (size_t i = 0; i < d.n; i++)
+        if ((unsigned char)d.p[i] >= 0x80)
+            return true;
+    return has_word(d);
+}
+
+/* address_note - "\tuser@dest (user not found)" (SmarterMail), "a@b: No MX
+   found for domain" (OpenSMTPD): the reason on the address's own line is
+   the whole diagnostic; the paragraphs below it are the server's
+   boilerplate ("Possible reasons include: ... mailbox is full") */
+static bn_str address_note(const scan *s, size_t i)
+{
+    if (s->hits[i].line >= s->n)
+        return BN_STR_NULL; /* X-Failed-Recipients over an empty text */
+    bn_str l = bn_str_trim(s->lines[s->hits[i].line]);
+    bn_str a = s->hits[i].addr;
+    const char *at = bn_mem_find_ci(l.p, l.n, a.p, a.n);
+    if (!at)
+        return BN_STR_NULL;
+    size_t k = (size_t)(at - l.p) + a.n;
+    while (k < l.n && (l.p[k] == '>' || l.p[k] == ' ' || l.p[k] == '\t'))
+        k++;
+    bn_str note = {l.p + k, l.n - k};
+    if (note.n && note.p[0] == ':' && has_text(note))
+        return bn_str_trim((bn_str){note.p + 1, note.n - 1}); /* "a@b: No MX found" */
+    if (note.n < 3 || note.p[0] != '(' || note.p[note.n - 1] != ')' || !has_text(note))
+        return BN_STR_NULL;
+    return l;
+}
+
+/* only_address - d names the address and nothing else ("<a@b>", "a@b -----") */
+static bool only_address(bn_str d, bn_str addr)
+{
+    const char *at = bn_mem_find_ci(d.p, d.n, addr.p, addr.n);
+    if (!at)
+        return false;
+    size_t k = (size_t)(at - d.p);
+    return !has_text((bn_str){d.p, k}) && !has_text((bn_str){at + addr.n, d.n - k - addr.n});
+}
+
+/* section_text - the failure section from its announcing paragraph down to
+   the address on line a ("Your message was not delivered within 3 days.
+   Remote host is not responding.\n\n<a@b>"), or empty when it is far */
+static bn_str section_text(scan *s, size_t a)
+{
+    if (s->from >= a || a - s->from > DIAG_MAX_LINES)
+        return BN_STR_NULL;
+    return join_lines(s, s->from, a + 1);
+}
 
 /* diagnostic_for - the reply text that belongs to hit i */
 static bn_str diagnostic_for(scan *s, size_t i, bool allow_block)
@@ -518,8 +796,16 @@ static bn_str diagnostic_for(scan *s, size_t i, bool allow_block)
     bn_str d = reply_text(s, a, b);
     if (!d.n && s->nhits == 1)
         d = reply_text(s, 0, s->n);
-    if (!d.n && allow_block)
+    if (d.n || !allow_block)
+        return d;
+    d = address_note(s, i);
+    if (!d.n)
         d = block_text(s, a, b);
+    if (only_address(d, s->hits[i].addr)) {
+        bn_str sec = section_text(s, a);
+        if (sec.n)
+            d = sec;
+    }
     return d;
 }
 
@@ -552,17 +838,28 @@ static int emit(scan *s, const char *src)
     return BN_OK;
 }
 
-/* failure_evidence - the text holds a 4xx/5xx reply, a status code or a failure sentence */
+/* failure_evidence - the text holds a 4xx/5xx reply, a status code or a failure
+   sentence (the sentences: what find_section found) */
 static bool failure_evidence(const scan *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
+    if (s->anchors_in & ((1ULL << STRONG_ANCHORS) - 1)) /* found by find_section */
+        return true;
+    for (size_t i = 0; i < s->n; i++)
         if (is_reply_line(s->lines[i]))
             return true;
-        for (size_t a = 0; a < STRONG_ANCHORS; a++)
-            if (bn_str_find_ci(s->lines[i], anchors[a]))
-                return true;
-    }
     return false;
+}
+
+/*
+ * classifier_evidence - the classifier finds a failure cause in the wording
+ * of the text: "Unknown user: a@b" (IMail), "User mailbox exceeds allowed
+ * size: a@b" write no code and no announcing sentence. A cause named by a
+ * phrase counts, not a bare code's class (a message that only presents
+ * itself as a bounce must still say what failed).
+ */
+static bool classifier_evidence(const scan *s)
+{
+    return s->n && names_cause(lines_span(s));
 }
 
 /* emit_anonymous - a failure without any named address (VERP may fill it) */
@@ -574,7 +871,7 @@ static int emit_anonymous(scan *s)
     r->r.diagnostic = reply_text(s, s->from, s->n);
     if (!r->r.diagnostic.n && s->anchor < s->n)
         r->r.diagnostic = following_text(s, s->anchor, s->n); /* the failure sentence */
-    r->r.command = bn_x_find_command(r->r.diagnostic);
+    r->r.command = bn_x_command(s->x, r->r.diagnostic);
     r->status = bn_x_find_status(r->r.diagnostic);
     r->replycode = bn_x_find_replycode(r->r.diagnostic);
     return BN_OK;
@@ -619,13 +916,15 @@ int bn_x_scan_as(bn_xctx *x, const char *format)
     }
     if (!rc && !s.nhits && s.from > 0)
         rc = collect(&s, 0, false);
+    if (!rc && s.nhits && s.from > 0 && s.weak_anchor && !any_evidence(&s))
+        rc = widen(&s);
     if (!rc && !s.nhits)
         rc = collect(&s, s.from, true); /* the failed address may be a postmaster */
     if (rc)
         return rc;
     /* a message that only calls itself a bounce (a subject, a sender name)
        must also say that something failed */
-    bool evidence = bn_x_is_report(x) || failure_evidence(&s);
+    bool evidence = bn_x_is_report(x) || failure_evidence(&s) || classifier_evidence(&s);
     if (!evidence)
         return BN_OK;
     prune(&s);
@@ -650,13 +949,13 @@ static bn_str transcript_command(scan *s, size_t a, size_t b, bn_str addr)
 {
     bn_str last = BN_STR_NULL;
     for (size_t i = a; i < b; i++) {
-        bn_str t = bn_str_trim(s->lines[i]);
-        size_t cl = bn_str_starts_ci(t, ">>>") ? 3 : bn_str_starts_ci(t, "in:") ? 3 : 0;
-        if (cl) { /* sendmail ">>> RCPT", Postfix "In:  RCPT" */
-            last = word_command(bn_str_trim((bn_str){t.p + cl, t.n - cl}));
+        bn_str t;
+        enum turn turn = turn_of(s->lines[i], &t);
+        if (turn == TURN_CLIENT) { /* sendmail ">>> RCPT", Postfix "In:  RCPT" */
+            last = word_command(t);
             continue;
         }
-        if ((bn_str_starts_ci(t, "<<<") || bn_str_starts_ci(t, "out:")) && last.n) {
+        if (turn == TURN_SERVER && last.n) {
             int rc = bn_x_find_replycode(t);
             if (rc < 400)
                 continue;
@@ -686,7 +985,7 @@ static size_t block_end(const scan *s, size_t i)
 /* command_for - the SMTP command named in the block of hit i */
 static bn_str command_for(scan *s, size_t i, bn_str diag)
 {
-    bn_str c = bn_x_find_command(diag);
+    bn_str c = bn_x_command(s->x, diag);
     if (c.n)
         return c;
     size_t a = s->hits[i].line, b = block_end(s, i);
@@ -694,7 +993,7 @@ static bn_str command_for(scan *s, size_t i, bn_str diag)
     if (c.n || a >= b)
         return c;
     size_t e = b - a > DIAG_MAX_LINES * 2 ? a + DIAG_MAX_LINES * 2 : b;
-    return bn_x_find_command(join_lines(s, a, e));
+    return bn_x_command(s->x, join_lines(s, a, e));
 }
 
 /* locate - the first line naming each hit's address (s->n when none) */
@@ -776,7 +1075,7 @@ static void enrich_one(scan *s, size_t k, bool only)
     }
     if (!r->r.command.n)
         r->r.command = located ? command_for(s, k, r->r.diagnostic)
-                               : bn_x_find_command(r->r.diagnostic);
+                               : bn_x_command(s->x, r->r.diagnostic);
 }
 
 /* bn_x_scan_enrich - fill missing diagnostics and commands of records from the text */

@@ -72,6 +72,22 @@ static bool needs_unfold(bn_str s)
     return false;
 }
 
+#if defined(__SSE2__)
+/* plain_block - the 16 bytes at p copy as they are: no whitespace but
+   single spaces, none of them last (a run may go on in the next block) */
+static bool plain_block(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i other = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\f')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\v')))));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    return !_mm_movemask_epi8(other) && !(sp & (sp >> 1)) && !(sp & 0x8000u);
+}
+#endif
+
 /* bn_x_unfold - join folds and whitespace runs into one space, trimmed */
 bn_str bn_x_unfold(bn_arena *a, bn_str s)
 {
@@ -83,8 +99,17 @@ bn_str bn_x_unfold(bn_arena *a, bn_str s)
         return s;
     size_t o = 0;
     bool sp = false;
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
+    for (size_t i = 0; i < s.n;) {
+#if defined(__SSE2__)
+        /* prose between the folds copies 16 bytes at a time */
+        if (!sp && i + 16 <= s.n && plain_block(s.p + i)) {
+            memcpy(out + o, s.p + i, 16);
+            o += 16;
+            i += 16;
+            continue;
+        }
+#endif
+        unsigned char c = (unsigned char)s.p[i++];
         if (bn_is_space(c)) {
             sp = true;
             continue;
@@ -205,6 +230,10 @@ static const struct {
     {"after initial connection", "CONN"},
     {"in reply to data command", "DATA"},
     {">>> data", "DATA"},
+    /* "SMTP:RCPT host 192.0.2.8: 553 ..." (a gateway's technical details) */
+    {"smtp:rcpt", "RCPT"},
+    {"smtp:mail", "MAIL"},
+    {"smtp:data", "DATA"},
     /* Postfix "(in reply to RCPT TO command)" with the verb rewritten */
     {" to command", "RCPT"},
     {" from command", "MAIL"},
@@ -215,20 +244,43 @@ static const struct {
     {"failed on data command", "DATA"},
 };
 
-/* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty:
-   the phrase that starts first wins, on a tie the earlier row */
-bn_str bn_x_find_command(bn_str s)
+/* command_matcher - the matcher of command_phrases: the parser's cached one
+   when x is given, else built in *scratch */
+static const bn_multi *command_matcher(const bn_xctx *x, bn_multi *scratch)
 {
     enum { NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
     _Static_assert(NPHRASES <= BN_MULTI_MAX, "command_phrases: too many rows for bn_multi");
     const char *phrases[NPHRASES];
-    bn_multi m; /* one pass over s instead of one scan per phrase */
-    size_t k;
-    for (k = 0; k < NPHRASES; k++)
+    for (size_t k = 0; k < NPHRASES; k++)
         phrases[k] = command_phrases[k].phrase;
-    if (!s.n || !bn_multi_init(&m, phrases, NPHRASES) || !bn_multi_find(&m, s, &k))
+    if (x)
+        return bn_x_multi_keyed(x, command_phrases, phrases, NPHRASES, scratch);
+    bn_multi_init(scratch, phrases, NPHRASES);
+    return scratch;
+}
+
+/* command_in - the command of the phrase m finds first in s: the phrase
+   that starts first wins, on a tie the earlier row (one pass over s) */
+static bn_str command_in(const bn_multi *m, bn_str s)
+{
+    size_t k;
+    if (!bn_multi_find(m, s, &k))
         return BN_STR_NULL;
     return bn_str_cstr(command_phrases[k].cmd);
+}
+
+/* bn_x_find_command - SMTP command a text says it answered ("RCPT"...) or empty */
+bn_str bn_x_find_command(bn_str s)
+{
+    bn_multi m;
+    return s.n ? command_in(command_matcher(NULL, &m), s) : BN_STR_NULL;
+}
+
+/* bn_x_command - bn_x_find_command with the parser's cached matcher */
+bn_str bn_x_command(const bn_xctx *x, bn_str s)
+{
+    bn_multi scratch;
+    return s.n ? command_in(command_matcher(x, &scratch), s) : BN_STR_NULL;
 }
 
 /* bn_x_is_token_char - letter, digit, '-' or '_' (a field's keyword value) */

@@ -43,19 +43,21 @@ void bn_iso8601(time_t t, char out[21])
     *o = '\0';
 }
 
-/* kv_span - a key and a span value */
-static void kv_span(bn_json *j, const char *key, bn_str s)
-{
-    bn_json_kv_str(j, key, s.p, s.n);
-}
+/* KEY - one of our keys: a literal that needs no escaping, written as it is
+   (every record writes all its keys: escaping each cost more than most values) */
+#define KEY(j, lit) bn_json_key_plain((j), "" lit, sizeof(lit) - 1)
+/* KV_SPAN / KV_CSTR / KV_BOOL - a literal key and its value */
+#define KV_SPAN(j, lit, s) (KEY(j, lit), bn_json_str((j), (s).p, (s).n))
+#define KV_CSTR(j, lit, v) (KEY(j, lit), bn_json_cstr((j), (v)))
+#define KV_BOOL(j, lit, v) (KEY(j, lit), bn_json_bool((j), (v)))
 
-/* kv_num_or_empty - a number, or "" when the value is unknown */
-static void kv_num_or_empty(bn_json *j, const char *key, long long v, bool known)
+/* num_or_empty - a number, or "" when the value is unknown (after its key) */
+static void num_or_empty(bn_json *j, long long v, bool known)
 {
     if (known)
-        bn_json_kv_int(j, key, v);
+        bn_json_int(j, v);
     else
-        bn_json_kv_cstr(j, key, "");
+        bn_json_str(j, "", 0);
 }
 
 /* kv_explanation - the verdict's plain-language explanation */
@@ -64,23 +66,26 @@ static void kv_explanation(bn_json *j, const bn_verdict *v)
     char small[768];
     size_t need = bn_verdict_explain(v, small, sizeof(small));
     if (need < sizeof(small)) {
-        bn_json_kv_str(j, "explanation", small, need);
+        KEY(j, "explanation");
+        bn_json_str(j, small, need);
         return;
     }
     char *big = bn_malloc(need + 1);
     if (!big) { /* out of memory: the prefix is still true */
-        bn_json_kv_str(j, "explanation", small, sizeof(small) - 1);
+        KEY(j, "explanation");
+        bn_json_str(j, small, sizeof(small) - 1);
         return;
     }
     bn_verdict_explain(v, big, need + 1);
-    bn_json_kv_str(j, "explanation", big, need);
+    KEY(j, "explanation");
+    bn_json_str(j, big, need);
     bn_free(big);
 }
 
 /* kv_anomalies - the names of the anomaly flags, as an array */
 static void kv_anomalies(bn_json *j, unsigned flags)
 {
-    bn_json_key(j, "anomalies");
+    KEY(j, "anomalies");
     bn_json_array_begin(j);
     for (unsigned bit = 0; bit < 32 && (flags >> bit); bit++) {
         const char *name = bn_anomaly_name(1u << bit);
@@ -96,47 +101,49 @@ static void record_what(bn_json *j, const bn_record *r)
     const bn_verdict *v = &r->verdict;
     char ts[21];
     bn_iso8601(r->timestamp, ts);
-    bn_json_kv_cstr(j, "timestamp", ts);
-    bn_json_kv_cstr(j, "status", v->status);
-    kv_num_or_empty(j, "replycode", v->replycode, v->replycode > 0);
-    bn_json_kv_cstr(j, "reason", bn_reason_name(v->reason));
-    bn_json_kv_bool(j, "hardbounce", v->hardbounce);
-    bn_json_kv_cstr(j, "permanence", bn_permanence_name(v->permanence));
-    bn_json_kv_cstr(j, "fault", bn_fault_name(v->fault));
-    bn_json_kv_cstr(j, "action", bn_action_name(v->action));
-    kv_num_or_empty(j, "retry_after", v->retry_after, v->retry_after >= 0);
+    KV_CSTR(j, "timestamp", ts);
+    KV_CSTR(j, "status", v->status);
+    KEY(j, "replycode");
+    num_or_empty(j, v->replycode, v->replycode > 0);
+    KV_CSTR(j, "reason", bn_reason_name(v->reason));
+    KV_BOOL(j, "hardbounce", v->hardbounce);
+    KV_CSTR(j, "permanence", bn_permanence_name(v->permanence));
+    KV_CSTR(j, "fault", bn_fault_name(v->fault));
+    KV_CSTR(j, "action", bn_action_name(v->action));
+    KEY(j, "retry_after");
+    num_or_empty(j, v->retry_after, v->retry_after >= 0);
 }
 
 /* record_where - the SMTP exchange and the systems involved */
 static void record_where(bn_json *j, const bn_record *r)
 {
-    kv_span(j, "command", r->command);
-    kv_span(j, "diagnostic", r->diagnostic);
-    kv_span(j, "remote_mta", r->remote_mta);
-    kv_span(j, "reporting_mta", r->reporting_mta);
-    bn_json_kv_cstr(j, "format", r->format ? r->format : "");
-    bn_json_kv_cstr(j, "rule", r->verdict.rule ? r->verdict.rule : "");
-    kv_span(j, "feedback_type", r->feedback_type);
-    kv_span(j, "message_id", r->message_id);
-    kv_span(j, "subject", r->subject);
+    KV_SPAN(j, "command", r->command);
+    KV_SPAN(j, "diagnostic", r->diagnostic);
+    KV_SPAN(j, "remote_mta", r->remote_mta);
+    KV_SPAN(j, "reporting_mta", r->reporting_mta);
+    KV_CSTR(j, "format", r->format ? r->format : "");
+    KV_CSTR(j, "rule", r->verdict.rule ? r->verdict.rule : "");
+    KV_SPAN(j, "feedback_type", r->feedback_type);
+    KV_SPAN(j, "message_id", r->message_id);
+    KV_SPAN(j, "subject", r->subject);
 }
 
 /* record_more - the fields after the explanation */
 static void record_more(bn_json *j, const bn_record *r)
 {
     const bn_verdict *v = &r->verdict;
-    kv_span(j, "original_recipient", r->original_recipient);
-    kv_span(j, "list_id", r->list_id);
-    bn_json_kv_cstr(j, "provider", v->provider ? v->provider : "");
-    bn_json_kv_cstr(j, "blocklist", v->blocklist ? v->blocklist : "");
-    bn_json_kv_cstr(j, "ip", v->ip);
-    kv_span(j, "dsn_action", r->dsn_action);
-    kv_span(j, "diagnostic_type", r->diagnostic_type);
-    kv_span(j, "source_ip", r->source_ip);
+    KV_SPAN(j, "original_recipient", r->original_recipient);
+    KV_SPAN(j, "list_id", r->list_id);
+    KV_CSTR(j, "provider", v->provider ? v->provider : "");
+    KV_CSTR(j, "blocklist", v->blocklist ? v->blocklist : "");
+    KV_CSTR(j, "ip", v->ip);
+    KV_SPAN(j, "dsn_action", r->dsn_action);
+    KV_SPAN(j, "diagnostic_type", r->diagnostic_type);
+    KV_SPAN(j, "source_ip", r->source_ip);
     kv_anomalies(j, r->anomalies);
-    bn_json_kv_cstr(j, "recipient_src", r->recipient_src ? r->recipient_src : "");
-    bn_json_kv_cstr(j, "status_src", r->status_src ? r->status_src : "");
-    bn_json_kv_cstr(j, "reason_src", r->reason_src ? r->reason_src : "");
+    KV_CSTR(j, "recipient_src", r->recipient_src ? r->recipient_src : "");
+    KV_CSTR(j, "status_src", r->status_src ? r->status_src : "");
+    KV_CSTR(j, "reason_src", r->reason_src ? r->reason_src : "");
 }
 
 /* bn_record_json - one JSON object (no newline) for a record */
@@ -145,9 +152,9 @@ size_t bn_record_json(const bn_record *r, const char *source, char *buf, size_t 
     bn_json j;
     bn_json_init(&j, buf, size);
     bn_json_object_begin(&j);
-    bn_json_kv_cstr(&j, "source", source ? source : "");
-    kv_span(&j, "recipient", r->recipient);
-    kv_span(&j, "addresser", r->addresser);
+    KV_CSTR(&j, "source", source ? source : "");
+    KV_SPAN(&j, "recipient", r->recipient);
+    KV_SPAN(&j, "addresser", r->addresser);
     record_what(&j, r);
     record_where(&j, r);
     kv_explanation(&j, &r->verdict);

@@ -141,6 +141,46 @@ static void test_snprintf_contract(void **state)
     assert_int_equal(bn_json_finish(&j), need);
 }
 
+/* test_key_plain_and_short - bn_json_key_plain writes what bn_json_key
+   writes for a plain key, also when the buffer cuts it; short values take the
+   direct copy and fall back to escaping when they need it */
+static void test_key_plain_and_short(void **state)
+{
+    (void)state;
+    for (size_t size = 0; size <= 40; size++) {
+        char a[48], b[48];
+        bn_json ja, jb;
+        bn_json_init(&ja, size ? a : NULL, size);
+        bn_json_init(&jb, size ? b : NULL, size);
+        bn_json_object_begin(&ja);
+        bn_json_object_begin(&jb);
+        bn_json_key(&ja, "reason");
+        bn_json_key_plain(&jb, "reason", 6);
+        bn_json_cstr(&ja, "user\"unknown");
+        bn_json_cstr(&jb, "user\"unknown");
+        bn_json_key(&ja, "k");
+        bn_json_key_plain(&jb, "k", 1);
+        bn_json_cstr(&ja, "tab\there");
+        bn_json_cstr(&jb, "tab\there");
+        bn_json_object_end(&ja);
+        bn_json_object_end(&jb);
+        assert_int_equal(bn_json_finish(&ja), bn_json_finish(&jb));
+        if (size)
+            assert_string_equal(a, b);
+    }
+    char out[64];
+    bn_json j;
+    bn_json_init(&j, out, sizeof(out));
+    bn_json_object_begin(&j);
+    bn_json_key_plain(&j, "reason", 6);
+    bn_json_cstr(&j, "user\"unknown");
+    bn_json_key_plain(&j, "k", 1);
+    bn_json_cstr(&j, "tab\there");
+    bn_json_object_end(&j);
+    bn_json_finish(&j);
+    assert_string_equal(out, "{\"reason\":\"user\\\"unknown\",\"k\":\"tab\\there\"}");
+}
+
 /* test_utf8_valid_len - lengths and maximal invalid subparts */
 static void test_utf8_valid_len(void **state)
 {
@@ -162,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_object_layout),
         cmocka_unit_test(test_snprintf_contract),
         cmocka_unit_test(test_utf8_valid_len),
+        cmocka_unit_test(test_key_plain_and_short),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

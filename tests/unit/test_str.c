@@ -165,6 +165,42 @@ static void test_multi_random(void **state)
     }
 }
 
+/* test_multi_long - texts long enough for the 16- and 32-byte loops (and
+   their tails), up to 64 needles of up to 12 bytes, against the naive loops */
+static void test_multi_long(void **state)
+{
+    (void)state;
+    uint32_t s = 4242;
+    static char hay[400], store[64][13];
+    const char *nd[64];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 1 + rng(&s) % 64, hn = rng(&s) % sizeof hay;
+        for (size_t k = 0; k < n; k++) {
+            size_t len = 1 + rng(&s) % 12;
+            random_text(&s, store[k], len);
+            store[k][len] = '\0';
+            nd[k] = store[k];
+        }
+        random_text(&s, hay, hn);
+        if (hn > 40 && round % 2) { /* plant a needle: long ones match too */
+            const char *p = nd[rng(&s) % n];
+            memcpy(hay + rng(&s) % (hn - 12), p, strlen(p));
+        }
+        bn_multi m;
+        assert_true(bn_multi_init(&m, nd, n));
+        size_t wk = 0, gk = 0, want = ref_multi(hay, hn, nd, n, &wk);
+        const char *got = bn_multi_find(&m, (bn_str){hay, hn}, &gk);
+        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
+        if (got)
+            assert_int_equal(gk, wk);
+        unsigned long long mask = 0;
+        for (size_t k = 0; k < n; k++)
+            if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
+                mask |= 1ULL << k;
+        assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+    }
+}
+
 /* test_mem_eol - the first CR or LF at every offset, both before and after
    the 16-byte blocks; none when the text has neither */
 static void test_mem_eol(void **state)
@@ -191,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_find_ci_random),
         cmocka_unit_test(test_multi_known),
         cmocka_unit_test(test_multi_random),
+        cmocka_unit_test(test_multi_long),
         cmocka_unit_test(test_mem_eol),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

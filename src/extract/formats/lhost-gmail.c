@@ -56,13 +56,12 @@ static const char *const connect_failures[] = {
 
 /* find_first - the earliest of the phrases in s (one pass), or NULL; *len
    its length */
-static const char *find_first(bn_str s, const char *const *list, size_t n, size_t *len)
+static const char *find_first(const bn_xctx *x, bn_str s, const char *const *list, size_t n,
+                              size_t *len)
 {
-    bn_multi m;
+    bn_multi scratch; /* the parser keeps the matcher: built once, not per message */
     size_t k = 0;
-    if (!bn_multi_init(&m, list, n))
-        return NULL;
-    const char *p = bn_multi_find(&m, s, &k);
+    const char *p = bn_multi_find(bn_x_multi(x, list, n, &scratch), s, &k);
     if (p)
         *len = strlen(list[k]);
     return p;
@@ -80,7 +79,7 @@ static bool from_google(bn_xctx *x)
 static bool gm_detect(bn_xctx *x)
 {
     size_t len;
-    if (find_first(x->text, markers, NELEM(markers), &len))
+    if (find_first(x, x->text, markers, NELEM(markers), &len))
         return true;
     return from_google(x) && bn_str_find_ci(x->text, "The response was:");
 }
@@ -119,7 +118,7 @@ static bn_str undouble(bn_str d)
 static bn_str server_reply(bn_xctx *x)
 {
     size_t len = 0;
-    const char *p = find_first(x->text, reply_intros, NELEM(reply_intros), &len);
+    const char *p = find_first(x, x->text, reply_intros, NELEM(reply_intros), &len);
     if (p)
         return undouble(paragraph_after(x, p + len));
     p = bn_str_find_ci(x->text, "Technical details of ");
@@ -185,7 +184,7 @@ static bool gave_up(bn_xctx *x, bn_str d)
 {
     size_t len;
     return bn_str_find_ci(x->text, "permanent failure") && !bn_x_find_replycode(d) &&
-           !bn_x_find_status(d).n && find_first(d, connect_failures, NELEM(connect_failures), &len);
+           !bn_x_find_status(d).n && find_first(x, d, connect_failures, NELEM(connect_failures), &len);
 }
 
 /* is_delay - a warning: Google still tries */

@@ -51,6 +51,8 @@ static bn_str join_reply(bn_xctx *x, bn_str code, bn_str text)
         text = (bn_str){text.p + 1, text.n - 1};
     if (!code.n || (text.n >= code.n && !memcmp(text.p, code.p, code.n)))
         return text;
+    if (!text.n)
+        return code; /* "ERROR_CODE :421, ERROR_CODE :" */
     size_t n = code.n + 1 + text.n;
     char *out = bn_arena_alloc(x->arena, n + 1);
     if (!out)
