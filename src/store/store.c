@@ -459,6 +459,7 @@ static void fill_event(ingest_ctx *c, bn_event_in *ev, const bn_record *r,
     const bn_verdict *v = &r->verdict;
     ev->time = event_time(r, c->now);
     ev->ingested = c->now;
+    ev->stamp = r->timestamp;
     ev->cls = bn_policy_classify(&c->s->policy, r);
     ev->address = addr;
     ev->recipient = cstr(c, 0, r->recipient);

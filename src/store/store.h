@@ -32,6 +32,8 @@ typedef struct bn_event_in {
     const char *diagnostic, *rule, *format, *dsn_action, *feedback_type;
     const char *addresser, *message_id, *source, *ip, *remote_mta;
     const char *blocklist;
+    time_t stamp; /* the record's own time as given (0: none); time differs
+                     when that is missing or in the future */
 } bn_event_in;
 
 /* A manual action to store. */

@@ -50,7 +50,7 @@ enum stmt_id {
     ST_HISTORY_MANUAL,
     ST_SUPP_GET, ST_SUPP_PUT, ST_SUPP_DEL, ST_SUPP_CLEAR, ST_SUPP_ITER,
     ST_EV_ITER, ST_EV_HISTORY, ST_EV_UPDATE, ST_HAS_MANUAL, ST_ADDRESSES,
-    ST_SUPP_KEYS, ST_MANUAL_ITER, ST_MANUAL_UPDATE,
+    ST_SUPP_KEYS, ST_MANUAL_ITER, ST_MANUAL_UPDATE, ST_EV_UNTIMED, ST_EV_KEY,
     ST_COUNT
 };
 
@@ -58,13 +58,24 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    /* Schema 4 finds a duplicate by (time, dedup), event_key; a record stored
+     * with its ingest time (no date, or a future one) by dedup alone in
+     * event_untimed. Both are unique: no target, either conflict means
+     * "stored before". On an older schema UNIQUE(dedup) answers alone. */
     [ST_EV_INSERT] =
         "INSERT INTO event(dedup, time, ingested, class, address, recipient, "
         "domain, reason, status, replycode, hardbounce, permanence, fault, "
         "diagnostic, rule, format, dsn_action, feedback_type, addresser, "
         "message_id, source, ip, remote_mta, blocklist) VALUES(?1, ?2, ?3, ?4, "
         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-        "?20, ?21, ?22, ?23, ?24) ON CONFLICT(dedup) DO NOTHING",
+        "?20, ?21, ?22, ?23, ?24) ON CONFLICT DO NOTHING",
+    /* A record dated in the future when first stored kept its ingest time;
+     * ingested again once its date has come, it is found here (see
+     * stored_untimed). Not folded into the INSERT as NOT EXISTS: an INSERT
+     * that reads its own table goes through a temporary table, which made
+     * the whole ingest 3.6 times as costly. ST_EV_KEY: the other lookup. */
+    [ST_EV_UNTIMED] = "SELECT 1 FROM event WHERE dedup = ?1 AND time = ingested",
+    [ST_EV_KEY] = "SELECT 1 FROM event WHERE time = ?1 AND dedup = ?2",
     [ST_MANUAL_INSERT] =
         "INSERT INTO manual(time, address, recipient, domain, action, until, "
         "note, who) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -113,6 +124,8 @@ typedef struct sq_store {
     sqlite3_stmt *st[ST_COUNT];
     char *strings;  /* copies handed out by supp_get */
     int has_manual; /* manual table non-empty: 1, 0, -1 unknown (this tx) */
+    int future;     /* meta FUTURE_KEY set: 1, 0, -1 unknown (this tx) */
+    bool last_dup;  /* the last event offered was stored before */
     sqlite3_stmt *state_st[3]; /* get, put, delete: prepared on first use, as
                                   an old store opened for reading lacks the
                                   table */
@@ -125,8 +138,16 @@ typedef struct sq_store {
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* FUTURE_KEY - the meta key saying that an event may have been stored with
+ * its ingest time in place of its own, future, date (set with the first
+ * one; by the migration to schema 4 when any event has time = ingested, as
+ * schema 3 did not tell the two apart). Until then no insert needs to look
+ * for a stored copy of a record under another time. */
+#define FUTURE_KEY "dedup:future-dated"
+
 /* SCHEMA_READABLE - the oldest schema version the statements work on:
- * later steps only changed indexes, so a reader need not migrate */
+ * later steps changed indexes (4 rebuilt the event table for that, same
+ * columns), so a reader need not migrate */
 #define SCHEMA_READABLE 1
 
 /* bn_store_schema - the migrations, in order (schema.c) */
@@ -391,6 +412,7 @@ static void sq_close(bn_store *s)
 static int sq_begin(bn_store *s)
 {
     SQ(s)->has_manual = -1; /* other processes may have written */
+    SQ(s)->future = -1;
     return exec(s, "BEGIN IMMEDIATE", "starting a write");
 }
 
@@ -425,10 +447,13 @@ static sqlite3_stmt *stmt_rebind(bn_store *s, enum stmt_id id)
     return st;
 }
 
-/* txt - bind a C string (static during the statement) */
+/* txt - bind a C string (static during the statement). The length is
+ * passed: given -1, SQLite measures the string a byte at a time (an
+ * ingested record binds 19 strings; 8% fewer instructions in the binds). */
 static void txt(sqlite3_stmt *st, int i, const char *v)
 {
-    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+    v = v ? v : "";
+    sqlite3_bind_text(st, i, v, (int)strlen(v), SQLITE_STATIC);
 }
 
 /* step_done - run a statement that returns no rows */
@@ -534,11 +559,84 @@ static int sq_state_put(bn_store *s, const char *key, const void *val, size_t le
     return step_done(s, st, "saving the state");
 }
 
-/* sq_event_put - insert unless the dedup key exists */
-static int sq_event_put(bn_store *s, const bn_event_in *e, long long *id,
-                        bool *inserted)
+/* future_dated - may an event have been stored with its ingest time in
+ * place of a future date? (FUTURE_KEY; asked once per transaction) */
+static int future_dated(bn_store *s, bool *yes)
 {
-    sqlite3_stmt *st = stmt_rebind(s, ST_EV_INSERT); /* binds all 24 */
+    sq_store *q = SQ(s);
+    if (q->future < 0 || sqlite3_get_autocommit(q->db)) {
+        sqlite3_stmt *st = stmt(s, ST_META_GET);
+        txt(st, 1, FUTURE_KEY);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return map_err(s, rc, "storing an event");
+        q->future = rc == SQLITE_ROW;
+    }
+    *yes = q->future != 0;
+    return BN_OK;
+}
+
+/* found_by - one lookup statement (st, bound) finds a row */
+static int found_by(bn_store *s, sqlite3_stmt *st, bool *found)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    *found = rc == SQLITE_ROW;
+    return *found || rc == SQLITE_DONE ? BN_OK : map_err(s, rc, "storing an event");
+}
+
+/* untimed_copy - a row stored under its ingest time has the record's dedup */
+static int untimed_copy(bn_store *s, const bn_event_in *e, bool *found)
+{
+    sqlite3_stmt *st = stmt_rebind(s, ST_EV_UNTIMED);
+    sqlite3_bind_blob(st, 1, e->dedup, BN_DEDUP_LEN, SQLITE_STATIC);
+    return found_by(s, st, found);
+}
+
+/* stored_untimed - the record, which has a plausible date now, is stored
+ * under its ingest time: its date was in the future then. Only asked once
+ * such an event may exist; a record without a plausible date has
+ * time = ingested itself, and event_untimed's unique key answers for it. */
+static int stored_untimed(bn_store *s, const bn_event_in *e, bool *found)
+{
+    bool maybe = false;
+    int rc = BN_OK;
+    *found = false;
+    if (e->time == e->ingested || (rc = future_dated(s, &maybe)) || !maybe)
+        return rc;
+    return untimed_copy(s, e, found);
+}
+
+/* stored_before - every way ST_EV_INSERT would find the record stored, as
+ * lookups: two values bound instead of 24 (used while re-reading input
+ * already stored, where the insert would find it) */
+static int stored_before(bn_store *s, const bn_event_in *e, bool *found)
+{
+    sqlite3_stmt *st = stmt_rebind(s, ST_EV_KEY);
+    sqlite3_bind_int64(st, 1, e->time);
+    sqlite3_bind_blob(st, 2, e->dedup, BN_DEDUP_LEN, SQLITE_STATIC);
+    int rc = found_by(s, st, found);
+    if (rc || *found)
+        return rc;
+    return e->time == e->ingested ? untimed_copy(s, e, found)
+                                  : stored_untimed(s, e, found);
+}
+
+/* mark_future - note FUTURE_KEY when an event keeps its ingest time in
+ * place of its own, future, date (in the event's transaction) */
+static int mark_future(bn_store *s, const bn_event_in *e)
+{
+    if (e->stamp <= e->time || SQ(s)->future == 1)
+        return BN_OK;
+    int rc = sq_meta_set(s, FUTURE_KEY, "1");
+    SQ(s)->future = rc == BN_OK ? 1 : -1;
+    return rc;
+}
+
+/* bind_event - the 24 values of ST_EV_INSERT */
+static void bind_event(sqlite3_stmt *st, const bn_event_in *e)
+{
     sqlite3_bind_blob(st, 1, e->dedup, BN_DEDUP_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, e->time);
     sqlite3_bind_int64(st, 3, e->ingested);
@@ -554,10 +652,34 @@ static int sq_event_put(bn_store *s, const bn_event_in *e, long long *id,
                        e->blocklist};
     for (int i = 0; i < 13; i++)
         txt(st, 12 + i, u[i]);
-    int rc = step_done(s, st, "storing an event");
-    *inserted = rc == BN_OK && sqlite3_changes(SQ(s)->db) > 0;
-    *id = *inserted ? sqlite3_last_insert_rowid(SQ(s)->db) : 0;
-    return rc;
+}
+
+/* sq_event_put - insert unless the record was stored before. After a
+ * duplicate the next record is looked up first: input read again (a
+ * Maildir at every run) is mostly duplicates, and a lookup binds 2 values
+ * where the insert binds 24 before it finds the row. */
+static int sq_event_put(bn_store *s, const bn_event_in *e, long long *id,
+                        bool *inserted)
+{
+    sq_store *q = SQ(s);
+    bool found;
+    int rc = q->last_dup ? stored_before(s, e, &found)
+                         : stored_untimed(s, e, &found);
+    *inserted = false, *id = 0;
+    if (rc || found) {
+        q->last_dup = found;
+        return rc;
+    }
+    sqlite3_stmt *st = stmt_rebind(s, ST_EV_INSERT); /* binds all 24 */
+    bind_event(st, e);
+    if ((rc = step_done(s, st, "storing an event")) != BN_OK)
+        return rc;
+    q->last_dup = sqlite3_changes(q->db) == 0; /* a unique key: stored before */
+    if (q->last_dup)
+        return BN_OK;
+    *inserted = true;
+    *id = sqlite3_last_insert_rowid(q->db);
+    return mark_future(s, e);
 }
 
 /* sq_manual_put - store a person's action */

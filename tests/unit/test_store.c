@@ -488,7 +488,7 @@ static void test_state_old_schema(void **state)
     (void)state;
     bn_store *s = fresh(NULL);
     bn_store_close(s);
-    assert_int_equal(user_version(), 3);
+    assert_int_equal(user_version(), 4);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE state; PRAGMA user_version = 2", NULL, NULL,
@@ -501,7 +501,7 @@ static void test_state_old_schema(void **state)
     bn_store_close(s);
     assert_int_equal(user_version(), 2);
     assert_int_equal(bn_store_open(&s, DB, NULL), BN_OK);
-    assert_int_equal(user_version(), 3);
+    assert_int_equal(user_version(), 4);
     assert_int_equal(bn_store_state_put(s, "log:/var/log/mail.log", "7", 1), BN_OK);
     state_is(s, "log:/var/log/mail.log", "7", 1);
     bn_store_close(s);

@@ -306,7 +306,7 @@ static void test_migrate_v1(void **state)
     bn_store *s = open_fresh(DB_A);
     hard_now(s, "old@example.org", "first");
     bn_store_close(s);
-    assert_int_equal(sql_int(DB_A, "PRAGMA user_version"), 3);
+    assert_int_equal(sql_int(DB_A, "PRAGMA user_version"), 4);
     /* what version 1 had (version 3 added the state table) */
     sql_exec(DB_A, "DROP INDEX event_hist; CREATE INDEX event_address ON "
                    "event(address, time); DROP TABLE state; PRAGMA user_version = 1");
@@ -320,7 +320,7 @@ static void test_migrate_v1(void **state)
     bn_store_opts rw = BN_STORE_OPTS_INIT;
     if (bn_store_open(&s, DB_A, &rw))
         fail_msg("open: %s", bn_store_errmsg(s));
-    assert_int_equal(sql_int(DB_A, "PRAGMA user_version"), 3);
+    assert_int_equal(sql_int(DB_A, "PRAGMA user_version"), 4);
     assert_int_equal(sql_int(DB_A, "SELECT count(*) FROM sqlite_master WHERE "
                                    "name = 'state'"), 1);
     assert_int_equal(sql_int(DB_A, "SELECT count(*) FROM sqlite_master WHERE "
