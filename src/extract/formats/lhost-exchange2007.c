@@ -40,7 +40,7 @@ static const char *const block_titles[] = {
     "Informations de diagnostic pour les administrateurs",
     "Informaci\xc3\xb3n de diagn\xc3\xb3stico para administradores",
     "Informazioni di diagnostica per gli amministratori",
-    "Informa\xc3\xa7\xc3\xb5""es de diagn\xc3\xb3stico para administradores",
+    "Informa\303\247\303\265es de diagn\xc3\xb3stico para administradores",
     "Diagnostische informatie voor beheerders",
     "Generating server:",
 };
@@ -52,7 +52,7 @@ static const char *const generating[] = {
     "Genererende server:",
 };
 static const char *const receiving[] = {
-    "Receiving server:", "Empfangender Server:", "Serveur de r\xc3\xa9""ception",
+    "Receiving server:", "Empfangender Server:", "Serveur de r\303\251ception",
     "Servidor de recepci\xc3\xb3n:", "Server di ricezione:", "Servidor de recebimento:",
     "Ontvangende server:",
 };
@@ -60,7 +60,7 @@ static const char *const receiving[] = {
 static const char *const block_ends[] = {
     "Original message headers:", "Urspr\xc3\xbcngliche Nachrichtenkopfzeilen:",
     "En-t\xc3\xaates du message d'origine", "Encabezados del mensaje original:",
-    "Intestazioni messaggio originale:", "Cabe\xc3\xa7""alhos da mensagem original:",
+    "Intestazioni messaggio originale:", "Cabe\303\247alhos da mensagem original:",
     "Oorspronkelijke berichtkoppen:",
 };
 
