@@ -174,6 +174,9 @@ int bn_dsn_parse(bn_dsn *out, bn_arena *a, bn_str text, bool inline_mode, size_t
 /* line_is_dsn_start - a line that opens a DSN block in text */
 static bool line_is_dsn_start(bn_str line)
 {
+    unsigned char c = line.n ? bn_lc((unsigned char)line.p[0]) : 0;
+    if (c != 'r' && c != 'f' && c != 'o')
+        return false; /* most lines: one test, not five compares */
     return bn_str_starts_ci(line, "Reporting-MTA:") ||
            bn_str_starts_ci(line, "Final-Recipient:") ||
            bn_str_starts_ci(line, "Original-Recipient:") ||

@@ -40,6 +40,7 @@ typedef struct bn_xrec {
     bool temporary;         /* the report says it is not final (delayed) */
     bool weak_recipient;    /* recipient is a guess (last resort): review, never act */
     bool queue_expired;     /* the report says the queue lifetime ran out (x.4.7) */
+    bn_str cmd_none;        /* a text already searched for a command, in vain */
 } bn_xrec;
 
 /* What we know of the returned original message. */

@@ -340,9 +340,38 @@ static void cap_diagnostic(bn_xctx *x, bn_record *o)
     x->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
 }
 
+/* needs_retry_check - a record that says_retrying() could change (no DSN
+   Action, no reason yet): most have one, and the phrase search reads the
+   whole text */
+static bool needs_retry_check(const bn_xctx *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (!x->v[i].r.dsn_action.n && x->v[i].reason == BN_REASON_UNDEFINED)
+            return true;
+    return false;
+}
+
+/* The message's Date, parsed on first use: most records carry their own. */
+typedef struct lazy_date {
+    bn_str text;
+    time_t t;
+    bool done;
+} lazy_date;
+
+/* lazy_date_get - the time of d->text (0 when absent or unreadable) */
+static time_t lazy_date_get(lazy_date *d)
+{
+    if (!d->done) {
+        d->t = d->text.n ? bn_x_date(d->text) : 0;
+        d->done = true;
+    }
+    return d->t;
+}
+
 /* finalize_one - normalise, date, evidence and verdict of one record;
    retrying: the text says delivery goes on */
-static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp, bool retrying)
+static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str verp,
+                         bool retrying)
 {
     bn_record *o = &r->r;
     if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED)
@@ -359,7 +388,7 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, time_t msg_date, bn_str verp, b
     original_fields(x, o);
     o->timestamp = r->date.n ? bn_x_date(r->date) : 0;
     if (!o->timestamp)
-        o->timestamp = msg_date;
+        o->timestamp = lazy_date_get(msg_date);
     cap_diagnostic(x, o);
     o->anomalies = x->msg->anomalies;
     classify(r);
@@ -374,14 +403,14 @@ static int finalize(bn_parser *p, bn_xctx *x)
 {
     find_addresser(x);
     bn_str date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
-    time_t msg_date = date.n ? bn_x_date(date) : 0;
+    lazy_date msg_date = {date, 0, false};
     bn_str verp = bn_x_verp(x->arena, p->opts.envelope_to);
     p->out = x->n ? bn_arena_calloc(x->arena, x->n, sizeof *p->out) : NULL;
     if (x->n && !p->out)
         return BN_ENOMEM;
-    bool retrying = x->n && says_retrying(x); /* once: the text may be long */
+    bool retrying = needs_retry_check(x) && says_retrying(x); /* once: the text may be long */
     for (size_t i = 0; i < x->n; i++) {
-        finalize_one(x, &x->v[i], msg_date, verp, retrying);
+        finalize_one(x, &x->v[i], &msg_date, verp, retrying);
         p->out[i] = x->v[i].r;
     }
     p->nout = x->n;

@@ -113,6 +113,8 @@ static int add_rcpt(bn_xctx *x, const bn_dsn *d, const bn_dsn_rcpt *b)
     r->r.remote_mta = bn_dsn_mta_name(b->remote_mta);
     r->r.reporting_mta = bn_dsn_mta_name(d->reporting_mta);
     r->r.command = bn_x_command(x, b->diag);
+    if (!r->r.command.n)
+        r->cmd_none = b->diag; /* enrichment need not search it again */
     r->replycode = bn_x_find_replycode(b->diag);
     r->date = b->last_attempt.n ? b->last_attempt : d->arrival_date;
     pick_status(r, b);

@@ -731,7 +731,7 @@ static bn_str block_text(scan *s, size_t a, size_t b)
 }
 
 static size_t block_end(const scan *s, size_t i);
-static bn_str command_for(scan *s, size_t i, bn_str diag);
+static bn_str command_for(scan *s, size_t i, bn_str diag, bn_str none);
 static bool has_word(bn_str d);
 
 /* has_text - a word in d: three ASCII letters in a row, or any non-ASCII
@@ -829,7 +829,7 @@ static int emit(scan *s, const char *src)
         r->r.recipient = s->hits[i].addr;
         r->r.recipient_src = src;
         r->r.diagnostic = diagnostic_for(s, i, true);
-        r->r.command = command_for(s, i, r->r.diagnostic);
+        r->r.command = command_for(s, i, r->r.diagnostic, BN_STR_NULL);
         r->status = bn_x_find_status(r->r.diagnostic);
         r->replycode = bn_x_find_replycode(r->r.diagnostic);
         if (r->status.n)
@@ -982,10 +982,17 @@ static size_t block_end(const scan *s, size_t i)
     return b;
 }
 
-/* command_for - the SMTP command named in the block of hit i */
-static bn_str command_for(scan *s, size_t i, bn_str diag)
+/* same_span - a and b are the same bytes of the same text */
+static bool same_span(bn_str a, bn_str b)
 {
-    bn_str c = bn_x_command(s->x, diag);
+    return a.p == b.p && a.n == b.n;
+}
+
+/* command_for - the SMTP command named in the block of hit i (none: a
+   text known to name no command, so diag is not searched again) */
+static bn_str command_for(scan *s, size_t i, bn_str diag, bn_str none)
+{
+    bn_str c = same_span(diag, none) ? BN_STR_NULL : bn_x_command(s->x, diag);
     if (c.n)
         return c;
     size_t a = s->hits[i].line, b = block_end(s, i);
@@ -1073,9 +1080,12 @@ static void enrich_one(scan *s, size_t k, bool only)
         if (d.n && vague && !r->queue_expired)
             refine_status(r, d);
     }
-    if (!r->r.command.n)
-        r->r.command = located ? command_for(s, k, r->r.diagnostic)
-                               : bn_x_command(s->x, r->r.diagnostic);
+    if (r->r.command.n)
+        return;
+    if (located)
+        r->r.command = command_for(s, k, r->r.diagnostic, r->cmd_none);
+    else if (!same_span(r->r.diagnostic, r->cmd_none))
+        r->r.command = bn_x_command(s->x, r->r.diagnostic);
 }
 
 /* bn_x_scan_enrich - fill missing diagnostics and commands of records from the text */

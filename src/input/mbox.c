@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "bounce.h"
 #include "core/alloc.h"
 #include "input/input.h"
@@ -216,6 +220,68 @@ static bool has_text(const char *p, size_t n)
     return false;
 }
 
+/* needs_look - a line starting with c needs a look at its start, or may be
+   empty (CR/LF first) */
+static inline bool needs_look(char c)
+{
+    return c == '>' || c == 'F' || c == '\r' || c == '\n';
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MBOX_AVX2 1
+/*
+ * look_avx2 - next_look 32 bytes at a time, up to the last 32 bytes: an LF
+ * whose next byte is '>' 'F' CR or LF. Those four differ in their low
+ * nibble, so one shuffle maps each byte to the one it would have to be
+ * (a NUL maps to itself too: a needless look, which more_lines survives).
+ * *at: the LF, or where the loop stopped.
+ */
+__attribute__((target("avx2"))) static bool look_avx2(const char *p, size_t i, size_t end,
+                                                        size_t *at)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), lo = _mm256_set1_epi8(0x0F);
+    const __m256i want = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 'F', 0, 0, 0, '\n', 0, 0, '\r', '>',
+                                          0, 0, 0, 0, 0, 0, 0, 'F', 0, 0, 0, '\n', 0, 0, '\r',
+                                          '>', 0);
+    for (; i + 32 < end; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1));
+        __m256i look = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(want, _mm256_and_si256(w, lo)), w);
+        unsigned m = (unsigned)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(v, lf), look));
+        if (m) {
+            *at = i + (size_t)__builtin_ctz(m);
+            return true;
+        }
+    }
+    *at = i;
+    return false;
+}
+#endif
+
+/*
+ * next_look - index of the first LF in p[i..end) that ends the window or
+ * is followed by a line start that needs_look(), or end if none. With
+ * AVX2 32 bytes at a time (most lines need no look, and one memchr call
+ * per line cost more than the vector test); line by line otherwise.
+ */
+static size_t next_look(const char *p, size_t i, size_t end)
+{
+#if defined(MBOX_AVX2)
+    if (end - i >= 64 && __builtin_cpu_supports("avx2") && look_avx2(p, i, end, &i))
+        return i;
+#endif
+    for (;;) {
+        const char *nl = i < end ? memchr(p + i, '\n', end - i) : NULL;
+        if (!nl)
+            return end;
+        i = (size_t)(nl - p);
+        if (i + 1 == end || needs_look(p[i + 1]))
+            return i;
+        i++;
+    }
+}
+
 /*
  * more_lines - how far whole lines after a line with text can be copied
  * with it, from e: a line start needs a look (line_start) only after an
@@ -228,12 +294,24 @@ static size_t more_lines(const bn_mbox *m, size_t e, bool *blank)
 {
     *blank = false;
     while (e < m->end && m->in[e] != '>' && m->in[e] != 'F' && !*blank) {
-        const char *nl = memchr(m->in + e, '\n', m->end - e);
-        if (!nl)
-            break;
-        size_t n = (size_t)(nl - (m->in + e)) + 1;
-        *blank = !has_text(m->in + e, n);
-        e += n;
+        if (m->in[e] == '\r' || m->in[e] == '\n') { /* maybe the empty line */
+            const char *nl = memchr(m->in + e, '\n', m->end - e);
+            if (!nl)
+                break;
+            size_t n = (size_t)(nl - (m->in + e)) + 1;
+            *blank = !has_text(m->in + e, n);
+            e += n;
+            continue;
+        }
+        /* every line up to the LF found starts with another byte: none is empty */
+        size_t q = next_look(m->in, e, m->end);
+        if (q == m->end) { /* the rest has no such line: up to its last LF */
+            size_t k = m->end;
+            while (k > e && m->in[k - 1] != '\n') /* the incomplete last line */
+                k--;
+            return k;
+        }
+        e = q + 1;
     }
     return e;
 }

@@ -130,10 +130,19 @@ static int set_name(bn_source *s, const char *path, unsigned long n)
     char *name = bn_malloc(len);
     if (!name)
         return BN_ENOMEM;
-    if (n > 0)
-        snprintf(name, len, "%s:%lu", path, n);
-    else
-        snprintf(name, len, "%s", path);
+    /* by hand: snprintf was a tenth of reading an mbox (one name per message) */
+    size_t k = len - 24;
+    memcpy(name, path, k);
+    if (n > 0) {
+        char d[24];
+        size_t nd = 0;
+        for (; n; n /= 10)
+            d[nd++] = (char)('0' + n % 10);
+        name[k++] = ':';
+        while (nd)
+            name[k++] = d[--nd];
+    }
+    name[k] = '\0';
     bn_free(s->name);
     s->name = name;
     return BN_OK;

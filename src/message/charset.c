@@ -708,6 +708,11 @@ static bn_str finish(bn_msg *msg, bn_obuf *out, bn_str r)
  */
 bn_str bn_to_utf8(bn_msg *msg, bn_str charset, bn_str bytes, bool *bad)
 {
+    if (!charset.n && bytes.n && ascii_run((const unsigned char *)bytes.p, bytes.n) == bytes.n) {
+        if (bad) /* ASCII header text (no charset): most calls, no label to read */
+            *bad = false;
+        return bytes;
+    }
     char key[CS_LABEL_MAX + 1];
     size_t kn = cs_label(charset, key);
     const char *target = kn ? bn_charset_alias(key, kn) : BN_CS_AUTO;

@@ -99,12 +99,33 @@ static size_t next_line(const hscan *h, size_t e)
     return e + 1;
 }
 
+/* ftext_end - the first byte from i on that is no field-name byte, at most
+   e; 16 at a time with SSE2 (the byte loop was a quarter of the header parse) */
+static size_t ftext_end(const hscan *h, size_t i, size_t e)
+{
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(32), del = _mm_set1_epi8(127), colon = _mm_set1_epi8(':');
+    for (; i + 16 <= h->n && i < e; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(h->s + i));
+        /* signed compares: bytes >= 0x80 are negative, so not above 32 */
+        __m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, colon),
+                                      _mm_and_si128(_mm_cmpgt_epi8(v, sp), _mm_cmplt_epi8(v, del)));
+        unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
+        if (m) {
+            i += (size_t)__builtin_ctz(m);
+            return i < e ? i : e;
+        }
+    }
+#endif
+    while (i < e && is_ftext(h->s[i]))
+        i++;
+    return i < e ? i : e;
+}
+
 /* field_colon - index of the colon if the line at i starts a field, else 0 */
 static size_t field_colon(const hscan *h, size_t i, size_t e)
 {
-    size_t j = i;
-    while (j < e && is_ftext(h->s[j]))
-        j++;
+    size_t j = ftext_end(h, i, e);
     if (j == i)
         return 0;
     size_t k = j;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "bounce.h"
 #include "core/arena.h"
@@ -116,14 +117,25 @@ bn_str bn_hdr_unfold(bn_msg *msg, bn_str raw);
 
 /* bn_param_get - a Content-Type style parameter (RFC 2045/2231), or empty */
 bn_str bn_param_get(bn_msg *msg, bn_str header_value, const char *param);
+/* bn_params_get - out[k] = bn_param_get(msg, header_value, params[k]) for
+   k < n (n <= BN_PARAMS_MAX), reading the value once */
+#define BN_PARAMS_MAX 4
+void bn_params_get(bn_msg *msg, bn_str header_value, const char *const *params, bn_str *out,
+                   size_t n);
 
 /* bn_part_body - transfer-decoded body (base64/QP); the raw body otherwise */
 bn_str bn_part_body(bn_msg *msg, bn_part *part);
 /* bn_part_text - decoded body converted to UTF-8 from the part's charset */
 bn_str bn_part_text(bn_msg *msg, bn_part *part);
 
-/* bn_part_is - part's type equals a lowercase "type/subtype" */
-bool bn_part_is(const bn_part *part, const char *type);
+/* bn_part_is - part's type equals a lowercase "type/subtype"; inline so that
+   the length of a literal type folds to a constant (tens of thousands of
+   calls per thousand messages, each paying a strlen and a call) */
+static inline bool bn_part_is(const bn_part *part, const char *type)
+{
+    size_t n = strlen(type);
+    return part->type.n == n && memcmp(part->type.p, type, n) == 0;
+}
 
 /* ---- decoding primitives (decode.c, rfc2047.c, charset.c) ---- */
 

@@ -113,12 +113,17 @@ static void read_type(bn_msg *msg, bn_part *pt, bn_str deftype)
     pt->is_attachment = bn_str_eq_ci(first_token(cd), "attachment");
     if (!ct.n || !valid_type(t))
         return;
-    pt->charset = bn_param_get(msg, ct, "charset");
-    if (bn_str_starts_ci(pt->type, "multipart/")) {
-        pt->boundary = bn_param_get(msg, ct, "boundary");
-        if (bn_part_is(pt, "multipart/report"))
-            pt->report_type = lower_span(msg, bn_str_trim(bn_param_get(msg, ct, "report-type")));
-    }
+    /* one pass over the parameters for the ones this type needs */
+    static const char *const names[] = {"charset", "boundary", "report-type"};
+    bool multi = bn_str_starts_ci(pt->type, "multipart/");
+    bool report = multi && bn_part_is(pt, "multipart/report");
+    bn_str v[3];
+    bn_params_get(msg, ct, names, v, report ? 3 : multi ? 2 : 1);
+    pt->charset = v[0];
+    if (multi)
+        pt->boundary = v[1];
+    if (report)
+        pt->report_type = lower_span(msg, bn_str_trim(v[2]));
 }
 
 /* ---- boundary lines ---- */
@@ -459,13 +464,6 @@ int bn_msg_parse(bn_msg *msg, const char *buf, size_t len)
     if (msg->nparts == 0 || msg->parts[0].hdrs.n == 0)
         return BN_EFORMAT;
     return BN_OK;
-}
-
-/* bn_part_is - part's type equals a lowercase "type/subtype" */
-bool bn_part_is(const bn_part *part, const char *type)
-{
-    size_t n = strlen(type);
-    return part->type.n == n && memcmp(part->type.p, type, n) == 0;
 }
 
 /* bn_part_body - transfer-decoded body (base64/QP); the raw body otherwise */

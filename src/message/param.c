@@ -72,6 +72,11 @@ static pseg read_value(pcur *c)
     pseg v = {0};
     if (c->i < c->n && c->s[c->i] == '"') {
         size_t st = ++c->i;
+        /* no backslash before the closing quote (the usual case): memchr
+           finds it at once; the byte loop read long boundaries 2-3 times */
+        const char *q = st < c->n ? memchr(c->s + st, '"', c->n - st) : NULL;
+        if (q && !memchr(c->s + st, '\\', (size_t)(q - c->s) - st))
+            c->i = (size_t)(q - c->s);
         while (c->i < c->n && c->s[c->i] != '"') {
             if (c->s[c->i] == '\\' && c->i + 1 < c->n)
                 c->i++;
@@ -133,11 +138,14 @@ static void note(pfound *f, bn_str name, const char *want, size_t wn, pseg v)
     }
 }
 
-/* scan_params - collect every form of parameter want in value */
-static void scan_params(pfound *f, bn_str value, const char *want)
+/* scan_params - collect every form of the parameters want[0..n) in value,
+   into f[0..n): one pass, however many a caller asks for */
+static void scan_params(pfound *f, bn_str value, const char *const *want, size_t n)
 {
     pcur c = {value.p, value.n, 0};
-    size_t wn = strlen(want);
+    size_t wn[BN_PARAMS_MAX];
+    for (size_t k = 0; k < n; k++)
+        wn[k] = strlen(want[k]);
     /* the type/subtype (or disposition) comes first */
     while (c.i < c.n && c.s[c.i] != ';' && !bn_is_space((unsigned char)c.s[c.i]))
         c.i++;
@@ -160,8 +168,8 @@ static void scan_params(pfound *f, bn_str value, const char *want)
         c.i++;
         skip_cfws(&c);
         pseg v = read_value(&c);
-        if (name.n)
-            note(f, name, want, wn, v);
+        for (size_t k = 0; name.n && k < n; k++)
+            note(&f[k], name, want[k], wn[k], v);
     }
 }
 
@@ -241,23 +249,44 @@ static bn_str join(bn_msg *msg, pseg *seg, size_t nseg)
     return bn_to_utf8(msg, cs, bn_obuf_str(&o), NULL);
 }
 
+/* param_value - the value of one parameter from what scan_params found */
+static bn_str param_value(bn_msg *msg, pfound *f)
+{
+    if (f->nseg) {
+        qsort(f->seg, f->nseg, sizeof f->seg[0], seg_cmp);
+        if (f->seg[0].idx == 0)
+            return join(msg, f->seg, f->nseg);
+    }
+    if (f->ext_set)
+        return join(msg, &f->ext, 1);
+    if (f->plain_set)
+        return join(msg, &f->plain, 1);
+    return BN_STR_NULL;
+}
+
+/* bn_params_get - several parameters of one value in one pass (see message.h) */
+void bn_params_get(bn_msg *msg, bn_str header_value, const char *const *params, bn_str *out,
+                   size_t n)
+{
+    pfound f[BN_PARAMS_MAX];
+    if (n > BN_PARAMS_MAX)
+        n = BN_PARAMS_MAX;
+    for (size_t k = 0; k < n; k++) {
+        f[k].plain_set = f[k].ext_set = false;
+        f[k].nseg = 0;
+        out[k] = BN_STR_NULL;
+    }
+    if (!header_value.n)
+        return;
+    scan_params(f, header_value, params, n);
+    for (size_t k = 0; k < n; k++)
+        out[k] = param_value(msg, &f[k]);
+}
+
 /* bn_param_get - a Content-Type style parameter (RFC 2045/2231), or empty */
 bn_str bn_param_get(bn_msg *msg, bn_str header_value, const char *param)
 {
-    pfound f;
-    f.plain_set = f.ext_set = false;
-    f.nseg = 0;
-    if (!header_value.n)
-        return BN_STR_NULL;
-    scan_params(&f, header_value, param);
-    if (f.nseg) {
-        qsort(f.seg, f.nseg, sizeof f.seg[0], seg_cmp);
-        if (f.seg[0].idx == 0)
-            return join(msg, f.seg, f.nseg);
-    }
-    if (f.ext_set)
-        return join(msg, &f.ext, 1);
-    if (f.plain_set)
-        return join(msg, &f.plain, 1);
-    return BN_STR_NULL;
+    bn_str v;
+    bn_params_get(msg, header_value, &param, &v, 1);
+    return v;
 }

@@ -108,6 +108,7 @@ static const pcase pcases[] = {
     {"text/plain; charset=a; charset=b", "charset", "a"},          /* first wins */
     {"text/plain; name=\"a\\\"b\\\\c\"", "name", "a\"b\\c"},       /* quoted-pair */
     {"text/plain; name=\"unterminated", "name", "unterminated"},
+    {"text/plain; a=\"x\"; name=\"y\\\"z\"", "name", "y\"z"}, /* escape after a plain one */
     {"text/plain; (a comment; name=no) name=yes", "name", "yes"},
     {"text/plain; name=", "name", ""},
     {"text/plain", "charset", ""},
@@ -140,6 +141,39 @@ static void test_params(void **state)
             fail_msg("param %s of '%s': got '%.*s', want '%s'", pcases[i].param, pcases[i].value,
                      (int)r.n, r.p, pcases[i].want);
         guard_free(&g);
+        tmsg_fini(&t);
+    }
+}
+
+/* test_params_many - bn_params_get: each of several parameters read in one
+   pass, as bn_param_get reads it alone */
+static void test_params_many(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"charset", "boundary", "report-type"};
+    static const struct {
+        const char *value;
+        const char *want[3];
+    } cases[] = {
+        {"multipart/report; report-type=\"delivery-status\"; boundary*0=\"ab\"; "
+         "boundary*1=\"c\\\"d\"; charset=US-ASCII",
+         {"US-ASCII", "abc\"d", "delivery-status"}},
+        {"text/plain; name=\"x\\\\y\"; charset=\"utf-8\"", {"utf-8", "", ""}},
+        {"multipart/mixed; charset=a; boundary=\"q; r\"; report-type=x; charset=b",
+         {"a", "q; r", "x"}},
+        {"", {"", "", ""}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tmsg t;
+        tmsg_init(&t);
+        bn_str v = bn_str_cstr(cases[i].value), got[3];
+        bn_params_get(&t.msg, v, names, got, 3);
+        for (size_t k = 0; k < 3; k++) {
+            bn_str one = bn_param_get(&t.msg, v, names[k]);
+            if (!str_is(got[k], cases[i].want[k]) || !str_is(one, cases[i].want[k]))
+                fail_msg("case %zu %s: got '%.*s' / alone '%.*s', want '%s'", i, names[k],
+                         (int)got[k].n, got[k].p, (int)one.n, one.p, cases[i].want[k]);
+        }
         tmsg_fini(&t);
     }
 }
@@ -236,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_qp),
         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_params_many),
         cmocka_unit_test(test_rfc2047),
         cmocka_unit_test(test_rfc2047_hostile),
     };

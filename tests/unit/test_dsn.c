@@ -203,6 +203,24 @@ static void test_codes(void **state)
                 "DATA");
     assert_span(bn_x_find_command(S("after MAIL FROM:<a@b> SIZE=1")), "MAIL");
     assert_span(bn_x_find_command(S("nothing")), "");
+    /* the phrase that starts first wins, not the first row found: short
+       texts are searched phrase by phrase, long ones with the matcher */
+    static const char *const cmd_cases[][2] = {
+        {"MAIL FROM:<a@b> rejected after rcpt to", "MAIL"},
+        {"RCPT TO:<c@d> after MAIL FROM", "RCPT"},
+        {"in reply to data command", "DATA"},
+        {"HELO x after starttls", "STARTTLS"},
+        {"none at all", ""},
+        {"", ""},
+    };
+    static char buf[1200 + 64];
+    for (size_t i = 0; i < sizeof cmd_cases / sizeof cmd_cases[0]; i++) {
+        size_t n = strlen(cmd_cases[i][0]);
+        assert_span(bn_x_find_command((bn_str){cmd_cases[i][0], n}), cmd_cases[i][1]);
+        memset(buf, '.', 1200); /* past 1024 bytes: the matcher path */
+        memcpy(buf + 1200, cmd_cases[i][0], n);
+        assert_span(bn_x_find_command((bn_str){buf, 1200 + n}), cmd_cases[i][1]);
+    }
 }
 
 /* Dates: RFC 5322 and the variants seen in reports. */

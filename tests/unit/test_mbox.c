@@ -229,6 +229,99 @@ static void test_is_from_line(void **state)
     assert_false(bn_mbox_is_from_line("Fro", 3));
 }
 
+/* Line shapes for test_random_mboxes: what more_lines must stop at (F, '>',
+   empty lines, CR first) among ordinary lines of every length. */
+static const char *const shapes[] = {"Subject: x", "From here on", ">quoted", "From a@b",
+                                     ">From a@b", ">>From c", "", "\r", "\r\r", "\rtext",
+                                     "F", ">", "x\r", "Final-Recipient: rfc822; a@b",
+                                     " folded", "\x85\xc3\xa9\x0a"};
+
+/* rng_next - a small LCG (the cases must be the same on every run) */
+static uint32_t rng_next(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return *s >> 8;
+}
+
+/* add_line - one random line to the expected message and (quoted) to the mbox */
+static void add_line(uint32_t *s, char *msg, size_t *mn, char *box, size_t *bn)
+{
+    char line[300];
+    size_t n;
+    if (rng_next(s) % 3) {
+        n = rng_next(s) % 200; /* an ordinary line, 0-199 bytes of text */
+        for (size_t k = 0; k < n; k++)
+            line[k] = (char)('a' + rng_next(s) % 26);
+        if (n)
+            line[0] = 'x';
+    } else {
+        const char *sh = shapes[rng_next(s) % (sizeof shapes / sizeof shapes[0])];
+        n = strlen(sh);
+        memcpy(line, sh, n);
+    }
+    line[n++] = '\n';
+    memcpy(msg + *mn, line, n);
+    *mn += n;
+    size_t q = 0;
+    while (q < n && line[q] == '>')
+        q++;
+    if (n - q >= 5 && memcmp(line + q, "From ", 5) == 0)
+        box[(*bn)++] = '>'; /* mboxrd: the reader takes one '>' off again */
+    memcpy(box + *bn, line, n);
+    *bn += n;
+}
+
+/*
+ * test_random_mboxes - messages of random lines (a few kB to 100 kB each,
+ * so the reader's 64 KiB window and its vector line search meet every line
+ * shape at every offset) come back exactly, whatever the read size
+ */
+static void test_random_mboxes(void **state)
+{
+    (void)state;
+    enum { NMSG = 6, MSG_MAX = 120000 };
+    /* room for a line past MSG_MAX, and in the mbox for a '>' on every line */
+    static char box[NMSG * (MSG_MAX / 4 * 5 + 512)], msgs[NMSG][MSG_MAX + 400];
+    static const size_t steps[] = {1u << 20, 4093, 61};
+    size_t mlen[NMSG], bn = 0;
+    uint32_t s = 7;
+    for (int round = 0; round < 4; round++) {
+        bn = 0;
+        for (int i = 0; i < NMSG; i++) {
+            size_t want = 2000 + rng_next(&s) % (MSG_MAX - 2000);
+            /* a header first: the line right after a From_ line is not unquoted */
+            memcpy(box + bn, FROM1 "S: 1\n", strlen(FROM1) + 5);
+            bn += strlen(FROM1) + 5;
+            memcpy(msgs[i], "S: 1\n", 5);
+            for (mlen[i] = 5; mlen[i] < want;)
+                add_line(&s, msgs[i], &mlen[i], box, &bn);
+            box[bn++] = '\n'; /* the empty line before the next From_ line */
+        }
+        for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+            mem_reader r = {box, bn, 0, steps[st]};
+            bn_mbox m;
+            const char *buf;
+            size_t len;
+            bool trunc, more;
+            int got = 0;
+            bn_mbox_init(&m, mem_read, &r, 1u << 20);
+            while (bn_mbox_next(&m, &buf, &len, &trunc, &more) == BN_OK) {
+                assert_true(got < NMSG);
+                if (len != mlen[got] || memcmp(buf, msgs[got], len) != 0) {
+                    size_t k = 0;
+                    while (k < len && k < mlen[got] && buf[k] == msgs[got][k])
+                        k++;
+                    fail_msg("round %d step %zu: message %d differs at byte %zu (%zu bytes, want "
+                             "%zu)", round, steps[st], got, k, len, mlen[got]);
+                }
+                got++;
+            }
+            assert_int_equal(got, NMSG);
+            bn_mbox_free(&m);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_endless_from_line),
         cmocka_unit_test(test_is_from_line),
+        cmocka_unit_test(test_random_mboxes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,6 +51,15 @@ static const hcase hcases[] = {
     {"body_without_blank_8bit", "A: 1\nbody caf\xe9\n", 0, {"A=1"}, 5, BN_ANOM_BAD_HEADER},
     {"dsn_block", "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; a@b\n", 0,
      {"Reporting-MTA=dns; mx.example"}, 32, 0},
+    /* field names past 16 bytes (the vector name scan), a bad byte in each block */
+    {"name_16", "ABCDEFGHIJKLMNOP: x\n\n", 0, {"ABCDEFGHIJKLMNOP=x"}, 21, 0},
+    {"name_32", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef: y\n\n", 0,
+     {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef=y"}, 37, 0},
+    {"name_del_at_19", "X-Very-Long-Header-\x7fName: v\nB: 2\n\n", 0, {"B=2"}, 34,
+     BN_ANOM_BAD_HEADER},
+    {"name_8bit_at_17", "Content-Transfer-\xc3\xa9ncoding: x\nB: 2\n\n", 0, {"B=2"}, 36,
+     BN_ANOM_BAD_HEADER | BN_ANOM_8BIT_HEADER},
+    {"name_space_at_18", "ABCDEFGHIJKLMNOPQR STU: z\n\n", 0, {NULL}, 0, BN_ANOM_BAD_HEADER},
 };
 
 /* field_str - "Name=value" of a field, into buf */
