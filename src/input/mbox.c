@@ -366,7 +366,15 @@ static int line_start(bn_mbox *m, bool *have_msg)
         }
         *have_msg = true;
         m->prev_blank = false;
-        return skip_line(m);
+        rc = skip_line(m);
+        if (rc != BN_OK)
+            return rc;
+        /* the first line of the message is a line start too: unquote it */
+        rc = fill(m, BN_MBOX_FROM_MAX);
+        if (rc != BN_OK)
+            return rc;
+        p = m->in + m->pos;
+        avail = m->end - m->pos;
     }
     if (is_quoted_from(p, avail))
         m->pos++; /* mboxrd: one '>' less */

@@ -62,6 +62,8 @@ static const split_case cases[] = {
      {"S: 1\n\nFrom here on we talk\n"}, {0}},
     {"mboxrd unquoting", FROM1 "S: 1\n\n>From x\n>>From y\n>not from\n", 0, 1,
      {"S: 1\n\nFrom x\n>From y\n>not from\n"}, {0}},
+    {"mboxrd unquoting of the first line", FROM1 ">From x\n\nb\n\n" FROM2 ">>From y\n", 0, 2,
+     {"From x\n\nb\n", ">From y\n"}, {0}},
     {"no unquoting outside mbox", "S: 1\n\n>From x\n", 0, 1, {"S: 1\n\n>From x\n"}, {0}},
     {"no split outside mbox", "S: 1\n\n" FROM2 "S: 2\n", 0, 1, {"S: 1\n\n" FROM2 "S: 2\n"}, {0}},
     {"CRLF", "From a@b Mon Jan  1 00:00:00 2024\r\nS: 1\r\n\r\nb\r\n\r\n"
@@ -289,7 +291,7 @@ static void test_random_mboxes(void **state)
         bn = 0;
         for (int i = 0; i < NMSG; i++) {
             size_t want = 2000 + rng_next(&s) % (MSG_MAX - 2000);
-            /* a header first: the line right after a From_ line is not unquoted */
+            /* a header first, so the message's first line is never a quoted From */
             memcpy(box + bn, FROM1 "S: 1\n", strlen(FROM1) + 5);
             bn += strlen(FROM1) + 5;
             memcpy(msgs[i], "S: 1\n", 5);
