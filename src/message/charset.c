@@ -678,7 +678,8 @@ static bool convert_named(bn_msg *msg, bn_obuf *out, const char *target, bn_str 
     }
     size_t start = out->n;
     bool ok = iconv_loop(cd, out, b.p, b.n);
-    if (!bn_utf8_valid(out->p + start, out->n - start)) {
+    /* out->p is NULL while nothing was written (an empty or failed output) */
+    if (out->p && !bn_utf8_valid(out->p + start, out->n - start)) {
         /* glibc lets some bad input through (UTF-8 -> UTF-8 past U+10FFFF) */
         bn_obuf fix;
         bn_obuf_init(&fix, msg->arena, out->n + 16, out->limit);
