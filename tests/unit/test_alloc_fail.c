@@ -211,7 +211,7 @@ static void check_injected(const char *name, long n, const char *buf, size_t len
 /* sweep_parse - every allocation of parsing one file, failed in turn */
 static long sweep_parse(const char *path)
 {
-    size_t len;
+    size_t len = 0;
     char *buf = slurp(path, &len);
     assert_non_null(buf);
     baseline b;
@@ -245,7 +245,7 @@ static void test_parse_every_allocation(void **state)
 static void test_parse_reuse_after_failure(void **state)
 {
     (void)state;
-    size_t len1, len2;
+    size_t len1 = 0, len2 = 0;
     char *m1 = slurp(inputs.gl_pathv[0], &len1);
     char *m2 = slurp(inputs.gl_pathv[inputs.gl_pathc - 1], &len2);
     baseline b;

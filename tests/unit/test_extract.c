@@ -195,7 +195,7 @@ static void run_one(void **state)
 {
     const char *name = *state;
     char path[512];
-    size_t elen, mlen;
+    size_t elen = 0, mlen = 0;
     snprintf(path, sizeof path, "%s/tests/extract/%s.expect", BN_SOURCE_DIR, name);
     char *exp = slurp(path, &elen);
     snprintf(path, sizeof path, "%s/tests/extract/%s.eml", BN_SOURCE_DIR, name);
@@ -286,7 +286,7 @@ static void test_alloc_failures(void **state)
                                          "ses-sns-bounce", "autoreply-subject", "qmail-steps"};
     for (size_t f = 0; f < sizeof inputs / sizeof inputs[0]; f++) {
         char path[512];
-        size_t len;
+        size_t len = 0;
         snprintf(path, sizeof path, "%s/tests/extract/%s.eml", BN_SOURCE_DIR, inputs[f]);
         char *msg = slurp(path, &len);
         assert_non_null(msg);

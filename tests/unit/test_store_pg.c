@@ -77,7 +77,7 @@ static int read_env(void)
             char *end = strrchr(line + 11, '\'');
             if (end)
                 *end = '\0';
-            snprintf(base_uri, sizeof base_uri, "%s", line + 11);
+            snprintf(base_uri, sizeof base_uri, "%.*s", (int)sizeof base_uri - 1, line + 11);
         }
     fclose(f);
     return base_uri[0] ? 0 : -1;
