@@ -134,6 +134,23 @@ static void test_multi_known(void **state)
     assert_null(bn_multi_find(&m, BN_STR("a"), NULL)); /* a refused table finds nothing */
 }
 
+/* check_multi - bn_multi_find and bn_multi_mask agree with the naive loops */
+static void check_multi(const char *hay, size_t hn, const char *const *nd, size_t n)
+{
+    bn_multi m;
+    assert_true(bn_multi_init(&m, nd, n));
+    size_t wk = 0, gk = 0, want = ref_multi(hay, hn, nd, n, &wk);
+    const char *got = bn_multi_find(&m, (bn_str){hay, hn}, &gk);
+    assert_int_equal(got ? (size_t)(got - hay) : hn, want);
+    if (got)
+        assert_int_equal(gk, wk);
+    unsigned long long mask = 0;
+    for (size_t k = 0; k < n; k++)
+        if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
+            mask |= 1ULL << k;
+    assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+}
+
 /* test_multi_random - bn_multi_find/bn_multi_mask against the naive loops */
 static void test_multi_random(void **state)
 {
@@ -150,18 +167,7 @@ static void test_multi_random(void **state)
             nd[k] = store[k];
         }
         random_text(&s, hay, hn);
-        bn_multi m;
-        assert_true(bn_multi_init(&m, nd, n));
-        size_t wk = 0, gk = 0, want = ref_multi(hay, hn, nd, n, &wk);
-        const char *got = bn_multi_find(&m, (bn_str){hay, hn}, &gk);
-        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
-        if (got)
-            assert_int_equal(gk, wk);
-        unsigned long long mask = 0;
-        for (size_t k = 0; k < n; k++)
-            if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
-                mask |= 1ULL << k;
-        assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+        check_multi(hay, hn, nd, n);
     }
 }
 
@@ -186,18 +192,7 @@ static void test_multi_long(void **state)
             const char *p = nd[rng(&s) % n];
             memcpy(hay + rng(&s) % (hn - 12), p, strlen(p));
         }
-        bn_multi m;
-        assert_true(bn_multi_init(&m, nd, n));
-        size_t wk = 0, gk = 0, want = ref_multi(hay, hn, nd, n, &wk);
-        const char *got = bn_multi_find(&m, (bn_str){hay, hn}, &gk);
-        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
-        if (got)
-            assert_int_equal(gk, wk);
-        unsigned long long mask = 0;
-        for (size_t k = 0; k < n; k++)
-            if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
-                mask |= 1ULL << k;
-        assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+        check_multi(hay, hn, nd, n);
     }
 }
 
