@@ -81,6 +81,7 @@ typedef struct ctx {
     const char *provider;
     cand best;
     bool has_text;
+    unsigned high; /* non-zero when norm may hold a byte >= 0x80 */
 } ctx;
 
 enum cmd { CMD_NONE, CMD_CONN, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_OTHER };
@@ -149,6 +150,15 @@ static size_t blank_run(ctx *c, const char *t, size_t n, size_t i, int code, siz
 }
 
 #if defined(__SSE2__)
+/* blanks16 - which of the 16 bytes of v are blanks (space, \t..\r) */
+static inline unsigned blanks16(__m128i v)
+{
+    __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8(9)); /* \t..\r -> 0..4 */
+    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(sp, _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl)));
+}
+
 /*
  * fold16 - fold 16 bytes at t into out (ASCII lower case); returns a bit mask
  * of the blanks among them that need blank_run(): all but a single space
@@ -156,22 +166,54 @@ static size_t blank_run(ctx *c, const char *t, size_t n, size_t i, int code, siz
  * the reply code, which may start a repeated code prefix). Those single
  * spaces are already right in the output; the others may be stored unfolded,
  * as the caller's output position stops before them. The byte after the
- * last one is not in view, so a blank there always counts.
+ * last one is not in view, so a blank there always counts (a second load
+ * to look at it measured more instructions than the stops it saves).
  */
-static inline unsigned fold16(const char *t, unsigned char *out, unsigned char first)
+static inline unsigned fold16(const char *t, unsigned char *out, unsigned char first,
+                              unsigned *high)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
-    __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8(9));   /* \t..\r -> 0..4 */
-    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-    __m128i blank = _mm_or_si128(sp, _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
+    *high |= (unsigned)_mm_movemask_epi8(v); /* saves bn_kb_scan a pass for non-ASCII */
+    unsigned bm = blanks16(v);
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned nf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)first))) >> 1;
+    unsigned single = sp & ~((bm >> 1) | 0x8000u) & ~nf;
     __m128i up = _mm_sub_epi8(v, _mm_set1_epi8('A')); /* A..Z -> 0..25 */
     up = _mm_cmpeq_epi8(_mm_min_epu8(up, _mm_set1_epi8(25)), up);
-    unsigned bm = (unsigned)_mm_movemask_epi8(blank);
-    unsigned fm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)first)));
-    unsigned single = (unsigned)_mm_movemask_epi8(sp) & ~(bm >> 1) & ~(fm >> 1) & 0x7fffu;
     v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
     _mm_storeu_si128((__m128i *)(void *)out, v);
     return bm & ~single;
+}
+
+/*
+ * fold_step - one fold16 step at t[i] (any number of bytes left): fewer
+ * than 16 are read from a copy padded with blanks, so short texts and the
+ * tail of long ones take the vector path too (a pad blank always counts as
+ * needing blank_run, so the real bytes before it come out as the byte loop
+ * would make them). Returns the new input position, advances *o.
+ */
+static size_t fold_step(ctx *c, const char *t, size_t n, size_t i, int code, size_t *o)
+{
+    char pad[16];
+    const char *src = t + i;
+    size_t left = n - i;
+    if (left < 16) {
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, src, left);
+        src = pad;
+    }
+    unsigned mask = fold16(src, c->norm + *o, (unsigned char)('0' + code / 100), &c->high);
+    if (!mask) {
+        *o += 16;
+        return i + 16;
+    }
+    size_t k = (size_t)__builtin_ctz(mask);
+    if (k >= left) { /* only pad blanks need care: the text ends here */
+        *o += left;
+        return n;
+    }
+    *o += k;
+    return blank_run(c, t, n, i + k, code, o);
 }
 #endif
 
@@ -179,7 +221,9 @@ static inline unsigned fold16(const char *t, unsigned char *out, unsigned char f
  * normalise - fold case, collapse blanks, drop repeated multi-line code
  * prefixes. This is the hot path of classification: words are folded 16
  * bytes at a time where SSE2 exists (one table load per byte elsewhere);
- * blanks and code prefixes are handled only where a blank run starts.
+ * blanks and code prefixes are handled only where a blank run starts. It
+ * also notes in c->high whether any byte >= 0x80 went by, so that
+ * bn_kb_scan need not read the text again to decide that.
  */
 static void normalise(ctx *c, const char *t, size_t n, int code)
 {
@@ -187,21 +231,13 @@ static void normalise(ctx *c, const char *t, size_t n, int code)
     unsigned char *out = c->norm;
     size_t o = 0, i = skip_blanks(t, n, 0);
 #if defined(__SSE2__)
-    const unsigned char first = (unsigned char)('0' + code / 100);
-    while (i + 16 <= n && o + 16 <= NORM_MAX) {
-        unsigned mask = fold16(t + i, out + o, first);
-        if (mask) {
-            unsigned k = (unsigned)__builtin_ctz(mask);
-            o += k;
-            i = blank_run(c, t, n, i + k, code, &o);
-        } else {
-            i += 16, o += 16;
-        }
-    }
+    while (i < n && o + 16 <= NORM_MAX)
+        i = fold_step(c, t, n, i, code, &o);
 #endif
     while (i < n && o < NORM_MAX) {
         unsigned char b = fold[(unsigned char)t[i]];
         if (b != ' ') {
+            c->high |= b & 0x80u;
             out[o++] = b;
             i++;
             continue;
@@ -508,6 +544,7 @@ void bn_classify(bn_verdict *out, const bn_reply *in)
     c.in = in;
     c.out = out;
     c.nn = 0;
+    c.high = 0;
     c.have_st = false;
     c.st_row = NULL;
     c.provider = NULL;
@@ -517,7 +554,7 @@ void bn_classify(bn_verdict *out, const bn_reply *in)
     if (c.has_text)
         normalise(&c, in->text, in->text_len, out->replycode);
     c.has_text = c.nn > 0;
-    bn_kb_scan(c.norm, c.nn, &c.hits);
+    bn_kb_scan_hinted(c.norm, c.nn, c.high != 0, &c.hits);
     identify_provider(&c);
     weigh_codes(&c);
     if (c.best.weight < 95) {

@@ -106,22 +106,44 @@ static size_t status_len_at(const char *p, size_t n, size_t i)
     return j - i;
 }
 
-/* find_status - first status of the wanted class kind (failure or success)
-   from 'from'; a status is "c.s.d", so only the bytes before a '.' are tried */
-static size_t find_status(const char *p, size_t n, size_t from, bool failure, size_t *len)
+/* status_dots - bit j set when p[base + j] is a '.' right after a 2, 4 or 5
+   (the only place a status's first dot can be), 16 bytes at a time */
+static unsigned status_dots(const char *p, size_t n, size_t base)
 {
-    const char *dot = from + 1 < n ? memchr(p + from + 1, '.', n - from - 1) : NULL;
-    for (; dot; dot = memchr(dot + 1, '.', n - (size_t)(dot + 1 - p))) {
-        size_t i = (size_t)(dot - p) - 1;
-        if (!(p[i] == '2' || p[i] == '4' || p[i] == '5') || (p[i] == '2') == failure)
-            continue;
-        size_t l = status_len_at(p, n, i);
-        if (l) {
-            *len = l;
-            return i;
+    unsigned lead = byte_mask(p, n, base, '2', '4', '5') << 1;
+    if (base > 0 && (p[base - 1] == '2' || p[base - 1] == '4' || p[base - 1] == '5'))
+        lead |= 1;
+    return byte_mask(p, n, base, '.', '.', '.') & lead;
+}
+
+/* found - a status position and length found by find_status */
+typedef struct found {
+    size_t at, len;
+} found;
+
+/*
+ * find_status - the first failure status (4.x.x/5.x.x) into *fail and the
+ * first success status (2.x.x) before it into *ok (at = n when none). One
+ * pass for both: most texts hold no failure status, and a second pass for
+ * the success one would read the text again.
+ */
+static void find_status(const char *p, size_t n, found *fail, found *ok)
+{
+    *fail = (found){n, 0}, *ok = (found){n, 0};
+    for (size_t base = 0; base < n; base += 16) {
+        for (unsigned m = status_dots(p, n, base); m; m &= m - 1) {
+            size_t i = base + (unsigned)__builtin_ctz(m) - 1, l;
+            if (p[i] == '2' && ok->at < n)
+                continue;
+            if ((l = status_len_at(p, n, i)) == 0)
+                continue;
+            if (p[i] != '2') {
+                *fail = (found){i, l};
+                return;
+            }
+            *ok = (found){i, l};
         }
     }
-    return n;
 }
 
 /* copy_status - store a found status (always fits: at most 9 bytes) */
@@ -137,14 +159,16 @@ static void scan_status(const char *p, size_t n, size_t after, char status[BN_ST
     size_t len = 0, i = after;
     while (i < n && (p[i] == '-' || p[i] == ' ' || p[i] == '#' || p[i] == '\t'))
         i++;
-    if (after > 0 && i < n && status_len_at(p, n, i)) {
-        copy_status(status, p + i, status_len_at(p, n, i));
+    if (after > 0 && i < n && (len = status_len_at(p, n, i)) > 0) {
+        copy_status(status, p + i, len);
         return;
     }
-    i = find_status(p, n, 0, true, &len);
+    found fail, ok;
+    find_status(p, n, &fail, &ok);
+    i = fail.at, len = fail.len;
     if (i == n) {
         /* a success status only where a reply would start */
-        i = find_status(p, n, 0, false, &len);
+        i = ok.at, len = ok.len;
         if (i < n && !leads_reply(p, i) && !(i > 0 && p[i - 1] == '#'))
             i = n;
     }

@@ -433,10 +433,16 @@ static bool has_high(const unsigned char *t, size_t n)
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
 {
+    bn_kb_scan_hinted(text, n, has_high(text, n), hits);
+}
+
+/* bn_kb_scan_hinted - bn_kb_scan with the non-ASCII check done by the caller */
+void bn_kb_scan_hinted(const unsigned char *text, size_t n, bool maybe_high, bn_kb_hits *hits)
+{
     *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
     unsigned s = 0;
     for (size_t base = 0; base < n; base += SCAN_BLOCK)
         s = scan_block(text, n, base, n - base < SCAN_BLOCK ? n - base : SCAN_BLOCK, s, hits);
-    if (has_high(text, n))
+    if (maybe_high)
         RUN_DFA(bn_acu, hits, text, n);
 }

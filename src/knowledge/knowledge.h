@@ -65,6 +65,12 @@ typedef struct bn_kb_hits {
  */
 void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits);
 
+/* bn_kb_scan_hinted - bn_kb_scan when the caller already knows whether the
+ * text may hold a byte >= 0x80 (maybe_high false: it surely holds none, so
+ * the non-ASCII automaton and the check for it are skipped). A wrong true
+ * only costs time: that automaton's patterns all have a non-ASCII byte. */
+void bn_kb_scan_hinted(const unsigned char *text, size_t n, bool maybe_high, bn_kb_hits *hits);
+
 /* bn_kb_fold_table (tables.h): the byte as the automaton sees it: ASCII
  * lower case, every blank (space, tab, CR, LF, FF, VT) a space. */
 
