@@ -62,26 +62,36 @@ static inline bn_record make_record(long i, char *addr, size_t size, time_t base
     return r;
 }
 
-/* run_ingest - n records in batches of 1000; records per second (wall) */
+/* run_ingest - n records in batches of 1000; records per second (wall).
+ * Each batch is made before the clocks run: formatting the synthetic
+ * records was 8.5% of the instructions, and it is not the store's work. */
 static inline double run_ingest(bn_store *s, long n, time_t base, bn_ingest_stats *st,
                          double *cpu_rate)
 {
-    char addr[128], msg[32];
-    double t0 = now_s(), c0 = cpu_s();
+    enum { BATCH = 1000 };
+    static char addr[BATCH][128], msg[BATCH][32];
+    static bn_record r[BATCH];
+    double wall = 0, cpu = 0;
     for (long i = 0; i < n;) {
+        long m = 0;
+        for (; m < BATCH && i + m < n; m++) {
+            r[m] = make_record(i + m, addr[m], sizeof addr[m], base);
+            snprintf(msg[m], sizeof msg[m], "message %ld", i + m);
+        }
+        double t0 = now_s(), c0 = cpu_s();
         if (bn_store_begin(s) != BN_OK)
             return -1;
-        for (long k = 0; k < 1000 && i < n; k++, i++) {
-            bn_record r = make_record(i, addr, sizeof addr, base);
-            snprintf(msg, sizeof msg, "message %ld", i);
-            if (bn_store_ingest(s, &r, 1, "bench", msg, strlen(msg), st) != BN_OK)
+        for (long k = 0; k < m; k++)
+            if (bn_store_ingest(s, &r[k], 1, "bench", msg[k], strlen(msg[k]), st) != BN_OK)
                 return -1;
-        }
         if (bn_store_commit(s) != BN_OK)
             return -1;
+        wall += now_s() - t0;
+        cpu += cpu_s() - c0;
+        i += m;
     }
-    *cpu_rate = (double)n / (cpu_s() - c0);
-    return (double)n / (now_s() - t0);
+    *cpu_rate = (double)n / cpu;
+    return (double)n / wall;
 }
 
 /* input_line - address i of the input: even i suppressed, odd not */
