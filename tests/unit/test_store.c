@@ -19,20 +19,11 @@
 #include "bounce.h"
 #include "core/alloc.h"
 #include "store/store.h"
+#include "store_test_util.h"
 
 #define DB BN_BINARY_DIR "/test_store.db"
 #define DAY 86400L
 
-/* rm_db - remove the database and its WAL files */
-static void rm_db(const char *path)
-{
-    char p[512];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
 
 /* fresh - a new store at DB */
 static bn_store *fresh(const bn_policy *policy)

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "bounce.h"
+#include "store_test_util.h"
 
 #define DB_A BN_BINARY_DIR "/test_store_fold_a.db"
 #define DB_B BN_BINARY_DIR "/test_store_fold_b.db"
@@ -34,16 +35,6 @@
 #define N_OPS 5000
 #define SLOTS (60 * 24 + 20) /* hours: 60 days back to 20 h ahead */
 
-/* rm_db - remove a database and its WAL files */
-static void rm_db(const char *path)
-{
-    char p[512];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
 
 /* One generated operation: a record (as one message) or a manual action. */
 typedef struct op {

@@ -24,6 +24,7 @@
 #include "bounce.h"
 #include "core/alloc.h"
 #include "store/store.h"
+#include "store_test_util.h"
 
 #define DB BN_BINARY_DIR "/test_store_migrate.db"
 #define SCRATCH BN_BINARY_DIR "/test_store_migrate_scratch.db"
@@ -58,16 +59,6 @@ static const char v3_schema[] =
     " updated INTEGER NOT NULL) STRICT;"
     "PRAGMA user_version = 3;";
 
-/* rm_db - remove a database and its WAL files */
-static void rm_db(const char *path)
-{
-    char p[512];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
 
 /* open_store - open (or create) a list for writing */
 static bn_store *open_store(const char *path)
