@@ -100,16 +100,22 @@ static void test_status_index(void **state)
 static uint16_t by_last[BN_AC_NPATTERNS];
 static size_t last_start[257];
 
+/* ascii_pattern - every byte of the pattern is ASCII (the ASCII automaton's) */
+static bool ascii_pattern(const bn_kb_pattern *pat)
+{
+    for (size_t j = 0; j < pat->len; j++)
+        if ((unsigned char)pat->text[j] >= 0x80)
+            return false;
+    return true;
+}
+
 /* index_markers - group the ASCII markers by last byte (counting sort) */
 static void index_markers(void)
 {
     size_t count[257] = {0};
     for (size_t p = 0; p < BN_AC_NPATTERNS; p++) {
         const bn_kb_pattern *pat = &bn_kb_patterns[p];
-        bool ascii = true;
-        for (size_t j = 0; j < pat->len; j++)
-            ascii = ascii && (unsigned char)pat->text[j] < 0x80;
-        if (ascii)
+        if (ascii_pattern(pat))
             count[(unsigned char)pat->text[pat->len - 1] + 1]++;
     }
     for (size_t c = 1; c < 257; c++)
@@ -117,10 +123,7 @@ static void index_markers(void)
     memcpy(last_start, count, sizeof count);
     for (size_t p = 0; p < BN_AC_NPATTERNS; p++) {
         const bn_kb_pattern *pat = &bn_kb_patterns[p];
-        bool ascii = true;
-        for (size_t j = 0; j < pat->len; j++)
-            ascii = ascii && (unsigned char)pat->text[j] < 0x80;
-        if (ascii)
+        if (ascii_pattern(pat))
             by_last[count[(unsigned char)pat->text[pat->len - 1]]++] = (uint16_t)p;
     }
 }
