@@ -515,34 +515,110 @@ static void make_classes(int high)
             byte_class[c] = n_classes++;
 }
 
-/*
- * emit_ac - one automaton: byte offsets, DFA and per-state output lists,
- * named pfx_*. The DFA is stored in planes of PLANE_W classes: plane p holds,
- * for every state in turn, its transitions on classes PLANE_W*p.., so the
- * transition of state s on byte c is delta[(s << PLANE_BITS) + off[c]] with
- * off[c] = plane * states * PLANE_W + class % PLANE_W (one shift and one add,
- * as with whole rows). A state's row in a plane is 16 bytes: four states
- * share a cache line, and with scan_order's numbering the states along one
- * marker are neighbours, so a text running along a marker touches a line
- * every few bytes instead of every byte: the bench mix (2,010 bytes) visits
- * 679 lines, 42 KiB, where 64-byte rows took 949 lines (more than the L1).
- */
-static void emit_ac(FILE *o, FILE *h, const char *pfx)
+/* ---- per-state summaries ---------------------------------------------- */
+
+/* The tables the patterns come from (set by main before build_and_emit). */
+static table *src_phrases, *src_providers, *src_blocklists;
+
+static int phrase_flags(const char *s);
+static int provider_kind(const char *s);
+
+/* What noting every output of a state adds to the scan's hits (knowledge.c
+   note_state): the winner of each kind among the outputs, as noting them in
+   order would choose it. */
+typedef struct summary {
+    int phrase, prio, flags, marker, wording, blocklist, list;
+} summary;
+
+/* sum_keep - the candidate of length len replaces *best (length *best_len)
+   when it is the first or longer: the first of the longest wins, as in
+   note_provider and note_blocklist */
+static void sum_keep(int *best, size_t *best_len, int cand, size_t len)
 {
-    const char *stype = n_st < 65536 ? "uint16_t" : "uint32_t";
-    int planes = (n_classes + PLANE_W - 1) / PLANE_W;
+    if (*best < 0 || len > *best_len)
+        *best = cand, *best_len = len;
+}
+
+/*
+ * state_summary - the summary of state s. An output whose effect depends on
+ * the text around it (a word-bounded phrase, a host name that must stand
+ * alone) makes the state a "list" state: the scanner then notes its
+ * outputs one by one, in order, so ties resolve exactly as before.
+ */
+static summary state_summary(int s)
+{
+    summary m = {-1, 0, 0, -1, -1, -1, 0};
+    size_t mk_len = 0, wd_len = 0, bl_len = 0;
+    for (int i = 0; i < st[s].n_out; i++) {
+        const pattern *p = &pats[st[s].out[i]];
+        if (p->kind == PK_PHRASE) {
+            row *r = &src_phrases->rows[p->index];
+            int flags = phrase_flags(r->f[3]), prio = atoi(r->f[2]);
+            m.list |= flags & 1;
+            m.flags |= flags & 14;
+            if (!(flags & 1) && reason_id(r->f[1]) >= 0 && (m.phrase < 0 || prio > m.prio))
+                m.phrase = p->index, m.prio = prio;
+        } else if (p->kind == PK_PROVIDER) {
+            row *r = &src_providers->rows[p->index];
+            int kind = provider_kind(r->f[2]);
+            if (kind == 0)
+                m.list = 1;
+            else if (kind == 4)
+                sum_keep(&m.wording, &wd_len, p->index, strlen(r->f[3]));
+            else
+                sum_keep(&m.marker, &mk_len, p->index, strlen(r->f[3]));
+        } else {
+            sum_keep(&m.blocklist, &bl_len, p->index, strlen(src_blocklists->rows[p->index].f[2]));
+        }
+    }
+    return m;
+}
+
+/* emit_summaries - pfx_sum[state - first_out] for every state with output,
+   in the emitted numbering (order[]) */
+static void emit_summaries(FILE *o, FILE *h, const char *pfx, const int *order, int first_out)
+{
+    fprintf(h, "extern const bn_kb_sum %s_sum[%d];\n", pfx, n_st - first_out);
+    fprintf(o, "const bn_kb_sum %s_sum[%d] = {\n", pfx, n_st - first_out);
+    for (int i = first_out; i < n_st; i++) {
+        summary m = state_summary(order[i]);
+        fprintf(o, " {%d,%d,%d,%d,%d,%d,%d,%d},\n", m.phrase, m.marker, m.wording, m.blocklist,
+                m.prio, m.flags, m.list, m.marker >= 0 || m.wording >= 0 || m.blocklist >= 0);
+    }
+    fprintf(o, "};\n\n");
+}
+
+/*
+ * emit_ac - one automaton: byte columns, DFA and per-state output lists,
+ * named pfx_*. The DFA is stored in planes of PLANE_W classes: plane p holds,
+ * for every state in turn, its transitions on classes PLANE_W*p... A state's
+ * row in a plane is 16 bytes: four states share a cache line, and with
+ * scan_order's numbering the states along one marker are neighbours, so a
+ * text running along a marker touches a line every few bytes instead of
+ * every byte: the bench mix (2,010 bytes) visits 679 lines, 42 KiB, where
+ * 64-byte rows took 949 lines (more than the L1).
+ *
+ * A state is stored pre-scaled, as v = state * STATE_SCALE with the row's
+ * byte offset v * 8, and pfx_col[byte] points at the byte's column in the
+ * first row of its plane: the transition is pfx_col[byte][v * ROW_MUL],
+ * one load addressed as column pointer + v * 8 (x86's largest scale), with
+ * no shift or add on the chain of dependent loads the scan is bound by.
+ * The ASCII automaton (high 0) also gets a summary per state with output
+ * (emit_summaries).
+ */
+static void emit_ac(FILE *o, FILE *h, const char *pfx, int high)
+{
+    int wide = n_st * 2 >= 65536; /* 16-bit values hold states * 2 */
+    const char *stype = wide ? "uint32_t" : "uint16_t";
+    int scale = PLANE_W * (wide ? 4 : 2) / 8, planes = (n_classes + PLANE_W - 1) / PLANE_W;
     long plane_size = (long)n_st * PLANE_W;
-    fprintf(h, "extern const uint32_t %s_off[256];\n", pfx);
-    fprintf(h, "#define %s_ROW_BITS %d\n", pfx, PLANE_BITS);
+    fprintf(h, "extern const %s *const %s_col[256];\n", stype, pfx);
+    fprintf(h, "#define %s_STATE_SCALE %d\n#define %s_ROW_MUL %d\n", pfx, scale, pfx,
+            PLANE_W / scale);
+    fprintf(h, "#define %s_NSTATES %d\n", pfx, n_st);
     fprintf(h, "extern const %s %s_delta[%ld];\n", stype, pfx, plane_size * planes);
     fprintf(h, "extern const uint32_t %s_out_start[%d];\n", pfx, n_st + 1);
     fprintf(h, "extern const uint16_t %s_out[];\n", pfx);
-    fprintf(o, "const uint32_t %s_off[256] = {", pfx);
-    for (int c = 0; c < 256; c++) {
-        int k = byte_class[fold((unsigned char)c)];
-        fprintf(o, "%s%ld", c == 0 ? "\n  " : c % 16 ? "," : ",\n  ",
-                (long)(k / PLANE_W) * plane_size + k % PLANE_W);
-    }
     /*
      * Renumber: states without output first, so the scanner tests "state >=
      * first_out" instead of loading the output table on every byte. The
@@ -558,23 +634,29 @@ static void emit_ac(FILE *o, FILE *h, const char *pfx)
         if (st[so[i]].n_out > 0)
             order[k] = so[i], newid[so[i]] = k++;
     free(so);
-    fprintf(h, "#define %s_FIRST_OUT %d\n", pfx, first_out);
+    fprintf(h, "/* stored state values >= this have output */\n#define %s_FIRST_OUT %d\n", pfx,
+            first_out * scale);
     /* a row of a plane is one cache line: rows start on line boundaries */
-    fprintf(o, "};\n\n_Alignas(64) const %s %s_delta[%ld] = {\n", stype, pfx,
-            plane_size * planes);
+    fprintf(o, "_Alignas(64) const %s %s_delta[%ld] = {\n", stype, pfx, plane_size * planes);
     int rep[256];
     for (int c = 0; c < 256; c++)
         rep[byte_class[c]] = c;
     rep[0] = 0x01; /* a byte no pattern uses */
     for (int p = 0; p < planes; p++) {
         for (int i = 0; i < n_st; i++) {
-            /* one row per line: state i of plane p at p * plane_size + (i << 5) */
+            /* state i's row of plane p: entries p * plane_size + i * PLANE_W.. */
             fputs(" ", o);
             for (int c = PLANE_W * p; c < PLANE_W * p + PLANE_W; c++)
                 /* padding columns are never indexed: no byte maps to them */
-                fprintf(o, "%d,", c < n_classes ? newid[st[order[i]].next[rep[c]]] : 0);
+                fprintf(o, "%d,", c < n_classes ? newid[st[order[i]].next[rep[c]]] * scale : 0);
             fputs("\n", o);
         }
+    }
+    fprintf(o, "};\n\nconst %s *const %s_col[256] = {", stype, pfx);
+    for (int c = 0; c < 256; c++) {
+        int kc = byte_class[fold((unsigned char)c)];
+        fprintf(o, "%s%s_delta + %ld", c == 0 ? "\n  " : c % 8 ? ", " : ",\n  ", pfx,
+                (long)(kc / PLANE_W) * plane_size + kc % PLANE_W);
     }
     fprintf(o, "};\n\nconst uint32_t %s_out_start[%d] = {", pfx, n_st + 1);
     long total = 0;
@@ -588,6 +670,8 @@ static void emit_ac(FILE *o, FILE *h, const char *pfx)
         for (int j = 0; j < st[order[i]].n_out; j++)
             fprintf(o, "%d,", st[order[i]].out[j]);
     fprintf(o, "0};\n\n");
+    if (!high) /* the non-ASCII automaton notes its few hits one by one */
+        emit_summaries(o, h, pfx, order, first_out);
     free(newid);
     free(order);
 }
@@ -627,7 +711,7 @@ static void build_and_emit(FILE *o, FILE *h)
         build_trie(high);
         build_dfa();
         make_classes(high);
-        emit_ac(o, h, pfx[high]);
+        emit_ac(o, h, pfx[high], high);
         reset_states();
     }
     emit_patterns(o, h);
@@ -877,11 +961,13 @@ static void emit_status_index_lut(FILE *o, FILE *h, table *t)
     fprintf(o, "};\n\n");
 }
 
-/* emit_status_index - provider status rows sorted by code, for binary search */
+/* emit_status_index - provider status rows sorted by code, for binary
+   search, with the code of each as one number (status_key): the search and
+   the walk over one code's rows compare those, not three fields per row */
 static void emit_status_index(FILE *o, FILE *h, table *t)
 {
-    int n = 0;
-    fprintf(o, "const uint16_t bn_kb_provider_status_index[] = {");
+    int n = 0, *rows = xmalloc(sizeof *rows * (size_t)(t->n + 1));
+    long *keys = xmalloc(sizeof *keys * (size_t)(t->n + 1));
     for (long key = -1;;) {
         long next = -1;
         for (int i = 0; i < t->n; i++) {
@@ -893,12 +979,22 @@ static void emit_status_index(FILE *o, FILE *h, table *t)
             break;
         for (int i = 0; i < t->n; i++)
             if (status_key(&t->rows[i]) == next)
-                fprintf(o, "%s%d", n++ ? "," : "", i);
+                rows[n] = i, keys[n++] = next;
         key = next;
     }
+    fprintf(o, "const uint16_t bn_kb_provider_status_index[] = {");
+    for (int i = 0; i < n; i++)
+        fprintf(o, "%s%d", i ? "," : "", rows[i]);
+    fprintf(o, "};\n\nconst uint32_t bn_kb_provider_status_key[] = {");
+    for (int i = 0; i < n; i++)
+        fprintf(o, "%s%ld", i ? "," : "", keys[i]);
     fprintf(o, "};\n\n");
     fprintf(h, "#define BN_KB_NPROVIDER_STATUS %d\n", n);
     fprintf(h, "extern const uint16_t bn_kb_provider_status_index[BN_KB_NPROVIDER_STATUS];\n");
+    fprintf(h, "/* the code of each row of the index: class * 1000000 + subject * 1000 + detail */\n");
+    fprintf(h, "extern const uint32_t bn_kb_provider_status_key[BN_KB_NPROVIDER_STATUS];\n");
+    free(rows);
+    free(keys);
     emit_status_index_lut(o, h, t);
 }
 
@@ -1034,7 +1130,12 @@ static const char header_types[] =
     "const char *text; } bn_kb_phrase;\n"
     "enum { BN_PAT_PHRASE = 0, BN_PAT_PROVIDER = 1, BN_PAT_BLOCKLIST = 2 };\n"
     "typedef struct bn_kb_pattern { uint8_t kind; uint16_t index; uint16_t len; "
-    "const char *text; } bn_kb_pattern;\n\n";
+    "const char *text; } bn_kb_pattern;\n"
+    "/* what every output of a state with output adds (-1: nothing of that kind);\n"
+    "   list: some output depends on the text around it, note them one by one;\n"
+    "   other: a marker, wording or blocklist (most states add a phrase only) */\n"
+    "typedef struct bn_kb_sum { int16_t phrase, marker, wording, blocklist; "
+    "uint8_t prio, flags, list, other; } bn_kb_sum;\n\n";
 
 /* free_table - release a table's rows and line copies */
 static void free_table(table *t)
@@ -1096,6 +1197,7 @@ int main(int argc, char **argv)
     emit_providers(o, h, &providers);
     emit_blocklists(o, h, &blocklists);
     emit_phrases(o, h, &phrases);
+    src_phrases = &phrases, src_providers = &providers, src_blocklists = &blocklists;
     build_and_emit(o, h);
     fprintf(h, "#endif\n");
     if (fclose(o) || fclose(h)) {

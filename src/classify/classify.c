@@ -72,7 +72,7 @@ typedef struct cand {
 typedef struct ctx {
     const bn_reply *in;
     bn_verdict *out;
-    unsigned char norm[NORM_MAX];
+    unsigned char norm[NORM_MAX + BN_SCAN_PAD]; /* the pad: bn_ip_scan_padded */
     size_t nn;
     bn_status_code st;
     bool have_st;
@@ -160,28 +160,28 @@ static inline unsigned blanks16(__m128i v)
 }
 
 /*
- * fold16 - fold 16 bytes at t into out (ASCII lower case); returns a bit mask
+ * fold16 - copy 16 bytes at t to out (case as it is); returns a bit mask
  * of the blanks among them that need blank_run(): all but a single space
- * followed by a byte that is neither a blank nor 'first' (the first digit of
- * the reply code, which may start a repeated code prefix). Those single
+ * followed by a byte that is not a blank and does not start "first second"
+ * (the reply code's first two digits, which may start a repeated code
+ * prefix; "550 5.1.1" has no "55" after its space). Those single
  * spaces are already right in the output; the others may be stored unfolded,
  * as the caller's output position stops before them. The byte after the
  * last one is not in view, so a blank there always counts (a second load
  * to look at it measured more instructions than the stops it saves).
  */
 static inline unsigned fold16(const char *t, unsigned char *out, unsigned char first,
-                              unsigned *high)
+                              unsigned char second, unsigned *high)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
     *high |= (unsigned)_mm_movemask_epi8(v); /* saves bn_kb_scan a pass for non-ASCII */
     unsigned bm = blanks16(v);
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    unsigned nf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)first))) >> 1;
+    unsigned f1 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)first)));
+    unsigned f2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)second)));
+    unsigned nf = (f1 & (f2 >> 1 | 0x8000u)) >> 1; /* the byte after the 16: unknown */
     unsigned single = sp & ~((bm >> 1) | 0x8000u) & ~nf;
-    __m128i up = _mm_sub_epi8(v, _mm_set1_epi8('A')); /* A..Z -> 0..25 */
-    up = _mm_cmpeq_epi8(_mm_min_epu8(up, _mm_set1_epi8(25)), up);
-    v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
-    _mm_storeu_si128((__m128i *)(void *)out, v);
+    _mm_storeu_si128((__m128i *)(void *)out, v); /* case as it is: see normalise */
     return bm & ~single;
 }
 
@@ -194,15 +194,23 @@ static inline unsigned fold16(const char *t, unsigned char *out, unsigned char f
  */
 static size_t fold_step(ctx *c, const char *t, size_t n, size_t i, int code, size_t *o)
 {
-    char pad[16];
+    char pad[48];
     const char *src = t + i;
     size_t left = n - i;
-    if (left < 16) {
-        memset(pad, ' ', sizeof pad);
+    if (left < 16 && n >= 16) {
+        /* the text's last 16 bytes stored so that t[i..n) lands at pad + 16,
+           blanks after it: two stores where a copy took a call */
+        __m128i last = _mm_loadu_si128((const __m128i *)(const void *)(t + n - 16));
+        _mm_storeu_si128((__m128i *)(void *)(pad + left), last);
+        _mm_storeu_si128((__m128i *)(void *)(pad + 16 + left), _mm_set1_epi8(' '));
+        src = pad + 16;
+    } else if (left < 16) {
+        memset(pad, ' ', 16);
         memcpy(pad, src, left);
         src = pad;
     }
-    unsigned mask = fold16(src, c->norm + *o, (unsigned char)('0' + code / 100), &c->high);
+    unsigned mask = fold16(src, c->norm + *o, (unsigned char)('0' + code / 100),
+                           (unsigned char)('0' + code / 10 % 10), &c->high);
     if (!mask) {
         *o += 16;
         return i + 16;
@@ -218,8 +226,13 @@ static size_t fold_step(ctx *c, const char *t, size_t n, size_t i, int code, siz
 #endif
 
 /*
- * normalise - fold case, collapse blanks, drop repeated multi-line code
- * prefixes. This is the hot path of classification: words are folded 16
+ * normalise - collapse blanks, drop repeated multi-line code prefixes.
+ * ASCII case is left as it is on the vector path: the automaton's byte
+ * columns fold it (gentables.c emit_ac), the IP scan reads digits and hex
+ * either way, and the two readers that want lower case fold what they use
+ * (bn_classify: the retry delay, an IPv6 address). The byte loop (no SSE2,
+ * or the last bytes before NORM_MAX) folds case, which is the same to all
+ * of them. This is the hot path of classification: words are copied 16
  * bytes at a time where SSE2 exists (one table load per byte elsewhere);
  * blanks and code prefixes are handled only where a blank run starts. It
  * also notes in c->high whether any byte >= 0x80 went by, so that
@@ -269,6 +282,18 @@ static enum cmd parse_command(const bn_reply *in)
     return CMD_OTHER;
 }
 
+/* found_status - the code of a status bn_reply_scan found: by its contract
+   "c.s.d" with a one-digit subject and a 1-3 digit detail, so what
+   bn_status_parse would make of it, without checking the form again */
+static bool found_status(const char *st, bn_status_code *out)
+{
+    int detail = 0;
+    for (size_t i = 4; i < 7 && bn_is_digit((unsigned char)st[i]); i++)
+        detail = detail * 10 + (st[i] - '0');
+    *out = (bn_status_code){st[0] - '0', st[2] - '0', detail};
+    return true;
+}
+
 /* take_codes - the given codes, or those found in the text (scanned only
    when one of them is missing) */
 static void take_codes(ctx *c)
@@ -288,7 +313,7 @@ static void take_codes(ctx *c)
         v->status[gs.n] = 0;
         c->have_st = true;
     } else if (found_st[0]) {
-        c->have_st = bn_status_parse(found_st, strlen(found_st), &c->st);
+        c->have_st = found_status(found_st, &c->st);
         memcpy(v->status, found_st, BN_STATUS_MAX);
     }
 }
@@ -342,6 +367,13 @@ static void weigh_codes(ctx *c)
         weigh_subject(c);
 }
 
+/* same_provider - two provider names (b may be NULL) are one: the names come
+   from one table, so equal pointers settle most comparisons */
+static bool same_provider(const char *a, const char *b)
+{
+    return b && (a == b || strcmp(a, b) == 0);
+}
+
 /* weigh_provider_status - the provider's reading of the status code */
 static void weigh_provider_status(ctx *c)
 {
@@ -350,7 +382,7 @@ static void weigh_provider_status(ctx *c)
     const bn_kb_provider *p = bn_kb_provider_status(c->provider, &c->st);
     if (!p)
         return;
-    bool own = c->provider && strcmp(p->provider, c->provider) == 0;
+    bool own = same_provider(p->provider, c->provider);
     if (p->kind == BN_PK_GSTATUS)
         consider(c, p->reason, 70, p->rule);
     else if (own)
@@ -377,7 +409,7 @@ static void weigh_text(ctx *c)
     }
     /* a provider's wording reads that way only from that provider */
     if (h->wording >= 0 && c->provider &&
-        strcmp(bn_kb_providers[h->wording].provider, c->provider) == 0) {
+        same_provider(bn_kb_providers[h->wording].provider, c->provider)) {
         const bn_kb_provider *w = &bn_kb_providers[h->wording];
         consider(c, w->reason, 85, w->rule);
     }
@@ -416,6 +448,17 @@ static bool is_recipient_reason(int r)
            r == BN_REASON_FILTERED;
 }
 
+/* is_phrase_rule - the rule id starts with "phrase." (a byte compare that
+   stops at the first difference: no library call for a rule id) */
+static bool is_phrase_rule(const char *rule)
+{
+    static const char pfx[] = "phrase.";
+    for (size_t i = 0; i < sizeof pfx - 1; i++)
+        if (rule[i] != pfx[i])
+            return false;
+    return true;
+}
+
 /*
  * unconfirmed_user - "user unknown" rests on wording alone: no status, a
  * generic X.0.x one, or X.2.0/X.2.1 (mailbox statuses, not addressing ones). Filters
@@ -426,7 +469,7 @@ static bool unconfirmed_user(const ctx *c)
 {
     /* priority 6+ wording names the address itself ("the address couldn't be
        found", "check if address is correct"): filters do not disguise as that */
-    if (strncmp(c->best.rule, "phrase.", 7) != 0 || c->best.weight >= 60)
+    if (!is_phrase_rule(c->best.rule) || c->best.weight >= 60)
         return false;
     /* X.2.1 says "mailbox disabled": it does not confirm a missing address either */
     return !c->have_st || c->st.subject == 0 || (c->st.subject == 2 && c->st.detail <= 1);
@@ -525,13 +568,31 @@ static void finish(ctx *c)
 /* verdict_init - the empty verdict */
 static void verdict_init(bn_verdict *v)
 {
-    memset(v, 0, sizeof *v);
-    v->reason = BN_REASON_UNDEFINED;
-    v->permanence = BN_PERM_UNKNOWN;
-    v->fault = BN_FAULT_UNKNOWN;
-    v->action = BN_ACTION_REVIEW;
-    v->retry_after = -1;
-    v->rule = "none.undefined";
+    /* a copy of a template: fewer stores than a memset and six fields */
+    static const bn_verdict empty = {
+        .reason = BN_REASON_UNDEFINED,
+        .permanence = BN_PERM_UNKNOWN,
+        .fault = BN_FAULT_UNKNOWN,
+        .action = BN_ACTION_REVIEW,
+        .retry_after = -1,
+        .rule = "none.undefined",
+    };
+    *v = empty;
+}
+
+/* lower - ASCII lower case, in place (the normalised text is copied with
+   its case on the fast path: normalise) */
+static void lower(unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) /* arithmetic, not a table: it vectorises */
+        p[i] = (unsigned char)(p[i] + ((unsigned char)(p[i] - 'A') < 26u ? 32 : 0));
+}
+
+/* is_ipv6 - the address bn_ip_scan found is an IPv6 one: it has a ':' in
+   its first five bytes (an IPv4 one has none; ip is BN_IP_MAX bytes) */
+static bool is_ipv6(const char *ip)
+{
+    return (ip[0] == ':') | (ip[1] == ':') | (ip[2] == ':') | (ip[3] == ':') | (ip[4] == ':');
 }
 
 /* bn_classify - decide reason, permanence, fault and action for one reply */
@@ -563,7 +624,11 @@ void bn_classify(bn_verdict *out, const bn_reply *in)
         apply_stage(&c, parse_command(in));
     }
     finish(&c);
-    if (c.hits.retry)
+    if (c.hits.retry) { /* rare: its unit words are matched in lower case */
+        lower(c.norm, c.nn);
         out->retry_after = bn_retry_after_scan((const char *)c.norm, c.nn);
-    bn_ip_scan((const char *)c.norm, c.nn, out->ip);
+    }
+    memset(c.norm + c.nn, 0, BN_SCAN_PAD); /* defined bytes, though none is used */
+    if (bn_ip_scan_padded((const char *)c.norm, c.nn, out->ip) && is_ipv6(out->ip))
+        lower((unsigned char *)out->ip, strlen(out->ip)); /* IPv6 hex digits */
 }

@@ -53,4 +53,14 @@ long bn_retry_after_scan(const char *p, size_t n);
  */
 bool bn_ip_scan(const char *p, size_t n, char out[BN_IP_MAX]);
 
+/* Bytes past the end of a text that bn_ip_scan_padded may read (not use). */
+#define BN_SCAN_PAD 32
+
+/*
+ * bn_ip_scan_padded - bn_ip_scan for a text followed by BN_SCAN_PAD readable
+ * bytes (any content): the classifier's own buffer, read without copying
+ * its tail.
+ */
+bool bn_ip_scan_padded(const char *p, size_t n, char out[BN_IP_MAX]);
+
 #endif

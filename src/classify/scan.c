@@ -17,22 +17,33 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__)
+/* eq3_16 - bit j set when q[j] (j < 16) is a, b or c */
+static inline unsigned eq3_16(const char *q, char a, char b, char c)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(b)),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 /*
  * byte_mask - bit j set when p[base + j] (j < 16, base + j < n) is a, b or
  * c. A reply code starts with one of three digits: finding those 16 bytes at
- * a time skips the text between them at a fraction of a test per byte.
+ * a time skips the text between them at a fraction of a test per byte. The
+ * last, partial 16 bytes of a text of 16 or more are read as the text's
+ * final 16 bytes, the mask shifted into place: no byte loop, no copy.
  */
 static inline unsigned byte_mask(const char *p, size_t n, size_t base, char a, char b, char c)
 {
     unsigned m = 0;
 #if defined(__SSE2__)
-    if (base + 16 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + base));
-        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
-                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(b)),
-                                                _mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
-        return (unsigned)_mm_movemask_epi8(hit);
-    }
+    if (base + 16 <= n)
+        return eq3_16(p + base, a, b, c);
+    if (n >= 16)
+        return eq3_16(p + n - 16, a, b, c) >> (base + 16 - n);
 #endif
     for (size_t j = 0; j < 16 && base + j < n; j++)
         if (p[base + j] == a || p[base + j] == b || p[base + j] == c)
@@ -83,23 +94,22 @@ static int reply_at(const char *p, size_t n, size_t i)
     return code;
 }
 
-/* status_len_at - length of a standalone "c.s.d" at p[i], 0 when none */
-static size_t status_len_at(const char *p, size_t n, size_t i)
+/* status_len_at - length of a standalone "c.s.d" at p[i], 0 when none (the
+   shape is checked first: it refuses most candidates in a few tests) */
+static inline size_t status_len_at(const char *p, size_t n, size_t i)
 {
     const unsigned char *u = (const unsigned char *)p;
+    /* in free text the subject is one digit 0-7 (all that is assigned): this
+       keeps version numbers ("Exim 4.92.3", "Postfix 2.11.3") out */
+    if (i + 5 > n || !(u[i] == '2' || u[i] == '4' || u[i] == '5') || u[i + 1] != '.' ||
+        u[i + 2] < '0' || u[i + 2] > '7' || u[i + 3] != '.' || !bn_is_digit(u[i + 4]))
+        return 0;
     if (i > 0 && (bn_is_alnum(u[i - 1]) || u[i - 1] == '.'))
         return 0;
-    if (i + 5 > n || !(u[i] == '2' || u[i] == '4' || u[i] == '5') || u[i + 1] != '.')
-        return 0;
-    /* in free text the subject is one digit 0-7 (all that is assigned): this
-     * keeps version numbers ("Exim 4.92.3", "Postfix 2.11.3") out */
-    size_t j = i + 3, d = 0;
-    if (u[i + 2] < '0' || u[i + 2] > '7' || u[j] != '.')
-        return 0;
-    j++;
+    size_t j = i + 5, d = 1;
     while (j < n && bn_is_digit(u[j]) && d < 4)
         j++, d++;
-    if (d == 0 || d > 3)
+    if (d > 3)
         return 0;
     if (j < n && (bn_is_alnum(u[j]) || (u[j] == '.' && j + 1 < n && bn_is_digit(u[j + 1]))))
         return 0;
@@ -146,10 +156,12 @@ static void find_status(const char *p, size_t n, found *fail, found *ok)
     }
 }
 
-/* copy_status - store a found status (always fits: at most 9 bytes) */
+/* copy_status - store a found status: 5 to 7 bytes (status_len_at), so two
+   fixed-size copies that overlap do it without a call to memcpy */
 static void copy_status(char status[BN_STATUS_MAX], const char *p, size_t l)
 {
-    memcpy(status, p, l);
+    memcpy(status, p, 4);
+    memcpy(status + l - 4, p + l - 4, 4);
     status[l] = 0;
 }
 
@@ -254,6 +266,24 @@ long bn_retry_after_scan(const char *p, size_t n)
     return -1;
 }
 
+/* octet_len - the number of 1 to 3 digits at u[j] (before n) worth at most
+   255 and not followed by a fourth digit; 0 when there is no such number.
+   Unrolled: it runs for every dot that may start an address. */
+static inline size_t octet_len(const unsigned char *u, size_t n, size_t j)
+{
+    size_t left = n - j;
+    if (left == 0 || !bn_is_digit(u[j]))
+        return 0;
+    if (left == 1 || !bn_is_digit(u[j + 1]))
+        return 1;
+    if (left == 2 || !bn_is_digit(u[j + 2]))
+        return 2;
+    unsigned v = (u[j] - '0') * 100u + (u[j + 1] - '0') * 10u + (u[j + 2] - '0');
+    if (v > 255 || (left > 3 && bn_is_digit(u[j + 3])))
+        return 0;
+    return 3;
+}
+
 /* ipv4_at - a dotted quad at p[i] not inside a longer dotted number: its length */
 static size_t ipv4_at(const char *p, size_t n, size_t i)
 {
@@ -262,11 +292,10 @@ static size_t ipv4_at(const char *p, size_t n, size_t i)
         return 0;
     size_t j = i;
     for (int part = 0; part < 4; part++) {
-        int v = 0, d = 0;
-        while (j < n && bn_is_digit(u[j]) && d < 4)
-            v = v * 10 + (u[j++] - '0'), d++;
-        if (d == 0 || d > 3 || v > 255)
+        size_t d = octet_len(u, n, j);
+        if (d == 0)
             return 0;
+        j += d;
         if (part < 3) {
             if (j >= n || u[j] != '.')
                 return 0;
@@ -330,59 +359,92 @@ static size_t ip_at_separator(const char *p, size_t n, size_t i, size_t *start)
     return v6 ? ipv6_at(p, n, s) : ipv4_at(p, n, s);
 }
 
-/*
- * ip_mask - bit j set when p[base + j] (j < 16, base + j < n) may be the
- * separator of an IP literal: every ':', and a '.' after a digit
- * (ip_at_separator gives up on any other '.'). Found 16 bytes at a time:
- * texts are full of dots (host names, URLs) that start no address.
- */
-static unsigned ip_mask(const char *p, size_t n, size_t base)
+/* sep_mask - bit j set when q[j] (j < 32) is a '.' or a ':' */
+static inline unsigned sep_mask(const char *q)
 {
-    char buf[16];
-    const char *q = p + base;
-    unsigned colon = 0, dot = 0, digit = 0, live = 0xffffu;
-    if (base + 16 > n) { /* the end of the text: a zero-padded copy */
-        memset(buf, 0, sizeof buf);
-        memcpy(buf, p + base, n - base);
-        q = buf;
-        live = (1u << (n - base)) - 1;
-    }
 #if defined(__SSE2__)
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-    digit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
-    colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-    dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':');
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+    unsigned lo = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(a, dot), _mm_cmpeq_epi8(a, colon)));
+    unsigned hi = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(b, dot), _mm_cmpeq_epi8(b, colon)));
+    return lo | hi << 16;
 #else
-    for (unsigned j = 0; j < 16; j++) {
-        digit |= (unsigned)bn_is_digit((unsigned char)q[j]) << j;
-        colon |= (unsigned)(q[j] == ':') << j;
-        dot |= (unsigned)(q[j] == '.') << j;
-    }
+    unsigned m = 0;
+    for (unsigned j = 0; j < 32; j++)
+        m |= (unsigned)(q[j] == '.' || q[j] == ':') << j;
+    return m;
 #endif
-    digit = digit << 1 | (base > 0 && bn_is_digit((unsigned char)p[base - 1]));
-    return (colon | (dot & digit)) & live;
 }
 
 /*
- * bn_ip_scan - the first IPv4 or IPv6 literal in the text. Every literal has
- * a '.' (IPv4) or ':' (IPv6) within its first five bytes, so only those bytes
- * start a check, in text order: ordinary text costs next to nothing.
+ * may_start_ip - the separator at p[i] may be the one at which
+ * ip_at_separator finds an address: a '.' between two digits and not
+ * right after "x." (an IPv4 literal's first dot has a digit on either
+ * side; host names' and URLs' dots have not, and in "5.1.1" the second
+ * dot's number starts after a dot, which ipv4_at refuses), or a ':'
+ * followed by a hex digit, ':' or '.' (the first colon of an IPv6 literal,
+ * whose token has a second colon: "https:" and "said:" have none). A cheap
+ * test that refuses most separators of ordinary text before the exact one.
  */
-bool bn_ip_scan(const char *p, size_t n, char out[BN_IP_MAX])
+static inline bool may_start_ip(const char *p, size_t n, size_t i)
 {
+    const unsigned char *u = (const unsigned char *)p;
+    if (i + 1 >= n)
+        return false;
+    if (u[i] == '.')
+        return i > 0 && bn_is_digit(u[i - 1]) && bn_is_digit(u[i + 1]) &&
+               !(i > 1 && u[i - 2] == '.');
+    return is_hex(u[i + 1]) || u[i + 1] == ':' || u[i + 1] == '.';
+}
+
+/* ip_scan - bn_ip_scan over p[0..n) when p[0..readable) may be read */
+static bool ip_scan(const char *p, size_t n, size_t readable, char out[BN_IP_MAX])
+{
+    char buf[32];
     out[0] = 0;
     if (!p || n == 0)
         return false;
-    for (size_t base = 0; base < n; base += 16) {
-        for (unsigned m = ip_mask(p, n, base); m; m &= m - 1) {
-            size_t i = base + (unsigned)__builtin_ctz(m), s, l = ip_at_separator(p, n, i, &s);
-            if (l) {
-                memcpy(out, p + s, l);
-                out[l] = 0;
-                return true;
+    for (size_t base = 0; base < n; base += 32) {
+        const char *q = p + base;
+        unsigned live = 0xffffffffu;
+        if (n - base < 32) {
+            live = (1u << (n - base)) - 1;
+            if (base + 32 > readable) { /* the end of the text: a padded copy */
+                memset(buf, 0, sizeof buf);
+                memcpy(buf, q, n - base);
+                q = buf;
             }
+        }
+        for (unsigned m = sep_mask(q) & live; m; m &= m - 1) {
+            size_t i = base + (unsigned)__builtin_ctz(m), s, l;
+            if (!may_start_ip(p, n, i) || (l = ip_at_separator(p, n, i, &s)) == 0)
+                continue;
+            memcpy(out, p + s, l);
+            out[l] = 0;
+            return true;
         }
     }
     return false;
+}
+
+/*
+ * bn_ip_scan - the first IPv4 or IPv6 literal in the text. Every literal
+ * has a '.' (IPv4) or ':' (IPv6) within its first five bytes: those bytes
+ * are found 32 at a time, and only those that pass a cheap test
+ * (may_start_ip) start the exact check, in text order. Every address that
+ * check can find is at such a separator, so the first found is the first
+ * in the text.
+ */
+bool bn_ip_scan(const char *p, size_t n, char out[BN_IP_MAX])
+{
+    return ip_scan(p, n, n, out);
+}
+
+/* bn_ip_scan_padded - bn_ip_scan when 32 bytes past the text may be read */
+bool bn_ip_scan_padded(const char *p, size_t n, char out[BN_IP_MAX])
+{
+    return ip_scan(p, n, n + BN_SCAN_PAD, out);
 }

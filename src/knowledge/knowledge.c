@@ -88,17 +88,16 @@ bool bn_kb_row_is_status(const bn_kb_provider *row, const bn_status_code *s)
            row->scls == s->cls && row->ssub == s->subject && row->sdet == s->detail;
 }
 
-/* status_cmp - order of a status against a provider row (rows sorted by code) */
-static int status_cmp(const bn_status_code *s, const bn_kb_provider *r)
+/* status_key - a status as one number, ordered like the codes (the key of
+   bn_kb_provider_status_key) */
+static long status_key(const bn_status_code *s)
 {
-    long a = s->cls * 1000000L + s->subject * 1000L + s->detail;
-    long b = r->scls * 1000000L + r->ssub * 1000L + r->sdet;
-    return a < b ? -1 : a > b;
+    return s->cls * 1000000L + s->subject * 1000L + s->detail;
 }
 
 /* provider_status_first - position in the sorted index of the first row with
    the status (the generated table answers the common codes in one load) */
-static size_t provider_status_first(const bn_status_code *s)
+static size_t provider_status_first(const bn_status_code *s, long key)
 {
     /* the index has the dimensions of bn_kb_status_lut's class planes */
     if ((s->cls == 4 || s->cls == 5) && s->subject >= 0 && s->subject < BN_KB_STATUS_LUT_SUB &&
@@ -109,7 +108,7 @@ static size_t provider_status_first(const bn_status_code *s)
     size_t lo = 0, hi = BN_KB_NPROVIDER_STATUS;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (status_cmp(s, &bn_kb_providers[bn_kb_provider_status_index[mid]]) > 0)
+        if (key > (long)bn_kb_provider_status_key[mid])
             lo = mid + 1;
         else
             hi = mid;
@@ -117,16 +116,17 @@ static size_t provider_status_first(const bn_status_code *s)
     return lo;
 }
 
-/* bn_kb_provider_status - the identified provider's row, else a global row */
+/* bn_kb_provider_status - the identified provider's row, else a global row.
+   The provider names of the rows are one table's strings: equal pointers
+   settle most comparisons without strcmp. */
 const bn_kb_provider *bn_kb_provider_status(const char *provider, const bn_status_code *s)
 {
-    size_t lo = provider_status_first(s);
     const bn_kb_provider *global = NULL;
-    for (size_t i = lo; i < BN_KB_NPROVIDER_STATUS; i++) {
+    long key = status_key(s);
+    for (size_t i = provider_status_first(s, key);
+         i < BN_KB_NPROVIDER_STATUS && (long)bn_kb_provider_status_key[i] == key; i++) {
         const bn_kb_provider *r = &bn_kb_providers[bn_kb_provider_status_index[i]];
-        if (status_cmp(s, r) != 0)
-            break;
-        if (provider && strcmp(r->provider, provider) == 0)
+        if (provider && (r->provider == provider || strcmp(r->provider, provider) == 0))
             return r;
         if (r->kind == BN_PK_GSTATUS && !global)
             global = r;
@@ -218,18 +218,17 @@ static void note_hit(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end
 
 /*
  * dfa_step - advance over bytes until a state with output (or the end):
- * the hot loop. A transition is found with one shift and one add (rows are
- * 2^ROW_BITS entries, off[] gives the byte's plane and column), and the state chain
+ * the hot loop. A transition is one load, col[byte][state * row_mul] (the
+ * stored states are pre-scaled: gentables.c emit_ac), and the state chain
  * carries no other work, so the loop runs at the latency of one table load
  * per byte.
  */
-static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const uint32_t *off,
-                              unsigned first_out, const unsigned char *text, size_t i, size_t n,
-                              unsigned *state)
+static inline size_t dfa_step(const uint16_t *const *col, unsigned row_mul, unsigned first_out,
+                              const unsigned char *text, size_t i, size_t n, unsigned *state)
 {
     unsigned s = *state;
     for (; i < n; i++) {
-        s = delta[(s << shift) + off[text[i]]];
+        s = col[text[i]][s * row_mul];
         if (s >= first_out)
             break;
     }
@@ -242,21 +241,23 @@ static inline size_t dfa_step(const uint16_t *delta, unsigned shift, const uint3
     do {                                                                                     \
         unsigned st_ = 0;                                                                    \
         for (size_t i_ = 0; i_ < (n); i_++) {                                                \
-            i_ = dfa_step(pfx##_delta, pfx##_ROW_BITS, pfx##_off, pfx##_FIRST_OUT,            \
-                          (text), i_, (n), &st_);                                            \
+            i_ = dfa_step(pfx##_col, pfx##_ROW_MUL, pfx##_FIRST_OUT, (text), i_, (n), &st_); \
             if (i_ == (n))                                                                   \
                 break;                                                                       \
-            uint32_t a_ = pfx##_out_start[st_], b_ = pfx##_out_start[st_ + 1];               \
+            unsigned r_ = st_ / pfx##_STATE_SCALE;                                           \
+            uint32_t a_ = pfx##_out_start[r_], b_ = pfx##_out_start[r_ + 1];                 \
             for (uint32_t k_ = a_; k_ < b_; k_++)                                            \
                 note_hit((hits), (text), (n), i_ + 1, pfx##_out[k_]);                        \
         }                                                                                    \
     } while (0)
 
-/* The ASCII automaton's state after one byte (gentables.c emit_ac: planes of short rows). */
-#define AC_NEXT(s, byte) bn_ac_delta[((unsigned)(s) << bn_ac_ROW_BITS) + bn_ac_off[(byte)]]
+/* The ASCII automaton's state after one byte (gentables.c emit_ac: planes of
+   short rows, states stored pre-scaled). The chains keep states as size_t:
+   the 16-bit load then needs no widening before it indexes the next one. */
+#define AC_NEXT(s, byte) bn_ac_col[(byte)][(size_t)(s) * bn_ac_ROW_MUL]
 
-/* The scan records states as 16 bits (gentables.c emits 16-bit states while
-   the automaton has fewer than 65536). */
+/* The scan records states as 16 bits (gentables.c emits 16-bit values while
+   the automaton has fewer than 32768 states, stored times two). */
 _Static_assert(sizeof bn_ac_delta[0] == sizeof(uint16_t), "ASCII automaton states exceed 16 bits");
 
 /* The text is scanned in blocks of this many bytes: one block's states fit
@@ -293,9 +294,13 @@ static inline __attribute__((always_inline)) void chains_run(const unsigned char
                                                              unsigned s0, uint16_t *rec,
                                                              unsigned *warm)
 {
-    unsigned s[CHAINS_MAX] = {0};
+    size_t s[CHAINS_MAX] = {0};
     size_t w;
     s[0] = s0;
+    /* unroll hints measured with callgrind on the bench mix: the warm-up
+       unrolled spilled registers; the main loop two at a time saves a
+       loop test per two steps per chain */
+#pragma GCC unroll 1
     for (w = 0; w < CHAIN_WARM; w++) {
         s[0] = AC_NEXT(s[0], t[w]);
         rec[w] = (uint16_t)s[0];
@@ -305,7 +310,8 @@ static inline __attribute__((always_inline)) void chains_run(const unsigned char
     }
 #pragma GCC unroll 4
     for (unsigned k = 1; k < K; k++)
-        warm[k] = s[k];
+        warm[k] = (unsigned)s[k];
+#pragma GCC unroll 2
     for (; w < L; w++) {
 #pragma GCC unroll 4
         for (unsigned k = 0; k < K; k++) {
@@ -360,38 +366,71 @@ static inline __attribute__((always_inline)) void chains_block(const unsigned ch
     run_seq(t, (K - 1) * step + L, len, truth, rec);
 }
 
-/* note_state - every pattern of the ASCII automaton's state st, ending at end */
-static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end, unsigned st)
+/*
+ * note_state - every pattern of the ASCII automaton's state v (as stored),
+ * ending at end. Most states' outputs do not depend on the text around
+ * them: their summary (gentables.c state_summary: the phrase, marker,
+ * wording and blocklist that noting them in order would keep, and the
+ * hints) is noted at once; the others are noted one by one.
+ */
+static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t end, unsigned v)
 {
-    for (uint32_t k = bn_ac_out_start[st]; k < bn_ac_out_start[st + 1]; k++)
-        note_hit(h, t, n, end, bn_ac_out[k]);
+    unsigned st = v / bn_ac_STATE_SCALE;
+    const bn_kb_sum *m = &bn_ac_sum[st - bn_ac_FIRST_OUT / bn_ac_STATE_SCALE];
+    if (m->list) {
+        for (uint32_t k = bn_ac_out_start[st]; k < bn_ac_out_start[st + 1]; k++)
+            note_hit(h, t, n, end, bn_ac_out[k]);
+        return;
+    }
+    if (m->flags) { /* hints are rare: one test for all three */
+        h->transient |= (m->flags & BN_PF_TRANSIENT) != 0;
+        h->retry |= (m->flags & BN_PF_RETRY) != 0;
+        h->failure |= (m->flags & BN_PF_FAILURE) != 0;
+    }
+    if (m->phrase >= 0)
+        note_phrase(h, m->phrase);
+    if (!m->other)
+        return;
+    if (m->marker >= 0)
+        note_provider(h, m->marker);
+    if (m->wording >= 0)
+        note_provider(h, m->wording);
+    if (m->blocklist >= 0)
+        note_blocklist(h, m->blocklist);
 }
+
+/* Entries past a block's end in its record buffer: note_outputs reads them. */
+#define REC_PAD 16
 
 /*
  * note_outputs - the patterns of every recorded state with output, in text
  * order (as one sequential scan would note them). States with output are
- * numbered last, so this is a compare against one bound, 8 at a time.
+ * numbered last, so this is a compare against one bound. While the stored
+ * states fit 15 bits, it is a signed compare of 16 states at a time, packed
+ * to one mask bit per state; rec[len..len + REC_PAD) is set to the root
+ * (no output) so that no tail is left over.
  */
 static void note_outputs(bn_kb_hits *h, const unsigned char *t, size_t n, size_t base,
-                         const uint16_t *rec, size_t len)
+                         uint16_t *rec, size_t len)
 {
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i below = _mm_set1_epi16((short)(bn_ac_FIRST_OUT - 1)), zero = _mm_setzero_si128();
-    for (; i + 8 <= len; i += 8) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + i));
-        /* saturating v - (FIRST_OUT - 1) is non-zero exactly where v >= FIRST_OUT */
-        unsigned m = 0xffffu ^ (unsigned)_mm_movemask_epi8(
-                                   _mm_cmpeq_epi16(_mm_subs_epu16(v, below), zero));
-        for (; m; m &= m - 1, m &= m - 1) { /* two mask bits per 16-bit lane */
-            size_t j = i + (unsigned)__builtin_ctz(m) / 2;
+#if defined(__SSE2__) && bn_ac_NSTATES * bn_ac_STATE_SCALE <= 32768
+    const __m128i below = _mm_set1_epi16((short)(bn_ac_FIRST_OUT - 1));
+    memset(rec + len, 0, REC_PAD * sizeof *rec);
+    for (size_t i = 0; i < len; i += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(rec + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(rec + i + 8));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_packs_epi16(_mm_cmpgt_epi16(a, below), _mm_cmpgt_epi16(b, below)));
+        for (; m; m &= m - 1) {
+            size_t j = i + (unsigned)__builtin_ctz(m);
             note_state(h, t, n, base + j + 1, rec[j]);
         }
     }
-#endif
-    for (; i < len; i++)
+#else
+    for (size_t i = 0; i < len; i++)
         if (rec[i] >= bn_ac_FIRST_OUT)
             note_state(h, t, n, base + i + 1, rec[i]);
+#endif
 }
 
 /* scan_block - the ASCII automaton over t[base..base+len) from state s, noting
@@ -399,7 +438,7 @@ static void note_outputs(bn_kb_hits *h, const unsigned char *t, size_t n, size_t
 static unsigned scan_block(const unsigned char *t, size_t n, size_t base, size_t len, unsigned s,
                            bn_kb_hits *h)
 {
-    uint16_t rec[SCAN_BLOCK];
+    uint16_t rec[SCAN_BLOCK + REC_PAD];
     const unsigned char *b = t + base;
     if (len >= CHAINS4_MIN)
         chains_block(b, len, 4, s, rec);
@@ -407,8 +446,9 @@ static unsigned scan_block(const unsigned char *t, size_t n, size_t base, size_t
         chains_block(b, len, 2, s, rec);
     else
         run_seq(b, 0, len, s, rec);
+    s = rec[len - 1];
     note_outputs(h, t, n, base, rec, len);
-    return rec[len - 1];
+    return s;
 }
 
 /* has_high - any non-ASCII byte (only then the second automaton runs);

@@ -57,8 +57,9 @@ typedef struct bn_kb_hits {
 } bn_kb_hits;
 
 /*
- * bn_kb_scan - run the automaton over normalised text (lower-case ASCII,
- * whitespace runs already collapsed to one space) and collect the hits.
+ * bn_kb_scan - run the automaton over normalised text (whitespace runs
+ * already collapsed to one space; ASCII case does not matter, the automaton
+ * folds it as it reads) and collect the hits.
  * Allocation-free; O(n). Texts of 16 bytes or more are scanned as 2 or 4
  * interleaved pieces (each later piece speculating on its start state,
  * corrected when wrong): the hits are always those of one sequential scan.

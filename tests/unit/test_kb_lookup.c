@@ -140,13 +140,14 @@ static bool ends_here(const unsigned char *t, size_t end)
     return false;
 }
 
-/* check_dfa - walk the ASCII automaton as laid out (planes of 32-entry rows)
-   and compare "a state with output" with the naive search at every byte */
+/* check_dfa - walk the ASCII automaton as laid out (planes of short rows,
+   pre-scaled states reached through the byte's column pointer) and compare
+   "a state with output" with the naive search at every byte */
 static void check_dfa(const unsigned char *t, size_t n)
 {
     unsigned s = 0;
     for (size_t i = 0; i < n; i++) {
-        s = bn_ac_delta[(s << bn_ac_ROW_BITS) + bn_ac_off[t[i]]];
+        s = bn_ac_col[t[i]][s * bn_ac_ROW_MUL];
         if ((s >= bn_ac_FIRST_OUT) != ends_here(t, i + 1))
             fail_msg("automaton and search differ after byte %zu of \"%.*s\"", i, (int)n,
                      (const char *)t);

@@ -1,0 +1,172 @@
+/*
+ * test_explain.c - bn_verdict_explain() builds its sentences without printf;
+ * this test keeps a printf reference (the sentences as the format strings
+ * say them) and compares every verdict shape, cut at buffer sizes around
+ * the ends and the middle, and every 16th shape at every size (the
+ * snprintf contract: as much as fits, terminated, the needed length
+ * returned).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "knowledge/knowledge.h"
+
+typedef struct ref {
+    char *buf;
+    size_t size, len;
+} ref;
+
+/* rput - append with vsnprintf */
+__attribute__((format(printf, 2, 3))) static void rput(ref *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->size ? o->size - o->len : 0;
+    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+/* ref_codes - " (550 5.1.1, google)" */
+static void ref_codes(ref *o, const bn_verdict *v)
+{
+    const char *sep = " (";
+    if (v->replycode) {
+        rput(o, "%s%d", sep, v->replycode);
+        sep = " ";
+    }
+    if (v->status[0] && !v->status_derived) {
+        rput(o, "%s%s", sep, v->status);
+        sep = " ";
+    }
+    if (v->provider) {
+        rput(o, "%s%s", sep[1] == '(' ? sep : ", ", v->provider);
+        sep = " ";
+    }
+    if (sep[1] != '(')
+        rput(o, ")");
+}
+
+/* ref_explain - the explanation as printf writes it */
+static size_t ref_explain(const bn_verdict *v, char *buf, size_t size)
+{
+    ref o = {buf, size, 0};
+    if (buf && size)
+        buf[0] = 0;
+    if (v->blocklist && (v->reason == BN_REASON_BLOCKED || v->reason == BN_REASON_REJECTED)) {
+        rput(&o, "The receiving server refused the mail because the sender is listed on %s; "
+                 "the recipient address is probably fine.",
+             v->blocklist);
+        if (v->ip[0])
+            rput(&o, " Check the listing of %s (bounce doctor --ip %s), request delisting, and "
+                     "make sure SPF, DKIM and DMARC pass.",
+                 v->ip, v->ip);
+        else
+            rput(&o, " Check the sending IP's listing, request delisting, and make sure SPF, "
+                     "DKIM and DMARC pass.");
+        return o.len;
+    }
+    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    rput(&o, "%s", r->what);
+    ref_codes(&o, v);
+    rput(&o, ". %s", r->advice);
+    if (v->ip[0] && v->fault == BN_FAULT_SENDER)
+        rput(&o, " The reply names the IP %s (bounce doctor --ip %s).", v->ip, v->ip);
+    if (v->retry_after >= 0)
+        rput(&o, " The server asked to wait %ld seconds before retrying.", v->retry_after);
+    return o.len;
+}
+
+/* compare_at - the same text and length with a buffer of size bytes */
+static void compare_at(const bn_verdict *v, size_t size)
+{
+    char want[2048], got[2048];
+    memset(want, 'X', sizeof want);
+    memset(got, 'X', sizeof got);
+    size_t a = ref_explain(v, size ? want : NULL, size);
+    size_t b = bn_verdict_explain(v, size ? got : NULL, size);
+    assert_int_equal(a, b);
+    assert_memory_equal(want, got, size + 1 < sizeof want ? size + 1 : sizeof want);
+}
+
+/* compare - the whole text and its cuts: every size when every is set,
+   else the sizes around the ends and the middle */
+static void compare(const bn_verdict *v, bool every)
+{
+    char full[2048];
+    size_t n = ref_explain(v, full, sizeof full);
+    assert_true(n > 0 && n < sizeof full);
+    if (every) {
+        for (size_t size = 0; size <= n + 1; size++)
+            compare_at(v, size);
+        return;
+    }
+    const size_t sizes[] = {0, 1, 2, n / 2, n - 1, n, n + 1};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        compare_at(v, sizes[k]);
+}
+
+static void test_every_shape(void **state)
+{
+    (void)state;
+    static const int codes[] = {0, 550, 421, -7};
+    static const char *const statuses[] = {"", "5.1.1", "4.7.650"};
+    static const long retries[] = {-1, 0, 300, LONG_MAX};
+    int shapes = 0;
+    for (int r = 0; r < BN_REASON_COUNT; r++)
+        for (size_t c = 0; c < 4; c++)
+            for (size_t s = 0; s < 3; s++)
+                for (int bits = 0; bits < 32; bits++) {
+                    bn_verdict v;
+                    memset(&v, 0, sizeof v);
+                    v.reason = (bn_reason)r;
+                    v.fault = bits & 1 ? BN_FAULT_SENDER : BN_FAULT_RECIPIENT;
+                    v.replycode = codes[c];
+                    strcpy(v.status, statuses[s]);
+                    v.status_derived = (bits & 2) != 0;
+                    v.provider = bits & 4 ? "google" : NULL;
+                    v.blocklist = bits & 8 ? "Spamhaus ZEN" : NULL;
+                    strcpy(v.ip, bits & 16 ? "2001:db8::25" : "");
+                    v.retry_after = retries[(size_t)(r + bits) % 4];
+                    compare(&v, shapes % 16 == 0);
+                    shapes++;
+                }
+    assert_true(shapes > 1000);
+}
+
+/* A known sentence, written out by hand. */
+static void test_known_sentence(void **state)
+{
+    (void)state;
+    char buf[512], want[512];
+    bn_verdict v;
+    memset(&v, 0, sizeof v);
+    v.reason = BN_REASON_BLOCKED;
+    v.blocklist = "Spamhaus ZEN";
+    strcpy(v.ip, "192.0.2.1");
+    size_t n = bn_verdict_explain(&v, buf, sizeof buf);
+    snprintf(want, sizeof want, "%s",
+             "The receiving server refused the mail because the sender is listed on Spamhaus "
+             "ZEN; the recipient address is probably fine. Check the listing of 192.0.2.1 "
+             "(bounce doctor --ip 192.0.2.1), request delisting, and make sure SPF, DKIM and "
+             "DMARC pass.");
+    assert_string_equal(buf, want);
+    assert_int_equal(n, strlen(want));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_shape),
+        cmocka_unit_test(test_known_sentence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
