@@ -25,6 +25,16 @@
 #include "store_cli.h"
 
 #define BATCH_RECORDS 1000
+#define BATCH_SECONDS 1.0
+
+/* mono_now - seconds on the monotonic clock (wall-clock steps must not
+   end or stretch a batch) */
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 typedef struct ingest_run {
     store_cli c;
@@ -37,7 +47,8 @@ typedef struct ingest_run {
     bn_ingest_stats st;
     unsigned long messages, not_bounces, unreadable;
     size_t in_batch;
-    time_t batch_start, last_tick;
+    double batch_start; /* monotonic seconds: a batch lasts at most BATCH_SECONDS */
+    time_t last_tick;
     int status;
     /* retry after a lost server connection: the open batch's messages and
      * the counters as they were at its start */
@@ -119,7 +130,7 @@ static int commit_batch(ingest_run *r, bool reopen)
 {
     int rc = bn_store_commit(r->s);
     r->in_batch = 0;
-    r->batch_start = time(NULL);
+    r->batch_start = mono_now();
     if (rc == BN_OK) { /* the next batch starts from here */
         ingest_keep_clear(&r->keep);
         r->st0 = r->st, r->messages0 = r->messages;
@@ -188,7 +199,7 @@ static int ingest_message(ingest_run *r, const bn_source_msg *m)
     if (rc == BN_OK)
         rc = store_message(r, m);
     if (rc == BN_OK && (r->in_batch >= r->batch_max ||
-                        time(NULL) > r->batch_start || ingest_keep_full(&r->keep)))
+                        mono_now() - r->batch_start >= BATCH_SECONDS || ingest_keep_full(&r->keep)))
         rc = commit_batch(r, true);
     return rc;
 }
@@ -221,7 +232,7 @@ static int run_messages(ingest_run *r, bn_source *src)
 {
     bn_source_msg m;
     int rc = bn_store_begin(r->s);
-    r->batch_start = time(NULL);
+    r->batch_start = mono_now();
     while (rc == BN_OK && bn_source_next(src, &m)) {
         if (m.err != BN_OK) {
             progress_clear(r);

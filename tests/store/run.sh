@@ -184,6 +184,26 @@ big_mbox() {
     } }'
 }
 
+# big_dsn N - one mbox message: a DSN with N failed recipients
+big_dsn() {
+  awk -v n="$1" 'BEGIN {
+    b = "big.dsn/boundary"
+    print "From MAILER-DAEMON Mon Nov 23 10:15:02 2026"
+    print "Return-Path: <>"
+    print "Date: Mon, 23 Nov 2026 10:15:02 +0000"
+    print "From: MAILER-DAEMON@mx.sender.example"
+    print "Subject: Undelivered Mail Returned to Sender"
+    print "MIME-Version: 1.0"
+    print "Content-Type: multipart/report; report-type=delivery-status; boundary=\"" b "\""
+    print "\n--" b "\nContent-Type: message/delivery-status\n"
+    print "Reporting-MTA: dns; mx.sender.example"
+    for (i = 1; i <= n; i++) {
+      print "\nFinal-Recipient: rfc822; user" i "@example.com\nAction: failed\nStatus: 5.1.1"
+      print "Diagnostic-Code: smtp; 550 5.1.1 <user" i "@example.com>: User unknown"
+    }
+    print "\n--" b "--" }'
+}
+
 t_sigkill() {
   big_mbox 4000 >big.mbox
   t0=$(date +%s.%N)
@@ -259,7 +279,10 @@ t_full() {
   "$BOUNCE" ingest --db f.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
   pages=$(sqlite3 f.db "PRAGMA page_count")
   before=$(fingerprint f.db)
-  big_mbox 300 >big.mbox
+  # the first message alone overflows the limit, so the failing batch is the
+  # first one whatever the clock does (a batch also ends after one second)
+  big_dsn 300 >big.mbox
+  [ "$("$BOUNCE" parse --json big.mbox | grep -c '"recipient"')" = 300 ] && ok "300 recipients in one DSN" || fail "big DSN not read whole"
   expect_status 75 "ingest into a full database: EX_TEMPFAIL" env BOUNCE_DB_MAX_PAGES=$((pages + 2)) \
     "$BOUNCE" ingest --db f.db --batch 1000 big.mbox
   expect_err "full"
