@@ -285,6 +285,7 @@ typedef struct multi_state {
     size_t start, which;       /* best match (start SIZE_MAX: none yet) */
     unsigned long long found;  /* needles seen anywhere (bn_multi_mask) */
     unsigned long long want;   /* needles still worth verifying */
+    bool lowest;               /* only the lowest index found matters */
 } multi_state;
 
 /* multi_cands - the needles that may occur with their anchor at hay.p[p]:
@@ -322,8 +323,8 @@ static void multi_verify(const bn_multi *m, bn_str hay, size_t p, unsigned long 
             st->which = k;
         }
     }
-    if (all)
-        st->want &= ~st->found;
+    if (all) /* lowest: a needle above the lowest one seen can no longer matter */
+        st->want &= st->lowest ? (st->found & (0 - st->found)) - 1 : ~st->found;
 }
 
 /* multi_check - verify the needles anchored at hay.p[p], if any */
@@ -421,7 +422,7 @@ static unsigned long long multi_all(const bn_multi *m)
 /* bn_multi_find - earliest occurrence of any needle in hay (see str.h) */
 const char *bn_multi_find(const bn_multi *m, bn_str hay, size_t *which)
 {
-    multi_state st = {SIZE_MAX, 0, 0, multi_all(m)};
+    multi_state st = {SIZE_MAX, 0, 0, multi_all(m), false};
     if (!m->n || !hay.n)
         return NULL;
     if (m->slow)
@@ -438,7 +439,7 @@ const char *bn_multi_find(const bn_multi *m, bn_str hay, size_t *which)
 /* bn_multi_mask - bit k set when needle k occurs anywhere in hay */
 unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay)
 {
-    multi_state st = {SIZE_MAX, 0, 0, multi_all(m)};
+    multi_state st = {SIZE_MAX, 0, 0, multi_all(m), false};
     if (!m->n || !hay.n)
         return 0;
     if (m->slow) {
@@ -447,4 +448,17 @@ unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay)
     }
     multi_scan(m, hay, &st, true);
     return st.found;
+}
+
+/* bn_multi_lowest - the lowest index of a needle in hay (see str.h) */
+size_t bn_multi_lowest(const bn_multi *m, bn_str hay)
+{
+    multi_state st = {SIZE_MAX, 0, 0, multi_all(m), true};
+    if (!m->n || !hay.n)
+        return BN_MULTI_MAX;
+    if (m->slow)
+        multi_slow(m, hay, &st);
+    else
+        multi_scan(m, hay, &st, true);
+    return st.found ? (size_t)__builtin_ctzll(st.found) : BN_MULTI_MAX;
 }

@@ -95,5 +95,9 @@ bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n);
 const char *bn_multi_find(const bn_multi *m, bn_str hay, size_t *which);
 /* bn_multi_mask - bit k set when needle k occurs anywhere in hay */
 unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay);
+/* bn_multi_lowest - the lowest index k of a needle that occurs in hay
+   (bn_multi_mask's lowest bit, with no needle above it verified once a
+   lower one is seen); BN_MULTI_MAX when none occurs */
+size_t bn_multi_lowest(const bn_multi *m, bn_str hay);
 
 #endif

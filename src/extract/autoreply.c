@@ -41,25 +41,48 @@ static bool subject_says(bn_str s)
         if (bn_str_starts_ci(s, "re:") || bn_str_starts_ci(s, "aw:") ||
             bn_str_starts_ci(s, "fw:"))
             s = bn_str_trim((bn_str){s.p + 3, s.n - 3});
+    if (!s.n)
+        return false;
+    unsigned char c = bn_lc((unsigned char)s.p[0]);
     for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
-        if (bn_str_starts_ci(s, subjects[i]))
+        if (bn_lc((unsigned char)subjects[i][0]) == c && bn_str_starts_ci(s, subjects[i]))
+            return true; /* the first byte tested inline: most subjects start no entry */
+    return false;
+}
+
+/* is_reply_mark - a field whose presence marks an automatic response */
+static bool is_reply_mark(bn_str name)
+{
+    static const char *const marks[] = {"X-Autoreply", "X-Autorespond", "X-Autoresponse",
+                                        "X-Autoreply-From", "X-Mail-Autoreply"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (bn_str_eq_ci(name, marks[i]))
             return true;
     return false;
 }
 
-/* header_says - headers that mark an automatic response */
+/* header_says - headers that mark an automatic response: Auto-Submitted
+   (its first occurrence) "auto-replied", a responder's own field, or
+   Precedence (its first occurrence) "auto_reply"; one pass over the fields
+   instead of one search per name */
 static bool header_says(bn_xctx *x)
 {
     const bn_headers *h = &x->msg->parts[0].hdrs;
-    bn_str v;
-    if (bn_hdr_find(h, "Auto-Submitted", &v) && bn_str_starts_ci(bn_str_trim(v), "auto-replied"))
-        return true;
-    if (bn_hdr_find(h, "X-Autoreply", &v) || bn_hdr_find(h, "X-Autorespond", &v) ||
-        bn_hdr_find(h, "X-Autoresponse", &v) || bn_hdr_find(h, "X-Autoreply-From", &v) ||
-        bn_hdr_find(h, "X-Mail-Autoreply", &v))
-        return true;
-    if (bn_hdr_find(h, "Precedence", &v) && bn_str_find_ci(v, "auto_reply"))
-        return true;
+    bool submitted = false, precedence = false; /* first occurrence seen */
+    for (size_t i = 0; i < h->n; i++) {
+        bn_str name = h->v[i].name, v = h->v[i].value;
+        if (!submitted && bn_str_eq_ci(name, "Auto-Submitted")) {
+            submitted = true;
+            if (bn_str_starts_ci(bn_str_trim(v), "auto-replied"))
+                return true;
+        } else if (!precedence && bn_str_eq_ci(name, "Precedence")) {
+            precedence = true;
+            if (bn_str_find_ci(v, "auto_reply"))
+                return true;
+        } else if (is_reply_mark(name)) {
+            return true;
+        }
+    }
     return false;
 }
 

@@ -7,10 +7,12 @@
  * a mailer-daemon/postmaster sender, a null Return-Path, a report
  * Content-Type, X-Failed-Recipients, or a delivery-failure subject.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
 #include "extract/extract.h"
+#include "extract/formats/formats.h"
 
 /* Subject phrases of delivery reports (case-insensitive, anywhere). */
 static const char *const bounce_subjects[] = {
@@ -89,11 +91,71 @@ bool bn_x_is_report(bn_xctx *x)
            bn_str_eq_ci(m->parts[0].report_type, "delivery-status");
 }
 
-/* bn_x_text_has - the bounce's text contains one of the phrases: one pass
-   with the parser's matcher of the table instead of one search per phrase */
-bool bn_x_text_has(const bn_xctx *x, const char *const *phrases, size_t n)
+/* family_bits - the bits of table (v, n) in the families' pass (its
+   phrases' indexes among all of bn_family_texts'), 0 when it is none of them */
+static unsigned long long family_bits(const char *const *v, size_t n)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < bn_family_texts_count; i++) {
+        const bn_phrases *t = bn_family_texts[i];
+        if (t->v != v || t->n != n) {
+            off += t->n;
+            continue;
+        }
+        if (!n || off + n > BN_MULTI_MAX)
+            return 0;
+        return (n == BN_MULTI_MAX ? ~0ULL : (1ULL << n) - 1) << off;
+    }
+    return 0;
+}
+
+/* family_matcher - the matcher of all the families' phrases, in order, or
+   NULL when they do not fit one */
+static const bn_multi *family_matcher(bn_xctx *x, bn_multi *scratch)
+{
+    const char *first = bn_family_texts[0]->v[0];
+    const char *needles[BN_MULTI_MAX];
+    size_t k = 0;
+    for (size_t i = 0; i < bn_family_texts_count; i++)
+        k += bn_family_texts[i]->n;
+    if (k > BN_MULTI_MAX)
+        return NULL;
+    const bn_multi *m = bn_x_multi_cached(x, bn_family_texts, first, k);
+    if (m)
+        return m; /* gathered only to build it */
+    k = 0;
+    for (size_t i = 0; i < bn_family_texts_count; i++)
+        for (size_t j = 0; j < bn_family_texts[i]->n; j++)
+            needles[k++] = bn_family_texts[i]->v[j];
+    return bn_x_multi_keyed(x, bn_family_texts, needles, k, scratch);
+}
+
+/* family_mask - *mask = which of the families' phrases x->text holds (one
+   pass, kept for the next detectors while the text stays the same); false
+   when the families' pass cannot answer */
+static bool family_mask(bn_xctx *x, unsigned long long *mask)
+{
+    if (!x->fam_done || x->fam_text.p != x->text.p || x->fam_text.n != x->text.n) {
+        bn_multi scratch;
+        const bn_multi *m = family_matcher(x, &scratch);
+        x->fam_fit = m != NULL;
+        x->fam_mask = m ? bn_multi_mask(m, x->text) : 0;
+        x->fam_text = x->text;
+        x->fam_done = true;
+    }
+    *mask = x->fam_mask;
+    return x->fam_fit;
+}
+
+/* bn_x_text_has - the bounce's text contains one of the phrases: a family
+   table's answer from the families' pass, else one pass with the parser's
+   matcher of the table instead of one search per phrase */
+bool bn_x_text_has(bn_xctx *x, const char *const *phrases, size_t n)
 {
     bn_multi scratch;
+    unsigned long long bits = x->cache ? family_bits(phrases, n) : 0, mask;
+    if (bits && family_mask(x, &mask))
+        return (mask & bits) != 0;
     if (n < 2 || n > BN_MULTI_MAX)
         return contains_any(x->text, phrases, n);
     return bn_multi_find(bn_x_multi(x, phrases, n, &scratch), x->text, NULL) != NULL;

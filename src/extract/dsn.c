@@ -1,4 +1,5 @@
 /* dsn.c - RFC 3464 / RFC 6533 delivery-status field blocks, tolerant of real servers */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -9,12 +10,13 @@ enum { F_NONE, F_MSG, F_RCPT };
 /* Where a known field goes: per-message slot or per-recipient slot offset. */
 typedef struct dsn_field {
     const char *name;
+    size_t len;  /* strlen(name): most names differ in length, a cheap test */
     int scope;
     size_t off; /* offsetof in bn_dsn or bn_dsn_rcpt */
 } dsn_field;
 
-#define M(n, f) {n, F_MSG, offsetof(bn_dsn, f)}
-#define R(n, f) {n, F_RCPT, offsetof(bn_dsn_rcpt, f)}
+#define M(n, f) {n, sizeof n - 1, F_MSG, offsetof(bn_dsn, f)}
+#define R(n, f) {n, sizeof n - 1, F_RCPT, offsetof(bn_dsn_rcpt, f)}
 static const dsn_field dsn_fields[] = {
     M("Reporting-MTA", reporting_mta),
     M("Received-From-MTA", received_from_mta),
@@ -37,11 +39,43 @@ static const dsn_field dsn_fields[] = {
 #undef M
 #undef R
 
+/* fold8 - 8 bytes at p with the case bit set */
+static uint64_t fold8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v | 0x2020202020202020ULL;
+}
+
+/*
+ * name_eq - a field name equals a table name, ASCII case-insensitively. The
+ * names hold letters and '-' only, and a field name has no byte below 33
+ * (bn_x_fields): setting the case bit on both sides is then exact ('-' is
+ * 0x2D with the bit set, only CR would fold onto it). 8 bytes at a time:
+ * every field of every DSN is looked up.
+ */
+static bool name_eq(bn_str name, const dsn_field *f)
+{
+    size_t n = f->len, i = 0;
+    if (name.n != n)
+        return false;
+    if (n >= 8) {
+        for (; i + 8 <= n; i += 8)
+            if (fold8(name.p + i) != fold8(f->name + i))
+                return false;
+        return fold8(name.p + n - 8) == fold8(f->name + n - 8); /* the tail, overlapping */
+    }
+    for (; i < n; i++)
+        if (((unsigned char)name.p[i] | 0x20) != ((unsigned char)f->name[i] | 0x20))
+            return false;
+    return true;
+}
+
 /* lookup - the table entry for a field name, or NULL */
 static const dsn_field *lookup(bn_str name)
 {
     for (size_t i = 0; i < sizeof dsn_fields / sizeof dsn_fields[0]; i++)
-        if (bn_str_eq_ci(name, dsn_fields[i].name))
+        if (name_eq(name, &dsn_fields[i]))
             return &dsn_fields[i];
     return NULL;
 }
@@ -100,8 +134,8 @@ static void split_diag(bn_dsn_rcpt *r)
     for (size_t i = 0; i < v.n && i < 32; i++) {
         char c = v.p[i];
         if (c == ';') {
-            r->diag_type = bn_str_trim((bn_str){v.p, i});
-            r->diag = bn_str_trim((bn_str){v.p + i + 1, v.n - i - 1});
+            r->diag_type = bn_x_trim((bn_str){v.p, i});
+            r->diag = bn_x_trim((bn_str){v.p + i + 1, v.n - i - 1});
             return;
         }
         if (!bn_is_alnum((unsigned char)c) && c != '-' && c != '_')
@@ -119,7 +153,8 @@ static void finish(bn_dsn *d, bn_arena *a)
             continue;
         bn_str *f = &r.final_rcpt;
         for (bn_str *e = (bn_str *)(void *)(&r + 1); f < e; f++)
-            *f = bn_x_unfold(a, *f);
+            if (f->n) /* most fields are absent: nothing to unfold */
+                *f = bn_x_unfold(a, *f);
         split_diag(&r);
         d->r[k++] = r;
     }
@@ -127,7 +162,8 @@ static void finish(bn_dsn *d, bn_arena *a)
     bn_str *m[] = {&d->reporting_mta, &d->received_from_mta, &d->arrival_date,
                    &d->envid, &d->x_sender, &d->x_orig_msgid};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        *m[i] = bn_x_unfold(a, *m[i]);
+        if (m[i]->n)
+            *m[i] = bn_x_unfold(a, *m[i]);
 }
 
 /* bn_dsn_parse - parse a delivery-status body into per-message and per-recipient fields */
@@ -195,13 +231,22 @@ size_t bn_dsn_find_inline(bn_str text)
     return text.n;
 }
 
+/* bn_dsn_find_inline_lines - bn_dsn_find_inline over the lines[0..n) of text */
+size_t bn_dsn_find_inline_lines(bn_str text, const bn_str *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (line_is_dsn_start(lines[i]))
+            return (size_t)(lines[i].p - text.p);
+    return text.n;
+}
+
 /* bn_dsn_mta_name - "dns; mx.example" -> "mx.example" */
 bn_str bn_dsn_mta_name(bn_str v)
 {
     const char *semi = bn_str_chr(v, ';');
     if (semi)
         v = (bn_str){semi + 1, v.n - (size_t)(semi + 1 - v.p)};
-    v = bn_str_trim(v);
+    v = bn_x_trim(v);
     size_t k = 0;
     while (k < v.n && !bn_is_space((unsigned char)v.p[k]))
         k++;

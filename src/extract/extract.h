@@ -11,7 +11,8 @@
  *   - define `const bn_decoder bn_decoder_<name>` with detect() answering
  *     "mine or not" cheaply (headers first: From, Subject, X-Mailer...),
  *     decode() appending records with bn_x_add(), and optionally enrich()
- *     that only completes records a standard part already produced;
+ *     that only completes records a standard part already produced (it is
+ *     called without detect(): it checks what it needs, cheapest first);
  *   - list it in formats/table.c (order: specific before general);
  *   - set rec->r.format to the decoder name, and the evidence strings
  *     recipient_src/status_src/reason_src to short static phrases.
@@ -70,14 +71,28 @@ typedef struct bn_xctx {
     bn_orig orig;
     bn_str addresser;       /* sender of the original, once known */
     bn_xcache *cache;       /* the parser's matchers (NULL: build each time) */
+    /* The lines of text as bn_x_original walked them, for the stages that
+       walk them again (bn_x_text_lines); at most BN_X_LINES_MAX are kept */
+    const char *lines_of;   /* text.p when they were taken */
+    bn_str *lines;
+    size_t nlines, lines_cap;
+    bool lines_all;         /* every line up to the walk's end is kept */
+    /* bn_x_text_has's pass for the family tables: which of their phrases
+       the text (fam_text, as it was then) holds */
+    bn_str fam_text;
+    unsigned long long fam_mask;
+    bool fam_done, fam_fit;
 } bn_xctx;
+
+#define BN_X_LINES_MAX 4000 /* the most lines a stage reads (the scanner) */
 
 /* A format decoder: one file per bounce-format family in formats/. */
 typedef struct bn_decoder {
     const char *name;                 /* "lhost-exim": goes into record.format */
     bool (*detect)(bn_xctx *x);       /* cheap: is this message in my format? */
     int (*decode)(bn_xctx *x);        /* append records; BN_OK or BN_ENOMEM */
-    int (*enrich)(bn_xctx *x);        /* optional (NULL): complete existing records */
+    int (*enrich)(bn_xctx *x);        /* optional (NULL): complete existing records
+                                         (runs without detect(): checks for itself) */
 } bn_decoder;
 
 /* The decoder table (formats/table.c), tried in order. */
@@ -105,6 +120,9 @@ void bn_xcache_free(bn_xcache *c);
  */
 const bn_multi *bn_x_multi(const bn_xctx *x, const char *const *needles, size_t n,
                            bn_multi *scratch);
+/* bn_x_multi_cached - the matcher the parser keeps under key (n needles, the
+   first one first), or NULL: lets a caller skip gathering its needles */
+const bn_multi *bn_x_multi_cached(const bn_xctx *x, const void *key, const char *first, size_t n);
 /* bn_x_multi_keyed - bn_x_multi for needles gathered from a static table key
    (the needles array itself may be a temporary) */
 const bn_multi *bn_x_multi_keyed(const bn_xctx *x, const void *key, const char *const *needles,
@@ -112,10 +130,69 @@ const bn_multi *bn_x_multi_keyed(const bn_xctx *x, const void *key, const char *
 
 /* ---- text helpers (text.c) ---- */
 
-/* bn_x_line - next line of s from *pos (without EOL); false at the end */
-bool bn_x_line(bn_str s, size_t *pos, bn_str *line);
-/* bn_x_is_blank - the span holds only whitespace */
-bool bn_x_is_blank(bn_str s);
+/* bn_x_line - next line of s from *pos (without EOL); false at the end.
+   Inline: every stage walks lines, tens of thousands per thousand messages */
+static inline bool bn_x_line(bn_str s, size_t *pos, bn_str *line)
+{
+    size_t i = *pos;
+    if (i >= s.n)
+        return false;
+    /* a vectorised search for the CR or LF: a byte loop was a tenth of the parse */
+    const char *eol = bn_mem_eol(s.p + i, s.n - i);
+    size_t len = eol ? (size_t)(eol - (s.p + i)) : s.n - i;
+    *line = (bn_str){s.p + i, len};
+    i += len;
+    /* CRLF, LF or a bare CR each end one line */
+    if (i < s.n && s.p[i] == '\r') {
+        i++;
+        if (i < s.n && s.p[i] == '\n')
+            i++;
+    } else if (i < s.n) {
+        i++;
+    }
+    *pos = i;
+    return true;
+}
+/* bn_x_lines_grow - bn_x_lines_keep's slow path (text.c) */
+void bn_x_lines_grow(bn_xctx *x, bn_str line);
+/* bn_x_lines_keep - keep line (the next line of x->text) in the line index;
+   lines past BN_X_LINES_MAX (or when memory runs out) leave it partial */
+static inline void bn_x_lines_keep(bn_xctx *x, bn_str line)
+{
+    if (x->nlines < x->lines_cap)
+        x->lines[x->nlines++] = line;
+    else
+        bn_x_lines_grow(x, line);
+}
+/*
+ * bn_x_text_lines - *lines = the first lines of x->text (as bn_x_line gives
+ * them) from the index; returns how many, at most max: every line of the
+ * text when fewer. SIZE_MAX when the index cannot tell (none was taken, or
+ * it stops short of both max and the text's end): walk the text instead.
+ */
+size_t bn_x_text_lines(const bn_xctx *x, size_t max, const bn_str **lines);
+/* bn_x_trim - bn_str_trim, inline for the per-line helpers (the call was
+   a fifth of their cost on the short lines of a bounce) */
+static inline bn_str bn_x_trim(bn_str s)
+{
+    while (s.n && bn_is_space((unsigned char)s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && bn_is_space((unsigned char)s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+/* bn_x_is_blank - the span holds only whitespace (inline: asked of every
+   line by most walks, and most lines answer at their first byte) */
+static inline bool bn_x_is_blank(bn_str s)
+{
+    for (size_t i = 0; i < s.n; i++)
+        if (!bn_is_space((unsigned char)s.p[i]))
+            return false;
+    return true;
+}
 /* bn_x_lower_word - the leading run of in_word bytes of v (trimmed), lowercased
    in the arena ("Abuse" -> "abuse", "failed (x)" -> "failed") */
 bn_str bn_x_lower_word(bn_arena *a, bn_str v, bool (*in_word)(unsigned char));
@@ -198,6 +275,8 @@ typedef struct bn_dsn {
 int bn_dsn_parse(bn_dsn *out, bn_arena *a, bn_str text, bool inline_mode, size_t max_rcpts);
 /* bn_dsn_find_inline - offset of an inline DSN block in text, or text.n */
 size_t bn_dsn_find_inline(bn_str text);
+/* bn_dsn_find_inline_lines - bn_dsn_find_inline over the lines[0..n) of text */
+size_t bn_dsn_find_inline_lines(bn_str text, const bn_str *lines, size_t n);
 /* bn_dsn_mta_name - "dns; mx.example" -> "mx.example" */
 bn_str bn_dsn_mta_name(bn_str v);
 
@@ -230,10 +309,18 @@ bool bn_x_looks_like_bounce(bn_xctx *x);
 /* bn_x_is_report - the message carries a delivery report for sure (report part,
    multipart/report delivery-status, X-Failed-Recipients) */
 bool bn_x_is_report(bn_xctx *x);
+/* A static table of phrases and its size. */
+typedef struct bn_phrases {
+    const char *const *v;
+    size_t n;
+} bn_phrases;
+#define BN_PHRASES(t) {t, sizeof t / sizeof t[0]}
 /* bn_x_text_has - the bounce's text (x->text) contains one of the phrases
    (ASCII case-insensitive): a family's own sentences; phrases must be a
-   static table (the parser caches its matcher, see bn_x_multi) */
-bool bn_x_text_has(const bn_xctx *x, const char *const *phrases, size_t n);
+   static table (the parser caches its matcher, see bn_x_multi). The tables
+   listed in bn_family_texts (formats/table.c) are answered from one pass
+   over the text for all of them */
+bool bn_x_text_has(bn_xctx *x, const char *const *phrases, size_t n);
 /* bn_x_hdr_has - a field of the bounce's header named name (any occurrence)
    contains needle (case-insensitive) */
 bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle);

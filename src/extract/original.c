@@ -7,6 +7,7 @@
  * Message-ID, Subject, List-Id; its To/Cc are never taken as the failed
  * recipient (they name every recipient of the message, not the failed one).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -29,23 +30,35 @@ static bool in_original(const bn_msg *m, size_t i)
     return false;
 }
 
-/* Header names that make a block of lines a message header block. */
-static const char *const hdr_names[] = {
-    "From", "To", "Subject", "Date", "Message-ID", "Received", "Return-Path",
-    "MIME-Version", "Content-Type", "Cc", "Reply-To", "Sender", "X-Mailer",
-    "DKIM-Signature", "List-Id", "In-Reply-To", "References", "Delivered-To",
+/* Header names that make a block of lines a message header block (with
+   their lengths: most fields fail on that test). */
+#define H(name) {name, sizeof name - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} hdr_names[] = {
+    H("From"), H("To"), H("Subject"), H("Date"), H("Message-ID"), H("Received"),
+    H("Return-Path"), H("MIME-Version"), H("Content-Type"), H("Cc"), H("Reply-To"),
+    H("Sender"), H("X-Mailer"), H("DKIM-Signature"), H("List-Id"), H("In-Reply-To"),
+    H("References"), H("Delivered-To"),
 };
+#undef H
+
+/* is_known_header - name is one of hdr_names */
+static bool is_known_header(bn_str name)
+{
+    for (size_t j = 0; j < sizeof hdr_names / sizeof hdr_names[0]; j++)
+        if (name.n == hdr_names[j].len && bn_str_eq_ci(name, hdr_names[j].name))
+            return true;
+    return false;
+}
 
 /* known_headers - how many fields of h carry a well-known message header name */
 static size_t known_headers(const bn_headers *h)
 {
     size_t k = 0;
     for (size_t i = 0; i < h->n; i++)
-        for (size_t j = 0; j < sizeof hdr_names / sizeof hdr_names[0]; j++)
-            if (bn_str_eq_ci(h->v[i].name, hdr_names[j])) {
-                k++;
-                break;
-            }
+        k += is_known_header(h->v[i].name);
     return k;
 }
 
@@ -58,20 +71,25 @@ static const char *const markers[] = {
     "below this line", "original mail", "headers follow",
 };
 
-/* Where the next marker phrase starts: one search over the rest of the text
-   serves every line up to it (a marker never spans lines). */
-typedef struct marker_scan {
-    const bn_multi *m;
-    const char *end;  /* the text's end */
-    const char *next; /* the earliest marker not before the current line, or NULL */
-} marker_scan;
+/* The last line of prose before the current one, and whether it names the
+   copy of the original: asked only when a header block may start below it
+   (a line that opens with a field name), so most texts are never searched
+   for the markers at all. */
+typedef struct prose_line {
+    bn_str line;
+    size_t start;     /* its offset in the text */
+    int marker;       /* -1: not asked yet */
+} prose_line;
 
-/* is_marker - a short line naming the copy of the original below it */
-static bool is_marker(marker_scan *ms, bn_str line)
+/* prev_is_marker - the prose line pl is short and holds a marker phrase
+   (one never spans lines: searching the line alone answers) */
+static bool prev_is_marker(const bn_multi *m, prose_line *pl)
 {
-    if (ms->next && ms->next < line.p)
-        ms->next = bn_multi_find(ms->m, (bn_str){line.p, (size_t)(ms->end - line.p)}, NULL);
-    return line.n <= 120 && ms->next && ms->next < line.p + line.n;
+    if (!pl->line.n)
+        return false;
+    if (pl->marker < 0)
+        pl->marker = pl->line.n <= 120 && bn_multi_find(m, pl->line, NULL);
+    return pl->marker;
 }
 
 /* has_origin_field - a field only a real header block has (a summary has To/Subject/Date) */
@@ -105,17 +123,35 @@ static bool header_block_at(bn_xctx *x, bn_str text, size_t off, bool marked, bn
 /* is_separator - a line of punctuation only ("-----", "=====") */
 static bool is_separator(bn_str line)
 {
-    bn_str t = bn_str_trim(line);
+    bn_str t = bn_x_trim(line);
     for (size_t i = 0; i < t.n; i++)
         if (bn_is_alnum((unsigned char)t.p[i]) || (unsigned char)t.p[i] >= 0x80)
             return false;
     return t.n > 0;
 }
 
+/* What a line is to find_inline. */
+enum line_kind { LINE_BLANK, LINE_SEPARATOR, LINE_TEXT };
+
+/* kind_of - blank, punctuation only, or text: the first byte that is not
+   a space settles most lines (a letter: text) in one look */
+static enum line_kind kind_of(bn_str line)
+{
+    size_t i = 0;
+    while (i < line.n && bn_is_space((unsigned char)line.p[i]))
+        i++;
+    if (i == line.n)
+        return LINE_BLANK;
+    unsigned char c = (unsigned char)line.p[i];
+    if (bn_is_alnum(c) || c >= 0x80)
+        return LINE_TEXT;
+    return is_separator(line) ? LINE_SEPARATOR : LINE_TEXT;
+}
+
 /* is_mbox_from - an mbox separator line ("From sender  Sat Oct  4 08:00:07 2025") */
 static bool is_mbox_from(bn_str line)
 {
-    if (!bn_str_starts_ci(line, "From ") || line.n < 6 || line.p[0] != 'F')
+    if (line.n < 6 || line.p[0] != 'F' || !bn_str_starts_ci(line, "From "))
         return false;
     for (size_t i = 5; i < line.n && !bn_is_space((unsigned char)line.p[i]); i++)
         if (line.p[i] == ':')
@@ -126,43 +162,46 @@ static bool is_mbox_from(bn_str line)
 /* find_inline - a pasted original in text: returns where the text should end */
 static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
 {
-    size_t pos = 0, start = 0, cut = text.n;
-    size_t marker_at = text.n;
+    size_t pos = 0, start = 0;
     bool after_gap = true, seen_text = false;
     bn_str line;
     bn_multi scratch;
     _Static_assert(sizeof markers / sizeof markers[0] <= BN_MULTI_MAX, "markers: too many");
-    marker_scan mk = {bn_x_multi(x, markers, sizeof markers / sizeof markers[0], &scratch),
-                      text.p + text.n, NULL};
-    mk.next = bn_multi_find(mk.m, text, NULL);
+    const bn_multi *m = bn_x_multi(x, markers, sizeof markers / sizeof markers[0], &scratch);
+    prose_line prev = {BN_STR_NULL, 0, -1};
+    x->lines_of = text.p;
+    x->lines_all = true;
     for (; bn_x_line(text, &pos, &line); start = pos) {
-        if (bn_x_is_blank(line) || is_mbox_from(line)) {
+        bn_x_lines_keep(x, line); /* the later stages read these lines again */
+        enum line_kind kind = kind_of(line);
+        if (kind == LINE_BLANK || is_mbox_from(line)) {
             after_gap = true; /* an mbox "From " line may lead a pasted copy */
             continue;
         }
-        bool marker = is_marker(&mk, line);
-        /* a header block before any prose is a summary, not a returned copy */
         /* a header block starts with a field line: parsing one anywhere else
-           finds nothing (the check costs a few bytes, the parse a block) */
-        if ((marker_at < text.n || (after_gap && seen_text)) && bn_x_field_name_len(line) &&
-            header_block_at(x, text, start, marker_at < text.n, &o->hdrs, &o->body)) {
-            cut = marker_at < start ? marker_at : start;
-            o->found = true;
-            o->part = -1;
-            o->src = "inline";
-            return cut;
+           finds nothing (the check costs a few bytes, the parse a block);
+           a header block before any prose is a summary, not a returned copy */
+        if (bn_x_field_name_len(line) && ((after_gap && seen_text) || prev_is_marker(m, &prev))) {
+            bool marked = prev_is_marker(m, &prev);
+            if (header_block_at(x, text, start, marked, &o->hdrs, &o->body)) {
+                o->found = true;
+                o->part = -1;
+                o->src = "inline";
+                return marked ? prev.start : start;
+            }
         }
-        if (!marker && is_separator(line)) {
+        if (kind == LINE_SEPARATOR) {
             /* "-----" under the marker line, or a rule alone before the copy
-               (au/EZweb: "-----...-----" then the original's header) */
+               (au/EZweb: "-----...-----" then the original's header); a
+               marker has letters, so no separator is one */
             after_gap = true;
             continue;
         }
-        marker_at = marker ? start : text.n;
+        prev = (prose_line){line, start, -1};
         after_gap = false;
         seen_text = true;
     }
-    return cut;
+    return text.n;
 }
 
 /* count_byte - how many bytes c the span holds */
@@ -236,10 +275,52 @@ static bool block_tag(bn_str tag)
 {
     static const char *const t[] = {"<br", "</p", "<p", "</div", "</tr", "</li", "</h",
                                     "</table", "</td"};
+    unsigned char c = tag.n > 1 ? bn_lc((unsigned char)tag.p[1]) : 0;
+    unsigned char d = c == '/' && tag.n > 2 ? bn_lc((unsigned char)tag.p[2]) : 0;
+    if (c != 'b' && c != 'p' && d != 'p' && d != 'd' && d != 't' && d != 'l' && d != 'h')
+        return false; /* "<b", "<p", or "</" and one of these: most tags fail here */
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (bn_str_starts_ci(tag, t[i]))
             return true;
     return false;
+}
+
+/* skip_tag - the tag at h.p[i] (block tags become a line end in out[*o]);
+   returns where the text goes on: after the tag, or at the "</" that closes
+   a <style> or <script> */
+static size_t skip_tag(bn_str h, size_t i, char *out, size_t *o)
+{
+    bn_str rest = {h.p + i, h.n - i};
+    const char *gt = bn_str_chr(rest, '>');
+    size_t end = gt ? (size_t)(gt - h.p) + 1 : h.n;
+    const char *close = NULL;
+    unsigned char c = rest.n > 1 ? bn_lc((unsigned char)rest.p[1]) : 0;
+    if (c == 's' && (bn_str_starts_ci(rest, "<style") || bn_str_starts_ci(rest, "<script")))
+        close = bn_mem_find_ci(h.p + end, h.n - end, "</", 2);
+    if (block_tag(rest))
+        out[(*o)++] = '\n';
+    return close ? (size_t)(close - h.p) : end;
+}
+
+/* next_at - the offset of the next byte c at or after i (h.n: none), kept
+   in *at (SIZE_MAX: not looked for yet) and searched again only once i has
+   passed it: every search starts where the last one ended, so a text of
+   many '&' and one '<' at its end is read once, not once per '&' */
+static size_t next_at(bn_str h, size_t i, char c, size_t *at)
+{
+    if (*at == SIZE_MAX || *at < i) {
+        const char *p = memchr(h.p + i, c, h.n - i);
+        *at = p ? (size_t)(p - h.p) : h.n;
+    }
+    return *at;
+}
+
+/* plain_run - how many bytes from h.p[i] on hold neither '<' nor '&' (they
+   are copied at once); lt and amp keep where the next ones are */
+static size_t plain_run(bn_str h, size_t i, size_t *lt, size_t *amp)
+{
+    size_t a = next_at(h, i, '<', lt), b = next_at(h, i, '&', amp);
+    return (a < b ? a : b) - i;
 }
 
 /* html_to_text - an HTML-only bounce as plain lines: tags dropped (block tags
@@ -249,25 +330,24 @@ static bn_str html_to_text(bn_arena *a, bn_str h)
     char *out = bn_arena_alloc(a, h.n + 1);
     if (!out)
         return h;
-    size_t o = 0;
+    size_t o = 0, lt = SIZE_MAX, amp = SIZE_MAX;
     for (size_t i = 0; i < h.n;) {
-        bn_str rest = {h.p + i, h.n - i};
-        if (h.p[i] == '<') {
-            const char *gt = bn_str_chr(rest, '>');
-            size_t end = gt ? (size_t)(gt - h.p) + 1 : h.n;
-            const char *close = NULL;
-            if (bn_str_starts_ci(rest, "<style") || bn_str_starts_ci(rest, "<script"))
-                close = bn_mem_find_ci(h.p + end, h.n - end, "</", 2);
-            if (block_tag(rest))
-                out[o++] = '\n';
-            i = close ? (size_t)(close - h.p) : end;
+        size_t run = plain_run(h, i, &lt, &amp);
+        if (run) {
+            memcpy(out + o, h.p + i, run);
+            o += run;
+            i += run;
             continue;
         }
+        if (h.p[i] == '<') {
+            i = skip_tag(h, i, out, &o);
+            continue;
+        }
+        bn_str rest = {h.p + i, h.n - i};
         size_t k = 0;
-        if (h.p[i] == '&')
-            while (k < sizeof entities / sizeof entities[0] && !bn_str_starts_ci(rest, entities[k].ent))
-                k++;
-        if (h.p[i] == '&' && k < sizeof entities / sizeof entities[0]) {
+        while (k < sizeof entities / sizeof entities[0] && !bn_str_starts_ci(rest, entities[k].ent))
+            k++;
+        if (k < sizeof entities / sizeof entities[0]) {
             out[o++] = entities[k].ch;
             i += strlen(entities[k].ent);
             continue;

@@ -86,12 +86,14 @@ static int run_decoders(bn_xctx *x)
     return BN_OK;
 }
 
-/* run_enrichers - let format decoders complete records of a standard report */
+/* run_enrichers - let format decoders complete records of a standard report
+   (each checks for itself whether it has anything to add: most reports need
+   nothing, and a format's detect() may read the whole text) */
 static int run_enrichers(bn_xctx *x)
 {
     for (size_t i = 0; i < bn_decoders_count; i++) {
         const bn_decoder *d = bn_decoders[i];
-        if (d->enrich && d->detect(x)) {
+        if (d->enrich) {
             int rc = d->enrich(x);
             if (rc)
                 return rc;

@@ -5,6 +5,7 @@
  * and text/delivery-status parts outside the returned original; else a DSN
  * block pasted into the human-readable text (servers that send one part).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -179,7 +180,9 @@ static int dsn_parts(bn_xctx *x, bool inside_original, bool *found)
 static int dsn_inline(bn_xctx *x)
 {
     bn_str t = x->text;
-    size_t off = bn_dsn_find_inline(t);
+    const bn_str *lines;
+    size_t n = bn_x_text_lines(x, SIZE_MAX, &lines);
+    size_t off = n != SIZE_MAX ? bn_dsn_find_inline_lines(t, lines, n) : bn_dsn_find_inline(t);
     if (off >= t.n)
         return BN_OK;
     bn_dsn d;

@@ -19,6 +19,7 @@
  * before it) nor from the bounce's own From/To (the reporter and the
  * original sender).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -38,11 +39,12 @@ typedef struct hit {
 /* The text split into lines, plus what the scanner found. */
 typedef struct scan {
     bn_xctx *x;
-    bn_str *lines;
+    const bn_str *lines;
     size_t n;
     size_t from;     /* first line of the failure section */
     size_t anchor;   /* the line with the announcing sentence (n: none) */
-    unsigned long long anchors_in; /* bit a: anchors[a] is in the text (find_section) */
+    unsigned long long anchors_in; /* bit a: anchors[a] is the first anchor of the
+                                      table the text holds (find_section), 0: none */
     bool weak_anchor; /* the section was placed by a weak word ("error") */
     hit *hits;
     size_t nhits, cap;
@@ -80,25 +82,33 @@ static const char *const system_locals[] = {
     "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon",
 };
 
-/* split_lines - the text as an array of lines (arena) */
-static int split_lines(scan *s, bn_str text)
+/* split_lines - the text (x->text) as an array of lines: the line index
+   when it holds them, else split here (arena) */
+static int split_lines(scan *s)
 {
+    bn_str text = s->x->text, line;
     size_t pos = 0, cap = 64;
-    bn_str line;
-    s->lines = bn_arena_alloc(s->x->arena, cap * sizeof *s->lines);
-    if (!s->lines)
+    _Static_assert(SCAN_MAX_LINES <= BN_X_LINES_MAX, "the line index keeps too few lines");
+    size_t k = bn_x_text_lines(s->x, SCAN_MAX_LINES, &s->lines);
+    if (k != SIZE_MAX) {
+        s->n = k;
+        return BN_OK;
+    }
+    bn_str *v = bn_arena_alloc(s->x->arena, cap * sizeof *v);
+    if (!v)
         return BN_ENOMEM;
     while (s->n < SCAN_MAX_LINES && bn_x_line(text, &pos, &line)) {
         if (s->n == cap) {
             bn_str *nv = bn_arena_alloc(s->x->arena, cap * 2 * sizeof *nv);
             if (!nv)
                 return BN_ENOMEM;
-            memcpy(nv, s->lines, cap * sizeof *nv);
-            s->lines = nv;
+            memcpy(nv, v, cap * sizeof *nv);
+            v = nv;
             cap *= 2;
         }
-        s->lines[s->n++] = line;
+        v[s->n++] = line;
     }
+    s->lines = v;
     return BN_OK;
 }
 
@@ -127,7 +137,7 @@ static bool is_system(bn_str a)
 /* header_line - a quoted header line whose addresses are not failed recipients */
 static bool header_line(bn_str l)
 {
-    l = bn_str_trim(l);
+    l = bn_x_trim(l);
     static const char *const h[] = {"from:", "sender:", "reply-to:", "return-path:",
                                     "message-id:", "references:", "in-reply-to:",
                                     "received:", "envelope-from", "x-", "date:", "cc:"};
@@ -152,7 +162,7 @@ static bool skipped(const scan *s, bn_str a)
    maybe with a colon after it: "<user@dest>:", "\"user@dest\":") */
 static bool alone_on_line(bn_str l, bn_str a)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     if (t.n && t.p[t.n - 1] == ':')
         t.n--;
     if (t.n >= 2 && ((t.p[0] == '<' && t.p[t.n - 1] == '>') ||
@@ -209,11 +219,12 @@ static size_t find_section(scan *s)
     _Static_assert(NANCHORS <= BN_MULTI_MAX, "anchors: too many rows for bn_multi");
     bn_multi scratch;
     s->anchor = s->n;
-    /* one pass tells which anchors the text holds (none spans a line), then
-       only the first of them is looked for line by line */
-    s->anchors_in = s->n ? bn_multi_mask(bn_x_multi(s->x, anchors, NANCHORS, &scratch),
-                                         lines_span(s))
-                         : 0;
+    /* one pass tells the first anchor of the table the text holds (none
+       spans a line), then only it is looked for line by line */
+    size_t low = s->n ? bn_multi_lowest(bn_x_multi(s->x, anchors, NANCHORS, &scratch),
+                                        lines_span(s))
+                      : BN_MULTI_MAX;
+    s->anchors_in = low < NANCHORS ? 1ULL << low : 0;
     if (!s->anchors_in)
         return 0;
     size_t first = (size_t)__builtin_ctzll(s->anchors_in);
@@ -257,7 +268,7 @@ static bool take(const scan *s, bn_str l, bn_str a, bool with_system)
         return false;
     if (is_system(a))
         return !skipped_exact(s, a);
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     return t.n && t.p[t.n - 1] == ':';
 }
 
@@ -271,8 +282,8 @@ static int collect(scan *s, size_t from, bool with_system)
 {
     for (size_t i = from; i < s->n; i++) {
         bn_str l = s->lines[i];
-        if (header_line(l))
-            continue;
+        if (!bn_str_chr(l, '@') || header_line(l))
+            continue; /* no address: the header test would only cost */
         size_t pos = 0, last_end = 0;
         bool taken = false;
         for (bn_str a = bn_x_addr_scan(l, &pos); a.n; a = bn_x_addr_scan(l, &pos)) {
@@ -330,7 +341,7 @@ static bool line_names_cause(const scan *s, size_t line)
    contact address */
 static bool heads_block(bn_str l, bn_str a)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     size_t k = t.n && t.p[0] == '<' ? 1 : 0;
     if (t.p + k != a.p)
         return false;
@@ -427,17 +438,23 @@ static bool has_failure_code(bn_str t)
     return code >= 400 && code < 600;
 }
 
-/* is_reply_line - a line that carries the remote server's answer */
+/* is_reply_line - a line that carries the remote server's answer: a failure
+   code (has_failure_code, each code looked for once), else no code of
+   success and a reply's wording */
 static bool is_reply_line(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
-    if (has_failure_code(t))
+    bn_str t = bn_x_trim(l);
+    bn_str st = bn_x_find_status(t);
+    if (st.n)
+        return st.p[0] != '2'; /* "250 2.1.5 Ok" in a transcript is no failure */
+    int code = bn_x_find_replycode(t);
+    if (code)
+        return code >= 400 && code < 600;
+    if (bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "smtp error"))
         return true;
-    if (bn_x_find_status(t).n || (bn_x_find_replycode(t) && bn_x_find_replycode(t) < 400))
-        return false;
-    return bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "said:") ||
-           bn_str_find_ci(t, "smtp error") || bn_str_find_ci(t, "reason:") ||
-           bn_str_find_ci(t, "... deferred:");
+    /* the other wordings end with a colon: most lines have none */
+    return bn_str_chr(t, ':') && (bn_str_find_ci(t, "said:") || bn_str_find_ci(t, "reason:") ||
+                                  bn_str_find_ci(t, "... deferred:"));
 }
 
 /* join_lines - lines [a, b) unfolded into one diagnostic string (arena) */
@@ -482,7 +499,7 @@ static bn_str trim_to_reply(bn_str d)
         bn_str r = {d.p + i, d.n - i};
         if (r.n && r.p[r.n - 1] == ')' && !bn_str_chr(r, '('))
             r.n--; /* "(reason: 550 ...)" */
-        return bn_str_trim(r);
+        return bn_x_trim(r);
     }
     return d;
 }
@@ -516,7 +533,7 @@ static enum turn arrow_after_stamp(bn_str t, bn_str *rest)
         bool out = !memcmp(t.p + i, "-->", 3), in = !memcmp(t.p + i, "<--", 3);
         if (!out && !in)
             continue;
-        *rest = bn_str_trim((bn_str){t.p + i + 3, t.n - i - 3});
+        *rest = bn_x_trim((bn_str){t.p + i + 3, t.n - i - 3});
         return out ? TURN_CLIENT : TURN_SERVER;
     }
     return TURN_NONE;
@@ -543,29 +560,55 @@ static enum turn worded_arrow(bn_str t, bn_str *rest)
     bn_str a = {t.p + k + 1, t.n - k - 1};
     if (!bn_str_starts_ci(a, ">>>") && !bn_str_starts_ci(a, "<<<"))
         return TURN_NONE;
-    *rest = bn_str_trim((bn_str){a.p + 3, a.n - 3});
+    *rest = bn_x_trim((bn_str){a.p + 3, a.n - 3});
     return reply_first(*rest) ? TURN_SERVER : TURN_CLIENT;
+}
+
+/* prefix_turn - the turn a transcript prompt at the start of t gives
+   (">>>", "In:", "-->": the client; "<<<", "Out:", "<--": the server);
+   one test of the first byte for most lines */
+static enum turn prefix_turn(bn_str t, bn_str *rest)
+{
+    const char *p = NULL;
+    enum turn r = TURN_CLIENT;
+    switch (t.n ? t.p[0] : 0) {
+    case '>':
+        p = ">>>";
+        break;
+    case 'i':
+    case 'I':
+        p = "in:";
+        break;
+    case '-':
+        p = "-->";
+        break;
+    case '<':
+        p = bn_str_starts_ci(t, "<<<") ? "<<<" : "<--";
+        r = TURN_SERVER;
+        break;
+    case 'o':
+    case 'O':
+        p = "out:";
+        r = TURN_SERVER;
+        break;
+    default:
+        return TURN_NONE;
+    }
+    if (!bn_str_starts_ci(t, p))
+        return TURN_NONE;
+    size_t k = strlen(p);
+    *rest = bn_x_trim((bn_str){t.p + k, t.n - k});
+    return r;
 }
 
 /* turn_of - a transcript turn: ">>> " / "In:" / "-->" (the client's command),
    "<<< " / "Out:" / "<--" (the server's reply); *rest gets the words after it */
 static enum turn turn_of(bn_str l, bn_str *rest)
 {
-    static const struct {
-        const char *p;
-        enum turn t;
-    } pr[] = {{">>>", TURN_CLIENT}, {"in:", TURN_CLIENT}, {"-->", TURN_CLIENT},
-              {"<<<", TURN_SERVER}, {"out:", TURN_SERVER}, {"<--", TURN_SERVER}};
-    bn_str t = bn_str_trim(l);
-    /* every prefix starts with one of these bytes (either case) */
-    bool may = t.n && memchr(">iI-<oO", t.p[0], 7);
-    for (size_t i = 0; may && i < sizeof pr / sizeof pr[0]; i++) {
-        size_t k = strlen(pr[i].p);
-        if (bn_str_starts_ci(t, pr[i].p)) {
-            *rest = bn_str_trim((bn_str){t.p + k, t.n - k});
-            return pr[i].t;
-        }
-    }
+    bn_str t = bn_x_trim(l);
+    enum turn p = prefix_turn(t, rest);
+    if (p != TURN_NONE)
+        return p;
     enum turn w = worded_arrow(t, rest);
     return w != TURN_NONE ? w : arrow_after_stamp(t, rest);
 }
@@ -574,7 +617,7 @@ static enum turn turn_of(bn_str l, bn_str *rest)
 static bn_str strip_prompt(bn_str t)
 {
     bn_str rest;
-    t = bn_str_trim(t);
+    t = bn_x_trim(t);
     return turn_of(t, &rest) == TURN_SERVER ? rest : t;
 }
 
@@ -607,7 +650,7 @@ static bool continues(bn_str prev, bn_str l)
 /* introduces - "Reason:" / "For the following reason:" alone: the text follows */
 static bool introduces(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     return t.n && t.p[t.n - 1] == ':' && !has_failure_code(t);
 }
 
@@ -627,7 +670,7 @@ static bn_str following_text(scan *s, size_t first, size_t b)
    blank, not a transcript turn, not a section rule or "... while talking" */
 static bool says_why(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     return t.n && !is_prompt(t) && !is_separator_line(t) && !bn_str_starts_ci(t, "...") &&
            !bn_str_chr(t, '@') && !introduces(t);
 }
@@ -638,7 +681,7 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
 {
     size_t first = b;
     for (size_t i = a; i < b && first == b; i++)
-        if (has_failure_code(bn_str_trim(s->lines[i])))
+        if (has_failure_code(bn_x_trim(s->lines[i])))
             first = i;
     for (size_t i = a; i < b && first == b; i++)
         if (is_reply_line(s->lines[i]))
@@ -660,7 +703,7 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
 /* is_separator_line - punctuation only ("------- Failure Reasons ----" is not) */
 static bool is_separator_line(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     size_t alnum = 0;
     for (size_t i = 0; i < t.n; i++)
         alnum += bn_is_alnum((unsigned char)t.p[i]);
@@ -683,7 +726,7 @@ static bool is_hit_line(const scan *s, size_t l)
    its reason is not written above it */
 static bool labels_list(bn_str l)
 {
-    bn_str t = bn_str_trim(l);
+    bn_str t = bn_x_trim(l);
     if (t.n && t.p[t.n - 1] == ':')
         return true;
     return t.n >= 3 && !memcmp(t.p + t.n - 3, "\xef\xbc\x9a", 3); /* U+FF1A */
@@ -716,7 +759,7 @@ static bn_str block_text(scan *s, size_t a, size_t b)
        happened when the block itself has no reply */
     if (s->anchor >= a || s->anchor >= s->n || a - s->anchor > 3)
         return d;
-    bn_str anchor = bn_str_trim(s->lines[s->anchor]);
+    bn_str anchor = bn_x_trim(s->lines[s->anchor]);
     if (!anchor.n || anchor.p[anchor.n - 1] != ':')
         return d;
     size_t n = anchor.n + 1 + d.n;
@@ -752,7 +795,7 @@ static bn_str address_note(const scan *s, size_t i)
 {
     if (s->hits[i].line >= s->n)
         return BN_STR_NULL; /* X-Failed-Recipients over an empty text */
-    bn_str l = bn_str_trim(s->lines[s->hits[i].line]);
+    bn_str l = bn_x_trim(s->lines[s->hits[i].line]);
     bn_str a = s->hits[i].addr;
     const char *at = bn_mem_find_ci(l.p, l.n, a.p, a.n);
     if (!at)
@@ -762,7 +805,7 @@ static bn_str address_note(const scan *s, size_t i)
         k++;
     bn_str note = {l.p + k, l.n - k};
     if (note.n && note.p[0] == ':' && has_text(note))
-        return bn_str_trim((bn_str){note.p + 1, note.n - 1}); /* "a@b: No MX found" */
+        return bn_x_trim((bn_str){note.p + 1, note.n - 1}); /* "a@b: No MX found" */
     if (note.n < 3 || note.p[0] != '(' || note.p[note.n - 1] != ')' || !has_text(note))
         return BN_STR_NULL;
     return l;
@@ -904,7 +947,7 @@ int bn_x_scan_as(bn_xctx *x, const char *format)
     memset(&s, 0, sizeof s);
     s.x = x;
     s.format = format;
-    if (split_lines(&s, x->text))
+    if (split_lines(&s))
         return BN_ENOMEM;
     init_skip(&s);
     s.from = find_section(&s);
@@ -1003,14 +1046,44 @@ static bn_str command_for(scan *s, size_t i, bn_str diag, bn_str none)
     return bn_x_command(s->x, join_lines(s, a, e));
 }
 
+/* line_of - the index of the line that holds p (a byte of the text) */
+static size_t line_of(const scan *s, const char *p)
+{
+    size_t lo = 0, hi = s->n; /* the last line starting at or before p */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->lines[mid].p <= p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* locate_one - the first line naming address a (s->n when none): one search
+   over the text, when a has no line end (its match then lies in one line,
+   and the first match is in the first line that holds it) */
+static size_t locate_one(const scan *s, bn_str a)
+{
+    if (!s->n)
+        return s->n;
+    if (!bn_mem_eol(a.p, a.n)) {
+        bn_str t = lines_span(s);
+        const char *f = bn_mem_find_ci(t.p, t.n, a.p, a.n);
+        return f ? line_of(s, f) : s->n;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (bn_mem_find_ci(s->lines[i].p, s->lines[i].n, a.p, a.n))
+            return i;
+    return s->n;
+}
+
 /* locate - the first line naming each hit's address (s->n when none) */
 static void locate(scan *s)
 {
     for (size_t k = 0; k < s->nhits; k++)
-        for (size_t i = 0; i < s->n && s->hits[k].line == s->n; i++)
-            if (bn_mem_find_ci(s->lines[i].p, s->lines[i].n, s->hits[k].addr.p,
-                               s->hits[k].addr.n))
-                s->hits[k].line = i;
+        if (s->hits[k].line == s->n)
+            s->hits[k].line = locate_one(s, s->hits[k].addr);
 }
 
 /* exit_code_only - "Diagnostic-Code: X-Unix; 77": only the local delivery
@@ -1018,7 +1091,7 @@ static void locate(scan *s)
    ("(reason: Insufficient permission)"), which says more */
 static bool exit_code_only(const bn_xrec *r)
 {
-    bn_str d = bn_str_trim(r->r.diagnostic);
+    bn_str d = bn_x_trim(r->r.diagnostic);
     if (!d.n || d.n > 3 || !bn_str_eq_ci(r->r.diagnostic_type, "x-unix"))
         return false;
     for (size_t i = 0; i < d.n; i++)
@@ -1096,7 +1169,7 @@ int bn_x_scan_enrich(bn_xctx *x)
     scan s;
     memset(&s, 0, sizeof s);
     s.x = x;
-    if (split_lines(&s, x->text))
+    if (split_lines(&s))
         return BN_ENOMEM;
     s.from = s.anchor = s.n; /* no announcing sentence to prepend */
     for (size_t i = 0; i < x->n; i++) {

@@ -1,4 +1,5 @@
 /* text.c - line, code and command helpers over UTF-8 text spans */
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -8,39 +9,54 @@
 #include "core/str.h"
 #include "extract/extract.h"
 
-/* bn_x_line - next line of s from *pos (without EOL); false at the end */
-bool bn_x_line(bn_str s, size_t *pos, bn_str *line)
+/* bn_x_lines_grow - bn_x_lines_keep when the index is full: grow it (arena),
+   up to BN_X_LINES_MAX lines */
+void bn_x_lines_grow(bn_xctx *x, bn_str line)
 {
-    size_t i = *pos;
-    if (i >= s.n)
-        return false;
-    size_t start = i;
-    /* a vectorised search for the CR or LF: lines are scanned many times
-       over, a byte loop here was a tenth of the parse */
-    const char *eol = bn_mem_eol(s.p + start, s.n - start);
-    size_t len = eol ? (size_t)(eol - (s.p + start)) : s.n - start;
-    i = start + len;
-    *line = (bn_str){s.p + start, len};
-    /* CRLF, LF or a bare CR each end one line */
-    if (i < s.n && s.p[i] == '\r') {
-        i++;
-        if (i < s.n && s.p[i] == '\n')
-            i++;
-    } else if (i < s.n) {
-        i++;
+    size_t cap = x->lines_cap ? x->lines_cap * 2 : 64;
+    if (cap > BN_X_LINES_MAX)
+        cap = BN_X_LINES_MAX;
+    bn_str *nv = x->nlines < cap ? bn_arena_alloc(x->arena, cap * sizeof *nv) : NULL;
+    if (!nv) {
+        x->lines_all = false; /* the index stops here */
+        return;
     }
-    *pos = i;
-    return true;
+    if (x->nlines)
+        memcpy(nv, x->lines, x->nlines * sizeof *nv);
+    x->lines = nv;
+    x->lines_cap = cap;
+    x->lines[x->nlines++] = line;
 }
 
-/* bn_x_is_blank - the span holds only whitespace */
-bool bn_x_is_blank(bn_str s)
+/* bn_x_text_lines - the first lines of x->text from the index (see extract.h) */
+size_t bn_x_text_lines(const bn_xctx *x, size_t max, const bn_str **lines)
 {
-    for (size_t i = 0; i < s.n; i++)
-        if (!bn_is_space((unsigned char)s.p[i]))
-            return false;
-    return true;
+    if (!x->nlines || x->lines_of != x->text.p)
+        return SIZE_MAX;
+    const char *end = x->text.p + x->text.n;
+    size_t k = x->nlines;
+    while (k && x->lines[k - 1].p >= end)
+        k--; /* lines below a cut (the text was shortened at a line start) */
+    if (k && x->lines[k - 1].p + x->lines[k - 1].n > end)
+        return SIZE_MAX; /* a cut inside a line: not the lines of this text */
+    *lines = x->lines;
+    if (k >= max)
+        return max;
+    return k < x->nlines || x->lines_all ? k : SIZE_MAX;
 }
+
+#if defined(__SSE2__)
+/* folds_in - the 16 bytes at p hold an EOL, a tab or two spaces in a row */
+static bool folds_in(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    return _mm_movemask_epi8(ctl) || (sp & (sp >> 1));
+}
+#endif
 
 /* needs_unfold - s has an EOL, a tab or two spaces in a row (16 bytes at a
    time with SSE2: most texts need nothing and are scanned whole) */
@@ -48,19 +64,15 @@ static bool needs_unfold(bn_str s)
 {
     size_t i = 0;
 #if defined(__SSE2__)
-    unsigned last_sp = 0; /* the byte before the block is a space */
-    for (; i + 16 <= s.n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
-        __m128i ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
-        unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-        if (_mm_movemask_epi8(ctl) || (sp & (sp >> 1)) || (last_sp & sp))
-            return true;
-        last_sp = sp >> 15;
+    if (s.n >= 16) {
+        /* blocks that overlap by one byte, so that no pair of spaces falls
+           between two; the last block ends at the end (most values are
+           short: a byte loop over their tail cost more than the blocks) */
+        for (; i + 16 < s.n; i += 15)
+            if (folds_in(s.p + i))
+                return true;
+        return folds_in(s.p + s.n - 16);
     }
-    if (last_sp && i < s.n && s.p[i] == ' ')
-        return true;
 #endif
     for (; i < s.n; i++) {
         unsigned char c = (unsigned char)s.p[i];
@@ -73,52 +85,66 @@ static bool needs_unfold(bn_str s)
 }
 
 #if defined(__SSE2__)
-/* plain_block - the 16 bytes at p copy as they are: no whitespace but
-   single spaces, none of them last (a run may go on in the next block) */
-static bool plain_block(const char *p)
+/* irregular_at - bit k set when byte k of the 16 at p starts a run of
+   whitespace that unfolding changes: any whitespace but a single space
+   before a non-space byte (a space last in the block may go on in the next
+   one, so it counts); 0: the block copies as it is */
+static unsigned irregular_at(const char *p)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
     __m128i other = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
                      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\f')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\v')))));
-    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    return !_mm_movemask_epi8(other) && !(sp & (sp >> 1)) && !(sp & 0x8000u);
+    unsigned s = (unsigned)_mm_movemask_epi8(sp), o = (unsigned)_mm_movemask_epi8(other);
+    return o | (s & (((s | o) >> 1) | 0x8000u));
 }
 #endif
+
+/* unfold_into - s (trimmed: it starts and ends with a non-space byte)
+   with each run of whitespace made one space, into out; returns the length */
+static size_t unfold_into(char *out, bn_str s)
+{
+    size_t o = 0, i = 0;
+    while (i < s.n) {
+#if defined(__SSE2__)
+        /* the bytes before the next run to fold copy at once, 16 at a time
+           (a byte loop here was most of the cost of joining lines) */
+        if (i + 16 <= s.n) {
+            unsigned irr = irregular_at(s.p + i);
+            size_t j = irr ? (size_t)__builtin_ctz(irr) : 16;
+            memcpy(out + o, s.p + i, 16); /* only j of them are kept */
+            o += j;
+            i += j;
+            if (j == 16)
+                continue;
+        }
+#endif
+        if (!bn_is_space((unsigned char)s.p[i])) {
+            out[o++] = s.p[i++];
+            continue;
+        }
+        while (bn_is_space((unsigned char)s.p[i]))
+            i++; /* the text ends with a non-space byte: this stops */
+        out[o++] = ' ';
+    }
+    return o;
+}
 
 /* bn_x_unfold - join folds and whitespace runs into one space, trimmed */
 bn_str bn_x_unfold(bn_arena *a, bn_str s)
 {
-    s = bn_str_trim(s);
+    s = bn_x_trim(s);
     if (!needs_unfold(s))
         return s;
+    /* the 16-byte copies stay inside: each starts at o <= i, i + 16 <= s.n */
     char *out = bn_arena_alloc(a, s.n + 1);
     if (!out)
         return s;
-    size_t o = 0;
-    bool sp = false;
-    for (size_t i = 0; i < s.n;) {
-#if defined(__SSE2__)
-        /* prose between the folds copies 16 bytes at a time */
-        if (!sp && i + 16 <= s.n && plain_block(s.p + i)) {
-            memcpy(out + o, s.p + i, 16);
-            o += 16;
-            i += 16;
-            continue;
-        }
-#endif
-        unsigned char c = (unsigned char)s.p[i++];
-        if (bn_is_space(c)) {
-            sp = true;
-            continue;
-        }
-        if (sp && o)
-            out[o++] = ' ';
-        sp = false;
-        out[o++] = (char)c;
-    }
+    size_t o = unfold_into(out, s);
     out[o] = '\0';
     return (bn_str){out, o};
 }
@@ -176,25 +202,54 @@ bn_str bn_x_find_status(bn_str s)
     return BN_STR_NULL;
 }
 
+/* replycode_at - the reply code starting a word at s.p[i] (s.p[i] is '2',
+   '4' or '5'), followed by ' ', '-', a line end or a bracket; 0 if none */
+static int replycode_at(bn_str s, size_t i)
+{
+    unsigned char c = (unsigned char)s.p[i];
+    if (i > 0 && !bn_is_space((unsigned char)s.p[i - 1]) && s.p[i - 1] != ';' &&
+        s.p[i - 1] != ':' && s.p[i - 1] != '(' && s.p[i - 1] != '"' &&
+        s.p[i - 1] != '\'' && s.p[i - 1] != '<' && s.p[i - 1] != '#' && s.p[i - 1] != '[')
+        return 0;
+    if (!bn_is_digit((unsigned char)s.p[i + 1]) || !bn_is_digit((unsigned char)s.p[i + 2]))
+        return 0;
+    if (s.p[i + 1] > '5')
+        return 0;
+    if (i + 3 < s.n && s.p[i + 3] != ' ' && s.p[i + 3] != '-' && s.p[i + 3] != '\t' &&
+        s.p[i + 3] != '\r' && s.p[i + 3] != '\n' && s.p[i + 3] != ']' && s.p[i + 3] != ')')
+        return 0;
+    return (c - '0') * 100 + (s.p[i + 1] - '0') * 10 + (s.p[i + 2] - '0');
+}
+
 /* bn_x_find_replycode - first reply code starting a word, followed by ' ', '-', end */
 int bn_x_find_replycode(bn_str s)
 {
-    for (size_t i = 0; i + 3 <= s.n; i++) {
+    size_t i = 0;
+    if (s.n < 3)
+        return 0;
+    size_t last = s.n - 3; /* the last position a code can start at */
+#if defined(__SSE2__)
+    /* the bytes '2', '4', '5' found 16 at a time: replies are scanned whole
+       and most of their bytes start no code */
+    const __m128i c2 = _mm_set1_epi8('2'), c4 = _mm_set1_epi8('4'), c5 = _mm_set1_epi8('5');
+    for (; i + 16 <= last + 1; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, c2), _mm_or_si128(_mm_cmpeq_epi8(v, c4), _mm_cmpeq_epi8(v, c5))));
+        for (; m; m &= m - 1) {
+            int rc = replycode_at(s, i + (size_t)__builtin_ctz(m));
+            if (rc)
+                return rc;
+        }
+    }
+#endif
+    for (; i <= last; i++) {
         unsigned char c = (unsigned char)s.p[i];
-        if (c < '2' || c > '5' || c == '3')
+        if (c != '2' && c != '4' && c != '5')
             continue;
-        if (i > 0 && !bn_is_space((unsigned char)s.p[i - 1]) && s.p[i - 1] != ';' &&
-            s.p[i - 1] != ':' && s.p[i - 1] != '(' && s.p[i - 1] != '"' &&
-            s.p[i - 1] != '\'' && s.p[i - 1] != '<' && s.p[i - 1] != '#' && s.p[i - 1] != '[')
-            continue;
-        if (!bn_is_digit((unsigned char)s.p[i + 1]) || !bn_is_digit((unsigned char)s.p[i + 2]))
-            continue;
-        if (s.p[i + 1] > '5')
-            continue;
-        if (i + 3 < s.n && s.p[i + 3] != ' ' && s.p[i + 3] != '-' && s.p[i + 3] != '\t' &&
-            s.p[i + 3] != '\r' && s.p[i + 3] != '\n' && s.p[i + 3] != ']' && s.p[i + 3] != ')')
-            continue;
-        return (c - '0') * 100 + (s.p[i + 1] - '0') * 10 + (s.p[i + 2] - '0');
+        int rc = replycode_at(s, i);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -250,6 +305,10 @@ static const bn_multi *command_matcher(const bn_xctx *x, bn_multi *scratch)
 {
     enum { NPHRASES = sizeof command_phrases / sizeof command_phrases[0] };
     _Static_assert(NPHRASES <= BN_MULTI_MAX, "command_phrases: too many rows for bn_multi");
+    const bn_multi *kept =
+        bn_x_multi_cached(x, command_phrases, command_phrases[0].phrase, NPHRASES);
+    if (kept)
+        return kept; /* the phrases are gathered only to build it */
     const char *phrases[NPHRASES];
     for (size_t k = 0; k < NPHRASES; k++)
         phrases[k] = command_phrases[k].phrase;

@@ -30,4 +30,18 @@ extern const bn_decoder bn_decoder_lhost_postfix; /* lhost-postfix.c: Postfix te
 extern const bn_decoder bn_decoder_lhost_sendmail; /* lhost-sendmail.c: Sendmail text (V5, old 8.x) */
 extern const bn_decoder bn_decoder_lhost_exim; /* lhost-exim.c: Exim (last: shared sentences) */
 
+/*
+ * The sentences the families' detect() look for with bn_x_text_has, listed
+ * in bn_family_texts (table.c): one pass over the bounce's text answers
+ * them all (most bounces without a report part ask most of them). A
+ * family's file defines its entry next to its table with BN_PHRASES.
+ * Together they hold at most BN_MULTI_MAX phrases (test_xtext checks).
+ */
+extern const bn_phrases bn_text_einsundeins, bn_text_mfilter, bn_text_apachejames_error_below,
+    bn_text_apachejames_details, bn_text_qmail, bn_text_courier, bn_text_opensmtpd,
+    bn_text_exchange2003, bn_text_domino_not_delivered, bn_text_domino_because, bn_text_notes,
+    bn_text_postfix, bn_text_sendmail, bn_text_exim;
+extern const bn_phrases *const bn_family_texts[];
+extern const size_t bn_family_texts_count;
+
 #endif

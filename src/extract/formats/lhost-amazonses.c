@@ -103,7 +103,7 @@ static int bounces(bn_xctx *x, bn_str b, bn_str mail)
         }
         r->r.diagnostic = diag;
         r->replycode = bn_x_find_replycode(diag);
-        r->r.command = bn_x_find_command(diag);
+        r->r.command = bn_x_command(x, diag);
         r->temporary = bn_str_eq_ci(type, "Transient");
         bounce_reason(r, sub);
         common(x, r, b, mail);

@@ -12,7 +12,9 @@
 
 /* The mailet's headings. */
 static const char *const error_below[] = {"error message below:"};
+const bn_phrases bn_text_apachejames_error_below = BN_PHRASES(error_below); /* in bn_family_texts */
 static const char *const details[] = {"message details:"};
+const bn_phrases bn_text_apachejames_details = BN_PHRASES(details); /* in bn_family_texts */
 
 /* james_detect - both headings of the mailet's text */
 static bool james_detect(bn_xctx *x)
@@ -62,7 +64,7 @@ static int rcpt_lines(bn_xctx *x, bn_str details_para, bn_str diag)
         r->r.recipient = a;
         r->r.recipient_src = "RCPT TO line of the James message details";
         r->r.diagnostic = diag;
-        r->r.command = bn_x_find_command(diag);
+        r->r.command = bn_x_command(x, diag);
         r->status = bn_x_find_status(diag);
         r->replycode = bn_x_find_replycode(diag);
         if (r->status.n)

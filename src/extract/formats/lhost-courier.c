@@ -17,6 +17,7 @@ static const char *const courier_text[] = {
     "your message to the following recipients cannot be delivered",
     "your message to the following recipients has been delayed",
 };
+const bn_phrases bn_text_courier = BN_PHRASES(courier_text); /* in bn_family_texts */
 
 /* courier_detect - Courier's notification sentences */
 static bool courier_detect(bn_xctx *x)

@@ -12,7 +12,9 @@
 
 /* The two headings of the report. */
 static const char *const not_delivered[] = {"was not delivered to:"};
+const bn_phrases bn_text_domino_not_delivered = BN_PHRASES(not_delivered); /* in bn_family_texts */
 static const char *const because[] = {"because:"};
+const bn_phrases bn_text_domino_because = BN_PHRASES(because); /* in bn_family_texts */
 
 /* domino_detect - both headings, or a Domino Received/X-Mailer field */
 static bool domino_detect(bn_xctx *x)

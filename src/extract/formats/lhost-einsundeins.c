@@ -14,6 +14,7 @@
 
 /* 1&1's own marks in the text. */
 static const char *const oneandone_text[] = {"postmaster.1and1.", "1und1.de", "ionos."};
+const bn_phrases bn_text_einsundeins = BN_PHRASES(oneandone_text); /* in bn_family_texts */
 
 /* einsundeins_detect - sent by a kundenserver relay, or pointing to 1&1's help */
 static bool einsundeins_detect(bn_xctx *x)

@@ -17,6 +17,7 @@ static const char *const exchange_text[] = {
     "the following recipient(s) cannot be reached",
     "the following recipient(s) could not be reached",
 };
+const bn_phrases bn_text_exchange2003 = BN_PHRASES(exchange_text); /* in bn_family_texts */
 
 /* exchange2003_detect - the NDR's sentences or its Exchange 6.x headers */
 static bool exchange2003_detect(bn_xctx *x)

@@ -210,7 +210,7 @@ static void finish(exch *e, bn_xrec *r)
     r->status = bn_x_find_status(r->r.diagnostic);
     r->r.status_src = r->status.n ? "Exchange NDR reply" : NULL;
     r->replycode = bn_x_find_replycode(r->r.diagnostic);
-    r->r.command = bn_x_find_command(r->r.diagnostic);
+    r->r.command = bn_x_command(e->x, r->r.diagnostic);
     r->r.format = in_cloud(e->generating) ? "lhost-office365" : "lhost-exchange2007";
 }
 
@@ -361,6 +361,15 @@ static int exch_decode(bn_xctx *x)
     return BN_OK;
 }
 
+/* any_expired - a record whose queue lifetime ran out */
+static bool any_expired(const bn_xctx *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (x->v[i].queue_expired)
+            return true;
+    return false;
+}
+
 /*
  * exch_enrich - records of a delivery-status part whose queue lifetime ran
  * out (4.4.7): under each address Exchange lists every attempt, newest
@@ -371,6 +380,8 @@ static int exch_decode(bn_xctx *x)
  */
 static int exch_enrich(bn_xctx *x)
 {
+    if (!any_expired(x) || !exch_detect(x))
+        return BN_OK; /* only expired records change: most reports have none */
     bn_str block = admin_block(x), l;
     bn_xrec *cur = NULL;
     size_t pos = 0;

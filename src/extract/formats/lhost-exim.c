@@ -27,6 +27,7 @@ static const char *const exim_text[] = {
     "retry timeout exceeded",
     "all relevant mx records point to non-existent hosts",
 };
+const bn_phrases bn_text_exim = BN_PHRASES(exim_text); /* in bn_family_texts */
 
 /* exim_detect - the text holds one of Exim's own sentences */
 static bool exim_detect(bn_xctx *x)

@@ -206,7 +206,7 @@ static bool sender_setup_error(bn_xctx *x)
 }
 
 /* fill - the reply's fields on one record the pairing produced */
-static void fill(bn_xrec *r, bn_str d, bn_str host, bool delay, bool expired)
+static void fill(const bn_xctx *x, bn_xrec *r, bn_str d, bn_str host, bool delay, bool expired)
 {
     if (d.n) {
         r->r.diagnostic = d;
@@ -215,7 +215,7 @@ static void fill(bn_xrec *r, bn_str d, bn_str host, bool delay, bool expired)
         r->replycode = bn_x_find_replycode(d);
         r->r.command = state_command(d);
         if (!r->r.command.n)
-            r->r.command = bn_x_find_command(d);
+            r->r.command = bn_x_command(x, d); /* the parser's matcher */
     }
     r->r.remote_mta = host;
     r->temporary = delay;
@@ -239,7 +239,7 @@ static int gm_decode(bn_xctx *x)
     bool expired = !delay && gave_up(x, d); /* once: the text is the same for all */
     bool sender = sender_setup_error(x);
     for (size_t i = first; i < x->n; i++) {
-        fill(&x->v[i], d, host, delay, expired);
+        fill(x, &x->v[i], d, host, delay, expired);
         if (sender) {
             x->v[i].reason = BN_REASON_REJECTED;
             x->v[i].reason_rule = "lhost-gmail.send-mail-as";

@@ -13,6 +13,7 @@
 
 /* m-FILTER's section rules. */
 static const char *const mfilter_text[] = {"-------server message", "-------smtp command"};
+const bn_phrases bn_text_mfilter = BN_PHRASES(mfilter_text); /* in bn_family_texts */
 
 /* mfilter_detect - its X-Mailer or its section rules */
 static bool mfilter_detect(bn_xctx *x)

@@ -14,6 +14,7 @@ static const char *const notes_text[] = {
     "------- failure reasons",
     "------- returned message",
 };
+const bn_phrases bn_text_notes = BN_PHRASES(notes_text); /* in bn_family_texts */
 
 /* notes_detect - the router's section rules */
 static bool notes_detect(bn_xctx *x)

@@ -16,6 +16,7 @@ static const char *const opensmtpd_text[] = {
     "an error has occurred while attempting to deliver a message for",
     "delivery to the following recipients was postponed",
 };
+const bn_phrases bn_text_opensmtpd = BN_PHRASES(opensmtpd_text); /* in bn_family_texts */
 
 /* opensmtpd_detect - the bounce template's sentences */
 static bool opensmtpd_detect(bn_xctx *x)

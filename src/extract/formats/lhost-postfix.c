@@ -22,6 +22,7 @@ static const char *const postfix_text[] = {
     "i'm sorry to have to inform you that the message returned",
     "the postfix program",
 };
+const bn_phrases bn_text_postfix = BN_PHRASES(postfix_text); /* in bn_family_texts */
 
 /* postfix_detect - a bounce(8) template sentence */
 static bool postfix_detect(bn_xctx *x)

@@ -20,6 +20,7 @@ static const char *const qmail_text[] = {
     "i wasn't able to deliver your message to the following addresses",
     "this message has been in the queue too long",
 };
+const bn_phrases bn_text_qmail = BN_PHRASES(qmail_text); /* in bn_family_texts */
 
 /* qmail-remote's sentences and the step each one reports. */
 static const struct {

@@ -20,6 +20,7 @@ static const char *const sendmail_text[] = {
     "----- original message follows -----",
     "----- the following addresses had transient non-fatal errors -----",
 };
+const bn_phrases bn_text_sendmail = BN_PHRASES(sendmail_text); /* in bn_family_texts */
 
 /* sendmail_detect - sendmail's section rules, or its "Returned mail:" subject */
 static bool sendmail_detect(bn_xctx *x)

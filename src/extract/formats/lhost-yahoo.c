@@ -119,7 +119,7 @@ static void fill(bn_xctx *x, bn_xrec *r, size_t *from)
         r->status = bn_x_find_status(d);
         r->r.status_src = r->status.n ? "Yahoo's quote of the remote reply" : NULL;
         r->replycode = bn_x_find_replycode(d);
-        r->r.command = bn_x_find_command(d);
+        r->r.command = bn_x_command(x, d);
     }
     if (b.command)
         r->r.command = bn_str_cstr(b.command);

@@ -108,7 +108,7 @@ static int add(bn_xctx *x, const zline *z, bool delay)
     r->replycode = bn_x_find_replycode(r->r.diagnostic);
     r->status = bn_x_find_status(r->r.diagnostic);
     r->r.status_src = r->status.n ? "Zoho error code" : NULL;
-    r->r.command = bn_x_find_command(r->r.diagnostic);
+    r->r.command = bn_x_command(x, r->r.diagnostic);
     r->temporary = delay;
     r->queue_expired = r->replycode / 100 == 4;
     return BN_OK;

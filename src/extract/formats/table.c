@@ -33,3 +33,13 @@ const bn_decoder *const bn_decoders[] = {
 };
 
 const size_t bn_decoders_count = sizeof bn_decoders / sizeof bn_decoders[0] - 1;
+
+/* The families' text tables (formats.h), in the order of the decoders. */
+const bn_phrases *const bn_family_texts[] = {
+    &bn_text_einsundeins, &bn_text_mfilter, &bn_text_apachejames_error_below,
+    &bn_text_apachejames_details, &bn_text_qmail, &bn_text_courier, &bn_text_opensmtpd,
+    &bn_text_exchange2003, &bn_text_domino_not_delivered, &bn_text_domino_because,
+    &bn_text_notes, &bn_text_postfix, &bn_text_sendmail, &bn_text_exim,
+};
+
+const size_t bn_family_texts_count = sizeof bn_family_texts / sizeof bn_family_texts[0];
