@@ -123,11 +123,15 @@ static void emit_json(parse_run *r, const bn_record *rec, const char *name)
             fputc('\n', stdout);
             return;
         }
-        char *grown = bn_realloc(r->buf, need + 1);
+        /* room for the next records too: each regrowth formats a record twice */
+        size_t cap = need + 1 > 2 * r->size ? need + 1 : 2 * r->size;
+        if (cap < 4096)
+            cap = 4096;
+        char *grown = bn_realloc(r->buf, cap);
         if (!grown)
             break;
         r->buf = grown;
-        r->size = need + 1;
+        r->size = cap;
     }
     cli_error("%s: out of memory writing a record", name);
     r->status = 1;

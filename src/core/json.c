@@ -249,13 +249,43 @@ void bn_json_escape(bn_json *j, const char *s, size_t n)
     }
 }
 
+/* quoted_plain - "p" copied straight into the buffer when it fits and no
+   byte needs an escape (most values: codes, names, addresses); false, with
+   nothing counted, otherwise. Long values are tested 16 bytes at a time. */
+static bool quoted_plain(bn_json *j, const unsigned char *p, size_t n)
+{
+    if (j->len >= j->size || j->size - j->len <= n + 2)
+        return false;
+    char *o = j->buf + j->len;
+    if (n >= 16) {
+        if (plain_run(p, 0, n) != n)
+            return false;
+        memcpy(o + 1, p, n);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (jclass[p[i]])
+                return false;
+            o[i + 1] = (char)p[i];
+        }
+    }
+    o[0] = '"';
+    o[n + 1] = '"';
+    j->len += n + 2;
+    return true;
+}
+
 /* bn_json_str - a quoted string value */
 void bn_json_str(bn_json *j, const char *p, size_t n)
 {
     sep(j);
+    if (!p) {
+        p = "";
+        n = 0;
+    }
+    if (quoted_plain(j, (const unsigned char *)p, n))
+        return;
     putc1(j, '"');
-    if (p)
-        bn_json_escape(j, p, n);
+    bn_json_escape(j, p, n);
     putc1(j, '"');
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define BN_JSON_MAX_DEPTH 16
 
@@ -39,6 +40,29 @@ void bn_json_array_end(bn_json *j);
 void bn_json_key(bn_json *j, const char *key);
 /* bn_json_key_plain - a key of n bytes known to need no escaping (a literal) */
 void bn_json_key_plain(bn_json *j, const char *key, size_t n);
+
+/*
+ * BN_JSON_KEY_LIT - bn_json_key_plain for a string literal that needs no
+ * escaping. Inline, so that the copy of "\"key\":" (its length known when
+ * compiled) is a few moves: a record writes thirty keys, and the call, the
+ * comma logic and a memcpy of unknown length cost more than its values.
+ */
+#define BN_JSON_KEY_LIT(j, lit) bn_json_key_lit_((j), "\"" lit "\":", sizeof(lit) + 2)
+/* bn_json_key_lit_ - q is the key with its quotes and colon, n its length */
+static inline void bn_json_key_lit_(bn_json *j, const char *q, size_t n)
+{
+    if (!j->after_key && j->len < j->size && j->size - j->len > n + 1) {
+        char *o = j->buf + j->len;
+        size_t comma = !j->first[j->depth];
+        o[0] = ','; /* overwritten by the key when no comma is due */
+        memcpy(o + comma, q, n);
+        j->len += comma + n;
+        j->first[j->depth] = false;
+        j->after_key = true;
+        return;
+    }
+    bn_json_key_plain(j, q + 1, n - 3); /* no room, or a key without its value */
+}
 
 /* Values: a string (ptr, len; NULL is ""), a C string, numbers, literals. */
 void bn_json_str(bn_json *j, const char *p, size_t n);

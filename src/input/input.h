@@ -26,12 +26,15 @@ typedef struct bn_mbox {
     size_t pos, end;     /* unread bytes are in[pos, end) */
     bool eof;
     int read_errno;      /* errno of a failed read */
-    char *msg;           /* the current message */
+    char *msg;           /* the current message, unless in_win */
     size_t msg_len, msg_cap, max;
+    bool in_win;         /* the current message is in[win_off, win_off + win_len) */
+    size_t win_off, win_len;
     bool probed;         /* first bytes seen: is_mbox decided */
     bool is_mbox;        /* the stream starts with a From_ line */
     bool at_bol;         /* next byte starts a line */
     bool prev_blank;     /* the previous line was empty */
+    bool sep_here;       /* the line at pos is a From_ line (the last message ended there) */
     bool line_text;      /* the current line has a byte other than CR/LF */
     unsigned long count; /* messages returned so far */
 } bn_mbox;

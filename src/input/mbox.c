@@ -9,6 +9,7 @@
  * hang the reader: it is consumed window by window.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -38,6 +39,8 @@ void bn_mbox_free(bn_mbox *m)
     m->in = m->msg = NULL;
 }
 
+static int to_buffer(bn_mbox *m);
+
 /* fill - make at least want bytes available unless the stream ends */
 static int fill(bn_mbox *m, size_t want)
 {
@@ -45,6 +48,8 @@ static int fill(bn_mbox *m, size_t want)
         return BN_ENOMEM;
     if (m->end - m->pos >= want || m->eof)
         return BN_OK;
+    if (m->in_win && m->win_len && to_buffer(m) != BN_OK) /* the window moves */
+        return BN_ENOMEM;
     memmove(m->in, m->in + m->pos, m->end - m->pos);
     m->end -= m->pos;
     m->pos = 0;
@@ -168,13 +173,9 @@ static bool is_quoted_from(const char *p, size_t n)
     return i > 0 && n - i >= 5 && memcmp(p + i, "From ", 5) == 0;
 }
 
-/* append - add bytes to the message, past max only the flag */
-static int append(bn_mbox *m, const char *p, size_t n, bool *truncated)
+/* buf_append - add n bytes to the message buffer */
+static int buf_append(bn_mbox *m, const char *p, size_t n)
 {
-    if (m->msg_len + n > m->max) {
-        *truncated = true;
-        n = m->max - m->msg_len;
-    }
     if (m->msg_len + n > m->msg_cap) {
         size_t cap = m->msg_cap ? m->msg_cap : 4096;
         while (cap < m->msg_len + n)
@@ -191,6 +192,43 @@ static int append(bn_mbox *m, const char *p, size_t n, bool *truncated)
         memcpy(m->msg + m->msg_len, p, n);
     m->msg_len += n;
     return BN_OK;
+}
+
+/* to_buffer - copy the message so far out of the read window (which is
+   about to move, or the message goes on elsewhere than right after it) */
+static int to_buffer(bn_mbox *m)
+{
+    m->in_win = false;
+    m->msg_len = 0;
+    return buf_append(m, m->in + m->win_off, m->win_len);
+}
+
+/*
+ * append - add bytes to the message, past max only the flag. While the
+ * message is one run of the read window it stays there and is returned
+ * from there: copying every message into the buffer was a sixth of
+ * reading an mbox. It is copied out when it stops being one run (an
+ * mboxrd '>' dropped) or before the window moves.
+ */
+static int append(bn_mbox *m, const char *p, size_t n, bool *truncated)
+{
+    size_t have = m->in_win ? m->win_len : m->msg_len;
+    if (have + n > m->max) {
+        *truncated = true;
+        n = m->max - have;
+    }
+    if (m->in_win) {
+        if (!m->win_len)
+            m->win_off = (size_t)(p - m->in);
+        if (p == m->in + m->win_off + m->win_len) {
+            m->win_len += n;
+            return BN_OK;
+        }
+        int rc = to_buffer(m);
+        if (rc != BN_OK)
+            return rc;
+    }
+    return buf_append(m, p, n);
 }
 
 /* skip_line - drop bytes through the next LF, window by window */
@@ -230,7 +268,7 @@ static inline bool needs_look(char c)
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MBOX_AVX2 1
 /*
- * look_avx2 - next_look 32 bytes at a time, up to the last 32 bytes: an LF
+ * look_avx2 - next_look 64 bytes at a time, up to the last 64 bytes: an LF
  * whose next byte is '>' 'F' CR or LF. Those four differ in their low
  * nibble, so one shuffle maps each byte to the one it would have to be
  * (a NUL maps to itself too: a needless look, which more_lines survives).
@@ -243,14 +281,19 @@ __attribute__((target("avx2"))) static bool look_avx2(const char *p, size_t i, s
     const __m256i want = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 'F', 0, 0, 0, '\n', 0, 0, '\r', '>',
                                           0, 0, 0, 0, 0, 0, 0, 'F', 0, 0, 0, '\n', 0, 0, '\r',
                                           '>', 0);
-    for (; i + 32 < end; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1));
-        __m256i look = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(want, _mm256_and_si256(w, lo)), w);
-        unsigned m = (unsigned)_mm256_movemask_epi8(
-            _mm256_and_si256(_mm256_cmpeq_epi8(v, lf), look));
+    for (; i + 64 < end; i += 64) { /* two vectors a loop: half the loop tests */
+        uint64_t m = 0;
+        for (int k = 0; k < 64; k += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + k));
+            __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + k + 1));
+            __m256i look =
+                _mm256_cmpeq_epi8(_mm256_shuffle_epi8(want, _mm256_and_si256(w, lo)), w);
+            m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
+                     _mm256_and_si256(_mm256_cmpeq_epi8(v, lf), look))
+                 << k;
+        }
         if (m) {
-            *at = i + (size_t)__builtin_ctz(m);
+            *at = i + (size_t)__builtin_ctzll(m);
             return true;
         }
     }
@@ -341,13 +384,22 @@ static int copy_segment(bn_mbox *m, bool *truncated)
     return rc;
 }
 
+/* msg_bytes - the message so far: in the window or in the buffer */
+static char *msg_bytes(bn_mbox *m, size_t **len)
+{
+    *len = m->in_win ? &m->win_len : &m->msg_len;
+    return m->in_win ? m->in + m->win_off : m->msg;
+}
+
 /* drop_separator - the empty line before a From_ line belongs to the mbox */
 static void drop_separator(bn_mbox *m)
 {
-    if (m->msg_len >= 4 && memcmp(m->msg + m->msg_len - 4, "\r\n\r\n", 4) == 0)
-        m->msg_len -= 2;
-    else if (m->msg_len >= 2 && memcmp(m->msg + m->msg_len - 2, "\n\n", 2) == 0)
-        m->msg_len -= 1;
+    size_t *len;
+    const char *b = msg_bytes(m, &len);
+    if (*len >= 4 && memcmp(b + *len - 4, "\r\n\r\n", 4) == 0)
+        *len -= 2;
+    else if (*len >= 2 && memcmp(b + *len - 2, "\n\n", 2) == 0)
+        *len -= 1;
 }
 
 /* line_start - at a line start: 1 = message ends here, 0 = go on, <0 error */
@@ -358,12 +410,17 @@ static int line_start(bn_mbox *m, bool *have_msg)
         return rc;
     const char *p = m->in + m->pos;
     size_t avail = m->end - m->pos;
-    if ((m->prev_blank && bn_mbox_is_from_line(p, avail)) ||
-        (*have_msg && exact_separator(p, avail))) {
+    /* most line starts looked at are empty lines, quotes or "From:" fields:
+       one test here instead of two calls that each see they are no From_ line */
+    bool from = avail >= 5 && memcmp(p, "From ", 5) == 0;
+    if (m->sep_here || (from && ((m->prev_blank && bn_mbox_is_from_line(p, avail)) ||
+                                 (*have_msg && exact_separator(p, avail))))) {
         if (*have_msg) {
             m->prev_blank = true; /* the next message starts at this line */
+            m->sep_here = true;   /* which the next call need not check again */
             return 1;
         }
+        m->sep_here = false;
         *have_msg = true;
         m->prev_blank = false;
         rc = skip_line(m);
@@ -436,7 +493,8 @@ int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
 {
     int rc = BN_OK;
     *truncated = *more = false;
-    m->msg_len = 0;
+    m->msg_len = m->win_len = 0;
+    m->in_win = true;
     if (!m->probed) {
         if ((rc = fill(m, BN_MBOX_FROM_MAX)) != BN_OK)
             return rc;
@@ -452,7 +510,9 @@ int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
     if (rc != BN_OK)
         return rc;
     m->count++;
-    *buf = m->msg ? m->msg : "";
-    *len = m->msg_len;
+    size_t *n;
+    char *b = msg_bytes(m, &n);
+    *buf = b ? b : "";
+    *len = *n;
     return BN_OK;
 }

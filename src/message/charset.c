@@ -23,6 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "core/alloc.h"
 #include "core/str.h"
 #include "message/message.h"
@@ -287,10 +294,43 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return len;
 }
 
-/* ascii_run - length of the leading ASCII bytes, eight at a time */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CS_AVX2 1
+/* ascii_avx2 - ascii_run 32 bytes at a time; stops at a non-ASCII byte or
+   where fewer than 32 are left */
+__attribute__((target("avx2"))) static size_t ascii_avx2(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        unsigned m = (unsigned)_mm256_movemask_epi8(
+            _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    return i;
+}
+#endif
+
+/* ascii_run - length of the leading ASCII bytes, 32 (AVX2), 16 (SSE2) or 8
+   at a time (it runs over every text part and header value converted) */
 static size_t ascii_run(const unsigned char *p, size_t n)
 {
     size_t i = 0;
+#if defined(CS_AVX2)
+    if (n >= 64 && __builtin_cpu_supports("avx2")) {
+        i = ascii_avx2(p, n);
+        if (i < n && p[i] >= 0x80)
+            return i;
+    }
+#endif
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(v);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
     while (i + 8 <= n) {
         uint64_t w;
         memcpy(&w, p + i, 8);
@@ -373,19 +413,26 @@ static const uint16_t cp1252_c1[32] = {
 static void put_cp(bn_obuf *out, unsigned u)
 {
     char b[3];
+    size_t k;
     if (u < 0x80) {
         b[0] = (char)u;
-        bn_obuf_put(out, b, 1);
+        k = 1;
     } else if (u < 0x800) {
         b[0] = (char)(0xC0 | (u >> 6));
         b[1] = (char)(0x80 | (u & 0x3F));
-        bn_obuf_put(out, b, 2);
+        k = 2;
     } else {
         b[0] = (char)(0xE0 | (u >> 12));
         b[1] = (char)(0x80 | ((u >> 6) & 0x3F));
         b[2] = (char)(0x80 | (u & 0x3F));
-        bn_obuf_put(out, b, 3);
+        k = 3;
     }
+    if (out->cap - out->n < k) {
+        bn_obuf_put(out, b, k); /* grows, or cuts at the limit */
+        return;
+    }
+    for (size_t i = 0; i < k; i++) /* room already: no call per character */
+        out->p[out->n++] = b[i];
 }
 
 /* cp1252_convert - windows-1252 (and so latin1) to UTF-8; never invalid */
@@ -589,6 +636,81 @@ static bool jis_to_euc(bn_obuf *out, const char *p, size_t n)
     return true;
 }
 
+/* ---- stateful 7-bit charsets: text that reads as itself ---- */
+
+enum { PT_NONE, PT_UTF7, PT_2022, PT_2022CN };
+
+/* pt_family - which stateful 7-bit charset target names (PT_NONE: another) */
+static int pt_family(const char *t)
+{
+    if (strcmp(t, "UTF-7") == 0)
+        return PT_UTF7;
+    if (strcmp(t, CS_JIS) == 0 || strcmp(t, "iso-2022-kr") == 0 ||
+        strcmp(t, "iso-2022-cn-ext") == 0)
+        return PT_2022;
+    return strcmp(t, "iso-2022-cn") == 0 ? PT_2022CN : PT_NONE;
+}
+
+/* pt_stop - byte c is not read as itself in family f: 8-bit bytes, the
+   shifts ('+' in UTF-7; ESC, SO, SI in ISO-2022) and what glibc refuses
+   (UTF-7: controls but TAB/LF/CR, '\\', '~', DEL; ISO-2022-CN: DEL) */
+static bool pt_stop(int f, unsigned char c)
+{
+    if (c >= 0x80)
+        return true;
+    if (f == PT_UTF7)
+        return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '+' || c == '\\' ||
+               c == '~' || c == 0x7F;
+    return c == 0x1B || c == 0x0E || c == 0x0F || (f == PT_2022CN && c == 0x7F);
+}
+
+#if defined(__SSE2__)
+/* pt_stop16 - mask of the bytes of v that pt_stop() names, 16 at a time
+   (the check runs over whole text parts) */
+static unsigned pt_stop16(int f, __m128i v)
+{
+#define EQ(c) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(c)))
+    __m128i stop = _mm_cmplt_epi8(v, _mm_setzero_si128()); /* 8-bit bytes */
+    if (f != PT_2022)
+        stop = _mm_or_si128(stop, EQ(0x7F));
+    if (f == PT_UTF7) {
+        __m128i ok_ctl = _mm_or_si128(_mm_or_si128(EQ('\t'), EQ('\n')), EQ('\r'));
+        __m128i ctl = _mm_andnot_si128(ok_ctl, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        stop = _mm_or_si128(_mm_or_si128(stop, ctl),
+                            _mm_or_si128(_mm_or_si128(EQ('+'), EQ('\\')), EQ('~')));
+    } else {
+        stop = _mm_or_si128(stop, _mm_or_si128(_mm_or_si128(EQ(0x1B), EQ(0x0E)), EQ(0x0F)));
+    }
+#undef EQ
+    return (unsigned)_mm_movemask_epi8(stop);
+}
+#endif
+
+/*
+ * bn_charset_passthrough - p[0..n) converts to itself from target, a
+ * stateful 7-bit charset (UTF-7, ISO-2022-*): outlook's DSNs label plain
+ * ASCII "unicode-1-1-utf-7", and glibc's UTF-7 module cost more than the
+ * rest of their parse. The byte sets are glibc's, checked byte by byte
+ * against iconv in test_charset.
+ */
+bool bn_charset_passthrough(const char *target, const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    int f = pt_family(target);
+    size_t i = 0;
+    if (f == PT_NONE)
+        return false;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16)
+        if (pt_stop16(f, _mm_loadu_si128((const __m128i *)(const void *)(s + i))))
+            return false;
+#endif
+    for (; i < n; i++)
+        if (pt_stop(f, s[i]))
+            return false;
+    return true;
+}
+
 /* ---- the entry point ---- */
 
 /* cs_label - charset label trimmed of space and quotes, lowercased into key */
@@ -724,7 +846,8 @@ bn_str bn_to_utf8(bn_msg *msg, bn_str charset, bn_str bytes, bool *bad)
         *bad = false;
     if (bytes.n == 0)
         return (bn_str){"", 0};
-    if (ascii_run((const unsigned char *)bytes.p, bytes.n) == bytes.n && ascii_compatible(target))
+    if (ascii_run((const unsigned char *)bytes.p, bytes.n) == bytes.n &&
+        (ascii_compatible(target) || bn_charset_passthrough(target, bytes.p, bytes.n)))
         return bytes; /* the common case: nothing to convert */
     bn_obuf out;
     bn_obuf_init(&out, msg->arena, bytes.n + bytes.n / 2 + 16, bn_decoded_room(msg));

@@ -190,14 +190,22 @@ static inline bool is_hex(unsigned char c)
 /* qp special bytes: '=' and the line ends (trailing whitespace is cut there) */
 static const unsigned char qp_special[256] = {['='] = 1, ['\r'] = 1, ['\n'] = 1};
 
-/* qp_plain - end of the run of bytes from j that QP copies as they are
-   (16 at a time with SSE2: runs are whole lines of text) */
-static size_t qp_plain(const unsigned char *s, size_t j, size_t n)
+/*
+ * qp_plain - copy the run of bytes from i that QP keeps as they are to
+ * out + o; the run's end. 16 at a time with SSE2 (runs are whole lines),
+ * each block stored as it is tested: a memcpy call per line cost as much
+ * as the search. The store may run past the run, never past out's n
+ * bytes: o <= i, as QP output never outgrows its input.
+ */
+static size_t qp_plain(const unsigned char *s, size_t i, size_t n, unsigned char *out, size_t o)
 {
+    size_t j = i;
+    unsigned char *d = out + o; /* d[j - i] is where s[j] goes */
 #if defined(__SSE2__)
     const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
     for (; j + 16 <= n; j += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        _mm_storeu_si128((__m128i *)(void *)(d + (j - i)), v);
         __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
                                    _mm_cmpeq_epi8(v, lf));
         unsigned m = (unsigned)_mm_movemask_epi8(hit);
@@ -205,8 +213,8 @@ static size_t qp_plain(const unsigned char *s, size_t j, size_t n)
             return j + (size_t)__builtin_ctz(m);
     }
 #endif
-    while (j < n && !qp_special[s[j]])
-        j++;
+    for (; j < n && !qp_special[s[j]]; j++)
+        d[j - i] = s[j];
     return j;
 }
 
@@ -247,8 +255,7 @@ bn_str bn_decode_qp(bn_arena *a, const char *p, size_t n, bool *bad)
         return BN_STR_NULL;
     size_t keep = 0; /* output before this is not transport whitespace */
     while (i < n) {
-        size_t j = qp_plain(s, i, n);
-        memcpy(out + o, s + i, j - i);
+        size_t j = qp_plain(s, i, n, out, o);
         o += j - i;
         i = j;
         if (i >= n)

@@ -16,6 +16,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "core/str.h"
 #include "message/message.h"
@@ -43,7 +46,31 @@ typedef struct hscan {
     const unsigned char *s;
     size_t n;
     unsigned seen; /* HC_NUL | HC_8BIT met so far */
+    bool avx2;     /* the CPU has AVX2 */
 } hscan;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HDR_AVX2 1
+/* special_avx2 - from i, the first byte that is CR, LF, NUL or 8-bit, 32 at
+   a time (a header line is 40-60 bytes: half the iterations of SSE2);
+   stops short of the last 31 bytes */
+__attribute__((target("avx2"))) static size_t special_avx2(const unsigned char *s, size_t i,
+                                                             size_t n)
+{
+    const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+    const __m256i nul = _mm256_setzero_si256();
+    for (; i + 32 <= n; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
+                                                      _mm256_cmpeq_epi8(v, lf)),
+                                      _mm256_cmpeq_epi8(v, nul));
+        unsigned m = (unsigned)_mm256_movemask_epi8(hit) | (unsigned)_mm256_movemask_epi8(v);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    return i;
+}
+#endif
 
 /* plain8 - none of the 8 bytes at p is a control below 0x0E or 8-bit */
 static inline bool plain8(const unsigned char *p)
@@ -77,6 +104,13 @@ static size_t plain16_end(const hscan *h, size_t i)
 static size_t line_end(hscan *h, size_t i)
 {
     for (;;) {
+#if defined(HDR_AVX2)
+        if (h->avx2) {
+            i = special_avx2(h->s, i, h->n);
+            if (i < h->n && (hclass[h->s[i]] & (HC_CR | HC_LF)))
+                return i; /* the usual end: no tail loop to run */
+        }
+#endif
         i = plain16_end(h, i);
         while (i + 8 <= h->n && plain8(h->s + i)) /* a word at a time */
             i += 8;
@@ -235,11 +269,14 @@ static size_t field_ahead(const hscan *h0, size_t i)
  */
 int bn_headers_parse(bn_msg *msg, const char *p, size_t n, bn_headers *out, size_t *consumed)
 {
-    hscan h = {(const unsigned char *)p, n, 0};
+    hscan h = {(const unsigned char *)p, n, 0, false};
     hblock b = {.msg = msg};
     size_t i = 0, good_until = 0; /* lines before good_until are inside the block */
     b.max_n = msg->opts ? msg->opts->max_headers : 2000;
     b.max_size = msg->opts ? msg->opts->max_header_size : 65536;
+#if defined(HDR_AVX2)
+    h.avx2 = n >= 64 && __builtin_cpu_supports("avx2");
+#endif
     while (i < n) {
         unsigned seen0 = h.seen; /* a line that turns out to be body must not count */
         size_t e = line_end(&h, i), nx = next_line(&h, e);

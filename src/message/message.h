@@ -42,7 +42,8 @@ typedef enum bn_cte {
 typedef struct bn_part {
     bn_headers hdrs;
     bn_str type;       /* lowercased "text/plain"; "text/plain" when absent */
-    bn_str charset;    /* parameter as written, may be empty */
+    bn_str charset;    /* parameter as written, may be empty: bn_part_charset() reads it */
+    bn_str ctype;      /* the Content-Type value as written (valid types only) */
     bn_str boundary;   /* for multipart types, may be empty */
     bn_str report_type;/* multipart/report's report-type, lowercased */
     bn_cte cte;
@@ -51,7 +52,7 @@ typedef struct bn_part {
     unsigned depth;    /* 0 for the top-level entity */
     bool is_attachment;/* Content-Disposition: attachment */
     /* Filled lazily by bn_part_body()/bn_part_text(): */
-    bool decoded_done, text_done;
+    bool decoded_done, text_done, charset_done;
     bn_str decoded;    /* transfer-decoded bytes */
     bn_str text;       /* decoded and converted to UTF-8 */
 } bn_part;
@@ -125,6 +126,8 @@ void bn_params_get(bn_msg *msg, bn_str header_value, const char *const *params, 
 
 /* bn_part_body - transfer-decoded body (base64/QP); the raw body otherwise */
 bn_str bn_part_body(bn_msg *msg, bn_part *part);
+/* bn_part_charset - the part's charset parameter as written, or empty */
+bn_str bn_part_charset(bn_msg *msg, bn_part *part);
 /* bn_part_text - decoded body converted to UTF-8 from the part's charset */
 bn_str bn_part_text(bn_msg *msg, bn_part *part);
 

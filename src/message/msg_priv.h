@@ -52,6 +52,11 @@ const char *bn_charset_alias(const char *label, size_t n);
 size_t bn_charset_alias_count(void);
 void bn_charset_alias_at(size_t i, const char **label, const char **target);
 
+/* bn_charset_passthrough - p[0..n) converts to itself from target, an
+   alias-table target or label that is a stateful 7-bit charset (UTF-7,
+   ISO-2022-*); false for any other target */
+bool bn_charset_passthrough(const char *target, const char *p, size_t n);
+
 /* Targets of the alias table that are not iconv names. */
 #define BN_CS_AUTO "(auto)" /* UTF-8 when valid, else windows-1252 */
 #define BN_CS_UTF8 "UTF-8"  /* handled without iconv */

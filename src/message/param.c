@@ -116,7 +116,9 @@ static long seg_index(bn_str rest, bool *ext)
 /* note - record the parameter name=v if its name belongs to the wanted one */
 static void note(pfound *f, bn_str name, const char *want, size_t wn, pseg v)
 {
-    if (name.n < wn || !bn_str_starts_ci(name, want))
+    /* the first byte rules out most names without a call */
+    if (name.n < wn || bn_lc((unsigned char)name.p[0]) != bn_lc((unsigned char)want[0]) ||
+        !bn_str_starts_ci(name, want))
         return;
     bn_str rest = bn_str_make(name.p + wn, name.n - wn);
     bool ext = false;
@@ -276,7 +278,9 @@ void bn_params_get(bn_msg *msg, bn_str header_value, const char *const *params, 
         f[k].nseg = 0;
         out[k] = BN_STR_NULL;
     }
-    if (!header_value.n)
+    /* every parameter has an '=': most message/... and multipart types
+       carry none worth the scan */
+    if (!header_value.n || !memchr(header_value.p, '=', header_value.n))
         return;
     scan_params(f, header_value, params, n);
     for (size_t k = 0; k < n; k++)

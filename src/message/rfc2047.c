@@ -181,10 +181,23 @@ static void word(ewstate *st, const ew *w)
     st->in_run = true;
 }
 
+/* has_ew_start - "=?" occurs in v (memchr on '=': most values have none,
+   and the general case-insensitive search cost more than the decoding) */
+static bool has_ew_start(bn_str v)
+{
+    const char *p = v.p, *end = v.p + v.n;
+    while (p < end && (p = memchr(p, '=', (size_t)(end - p))) != NULL && p + 1 < end) {
+        if (p[1] == '?')
+            return true;
+        p++;
+    }
+    return false;
+}
+
 /* bn_decode_rfc2047 - decode encoded words in a header value to UTF-8 */
 bn_str bn_decode_rfc2047(bn_msg *msg, bn_str v)
 {
-    if (!v.n || !bn_mem_find_ci(v.p, v.n, "=?", 2)) /* the usual case */
+    if (!v.n || !has_ew_start(v)) /* the usual case */
         return bn_to_utf8(msg, BN_STR_NULL, v, NULL);
     ewstate st = {.msg = msg};
     ewscan sc = {v.p, v.n, 0, 1, 0, 1}; /* both caches start empty */

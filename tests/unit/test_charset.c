@@ -330,6 +330,81 @@ static void test_decode_limit(void **state)
     tmsg_fini(&t);
 }
 
+/* glibc_identity - iconv from name turns p[0..n) into the same bytes */
+static bool glibc_identity(const char *name, const char *p, size_t n)
+{
+    iconv_t cd = iconv_open("UTF-8", name);
+    char out[64], *in = (char *)(uintptr_t)p, *o = out;
+    size_t il = n, ol = sizeof out;
+    assert_true(cd != (iconv_t)-1 && n < sizeof out);
+    size_t r = iconv(cd, &in, &il, &o, &ol);
+    iconv(cd, NULL, NULL, &o, &ol); /* the return to the initial state writes too */
+    iconv_close(cd);
+    return r != (size_t)-1 && il == 0 && (size_t)(o - out) == n && memcmp(out, p, n) == 0;
+}
+
+typedef struct ptcase {
+    const char *label; /* as in mail */
+    const char *iconv; /* what glibc decodes it with (iso-2022-jp: our EUC-JP rewrite
+                          copies ASCII-mode runs, then EUC-JP-MS) */
+    int passing;       /* how many of the 128 ASCII bytes read as themselves */
+} ptcase;
+
+/* test_passthrough_glibc - every byte the stateful 7-bit fast path lets
+   through, glibc turns into itself, between other bytes too */
+static void test_passthrough_glibc(void **state)
+{
+    (void)state;
+    static const ptcase cases[] = {
+        {"unicode-1-1-utf-7", "UTF-7", 95}, {"utf-7", "UTF-7", 95},
+        {"iso-2022-jp", "EUC-JP-MS", 125},  {"iso-2022-jp", "ISO-2022-JP-2", 125},
+        {"iso-2022-kr", "ISO-2022-KR", 125}, {"iso-2022-cn", "ISO-2022-CN", 124},
+        {"iso-2022-cn-ext", "ISO-2022-CN-EXT", 125},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *target = bn_charset_alias(cases[k].label, strlen(cases[k].label));
+        int passing = 0;
+        for (int c = 0; c < 256; c++) {
+            char s[3] = {'a', (char)c, 'b'};
+            if (!bn_charset_passthrough(target ? target : cases[k].label, s, 3))
+                continue;
+            passing++;
+            if (!glibc_identity(cases[k].iconv, s, 3))
+                fail_msg("%s: byte 0x%02x is not itself in glibc", cases[k].label, c);
+        }
+        if (passing != cases[k].passing)
+            fail_msg("%s: %d bytes pass, expected %d", cases[k].label, passing,
+                     cases[k].passing);
+    }
+    assert_false(bn_charset_passthrough("UTF-8", "abc", 3)); /* not a stateful charset */
+}
+
+/* test_passthrough - plain ASCII in UTF-7 / ISO-2022 comes back as is;
+   a shift or a byte glibc refuses still goes through iconv */
+static void test_passthrough(void **state)
+{
+    (void)state;
+    tmsg t;
+    bool bad = true;
+    /* longer than 16 bytes: the vector loop and the tail both look */
+    static const char text[] =
+        "Delivery has failed to these recipients or groups:\r\n\t<a@b.example>";
+    tmsg_init(&t);
+    assert_ptr_equal(convert(&t, "unicode-1-1-utf-7", text, strlen(text), &bad).p, text);
+    assert_false(bad);
+    assert_ptr_equal(convert(&t, "iso-2022-jp", text, strlen(text), NULL).p, text);
+    assert_int_equal(t.arena.used, 0);
+    assert_true(str_is(convert(&t, "unicode-1-1-utf-7", "Delivery to 1+AOk-2 failed", 26, NULL),
+                       "Delivery to 1\xc3\xa9" "2 failed"));
+    /* '~' past the vector loop, then in it: glibc's UTF-7 refuses it */
+    assert_true(str_is(convert(&t, "utf-7", "a~b", 3, &bad), "a" BN_FFFD "b"));
+    assert_true(bad);
+    assert_true(str_is(convert(&t, "utf-7", "0123456789abcde~", 16, NULL),
+                       "0123456789abcde" BN_FFFD));
+    assert_true(str_is(convert(&t, "iso-2022-jp", "\x1b$B$\"\x1b(B", 8, NULL), "\xe3\x81\x82"));
+    tmsg_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,7 +412,8 @@ int main(void)
         cmocka_unit_test(test_label_forms),   cmocka_unit_test(test_invalid_bytes),
         cmocka_unit_test(test_unknown_charset), cmocka_unit_test(test_fast_paths),
         cmocka_unit_test(test_utf8_valid),    cmocka_unit_test(test_cache_churn),
-        cmocka_unit_test(test_decode_limit),
+        cmocka_unit_test(test_decode_limit), cmocka_unit_test(test_passthrough_glibc),
+        cmocka_unit_test(test_passthrough),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

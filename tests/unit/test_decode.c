@@ -86,6 +86,35 @@ static void test_qp(void **state)
     run_dcases(qp_cases, sizeof qp_cases / sizeof qp_cases[0], bn_decode_qp, "qp");
 }
 
+/* test_qp_runs - plain runs of every length either side of the 16-byte
+   step, between escapes, soft breaks and dropped whitespace, at a guard page
+   (the run copy stores whole blocks) */
+static void test_qp_runs(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < 70; k++) {
+        char in[512], want[512];
+        size_t n = 0, w = 0;
+        memset(in + n, 'a', k), n += k, memset(want + w, 'a', k), w += k;
+        memcpy(in + n, "=41", 3), n += 3, want[w++] = 'A';
+        memset(in + n, 'b', k), n += k, memset(want + w, 'b', k), w += k;
+        memcpy(in + n, "=\n", 2), n += 2;
+        memset(in + n, 'c', k), n += k, memset(want + w, 'c', k), w += k;
+        memcpy(in + n, "  \r\n=3D", 7), n += 7, memcpy(want + w, "\r\n=", 3), w += 3;
+        memset(in + n, 'd', k), n += k, memset(want + w, 'd', k), w += k;
+        tmsg t;
+        guard g;
+        bool bad = true;
+        tmsg_init(&t);
+        char *p = guard_put(&g, in, n);
+        bn_str r = bn_decode_qp(&t.arena, p, n, &bad);
+        if (r.n != w || memcmp(r.p, want, w) != 0 || bad)
+            fail_msg("qp run %zu: got '%.*s'", k, (int)r.n, r.p);
+        guard_free(&g);
+        tmsg_fini(&t);
+    }
+}
+
 /* ---- parameters ---- */
 
 typedef struct pcase {
@@ -269,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_qp),
+        cmocka_unit_test(test_qp_runs),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_params_many),
         cmocka_unit_test(test_rfc2047),

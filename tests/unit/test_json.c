@@ -194,6 +194,49 @@ static void test_utf8_valid_len(void **state)
     assert_int_equal(bad, 3);
 }
 
+/* lit_doc - one document written with BN_JSON_KEY_LIT (lit) or bn_json_key:
+   first and later members, a key right after a key, a nested object, values
+   either side of 16 bytes, plain and needing escapes */
+static size_t lit_doc(char *buf, size_t size, bool lit)
+{
+    bn_json j;
+    bn_json_init(&j, buf, size);
+    bn_json_object_begin(&j);
+    lit ? BN_JSON_KEY_LIT(&j, "source") : bn_json_key(&j, "source");
+    bn_json_str(&j, "0123456789abcde", 15);
+    lit ? BN_JSON_KEY_LIT(&j, "a") : bn_json_key(&j, "a");
+    lit ? BN_JSON_KEY_LIT(&j, "b") : bn_json_key(&j, "b"); /* a key without its value */
+    bn_json_str(&j, "0123456789abcdef", 16);
+    lit ? BN_JSON_KEY_LIT(&j, "in") : bn_json_key(&j, "in");
+    bn_json_object_begin(&j);
+    lit ? BN_JSON_KEY_LIT(&j, "original_recipient") : bn_json_key(&j, "original_recipient");
+    bn_json_str(&j, "0123456789abcdef\"", 17);
+    bn_json_object_end(&j);
+    lit ? BN_JSON_KEY_LIT(&j, "e") : bn_json_key(&j, "e");
+    bn_json_str(&j, NULL, 0);
+    bn_json_object_end(&j);
+    return bn_json_finish(&j);
+}
+
+/* test_key_lit - BN_JSON_KEY_LIT writes what bn_json_key writes, at every
+   buffer size (the inline copy only runs when the key fits) */
+static void test_key_lit(void **state)
+{
+    (void)state;
+    static const char want[] = "{\"source\":\"0123456789abcde\",\"a\":\"b\":\"0123456789abcdef\","
+                               "\"in\":{\"original_recipient\":\"0123456789abcdef\\\"\"},\"e\":\"\"}";
+    char a[128], b[128];
+    for (size_t size = 0; size <= sizeof a; size++) {
+        size_t na = lit_doc(size ? a : NULL, size, true);
+        size_t nb = lit_doc(size ? b : NULL, size, false);
+        assert_int_equal(na, nb);
+        assert_int_equal(na, strlen(want));
+        if (size)
+            assert_string_equal(a, b);
+    }
+    assert_string_equal(a, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_snprintf_contract),
         cmocka_unit_test(test_utf8_valid_len),
         cmocka_unit_test(test_key_plain_and_short),
+        cmocka_unit_test(test_key_lit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,54 @@ static void test_header_table(void **state)
     }
 }
 
+/* odd_header - parse "Subject: " + k 'a' + odd + "b\nTo: c\n\n" + a body
+   that holds both odd bytes, at a guard page; the anomalies seen */
+static unsigned odd_header(size_t k, char odd, size_t *nfields, size_t *used)
+{
+    char in[256];
+    size_t n = 0;
+    n += (size_t)snprintf(in, sizeof in, "Subject: ");
+    memset(in + n, 'a', k);
+    n += k;
+    if (odd != 'a')
+        in[n++] = odd;
+    static const char rest[] = "b\nTo: c\n\nbody \xe9 and \0 too, long enough for a vector\n";
+    memcpy(in + n, rest, sizeof rest - 1);
+    n += sizeof rest - 1;
+    guard g;
+    char *p = guard_put(&g, in, n);
+    assert_non_null(p);
+    tmsg t;
+    bn_headers h;
+    tmsg_init(&t);
+    assert_int_equal(bn_headers_parse(&t.msg, p, n, &h, used), BN_OK);
+    *nfields = h.n;
+    *used = n - *used; /* the body's length, the same whatever k */
+    unsigned a = t.msg.anomalies;
+    tmsg_fini(&t);
+    guard_free(&g);
+    return a;
+}
+
+/* test_header_odd_bytes - a NUL or an 8-bit byte at every offset of a
+   header line (either side of the 32- and 16-byte vector steps) is noted;
+   the same bytes in the body are not */
+static void test_header_odd_bytes(void **state)
+{
+    (void)state;
+    const size_t body = strlen("body \xe9 and ") + 1 + strlen(" too, long enough for a vector\n");
+    for (size_t k = 0; k < 100; k++) {
+        size_t nf, bl;
+        assert_int_equal(odd_header(k, 'a', &nf, &bl), 0);
+        assert_int_equal(nf, 2);
+        assert_int_equal(bl, body);
+        assert_int_equal(odd_header(k, '\xe9', &nf, &bl), BN_ANOM_8BIT_HEADER);
+        assert_int_equal(nf, 2);
+        assert_int_equal(odd_header(k, '\0', &nf, &bl), BN_ANOM_NUL);
+        assert_int_equal(bl, body);
+    }
+}
+
 /* test_header_limits - max_headers and max_header_size truncate and flag */
 static void test_header_limits(void **state)
 {
@@ -286,6 +334,11 @@ static const mcase mcases[] = {
      "0message/global 1text/plain", 0, 1, "\xc3\xa9t\xc3\xa9\n", BN_OK},
     {"windows1252_fallback", "Subject: x\nContent-Type: text/plain; charset=unknown-8bit\n\n\x93q\x94",
      "0text/plain", 0, 0, "\xe2\x80\x9cq\xe2\x80\x9d", BN_OK},
+    /* the charset is read when asked for, but an RFC 2231 value at once: its
+       own charset may be bad, and that is an anomaly of the message */
+    {"rfc2231_charset_at_once",
+     "Content-Type: application/octet-stream; charset*=x-no-such''%E9\n\nx",
+     "0application/octet-stream", BN_ANOM_BAD_CHARSET, -1, NULL, BN_OK},
 };
 
 /* tree_str - "<depth><type>" of each part, space separated */
@@ -352,6 +405,52 @@ static void test_mime_table(void **state)
     }
 }
 
+/* delim_case - a multipart with line ends eol whose preamble is pad bytes
+   and decoy lines that only start like a delimiter, at a guard page: both
+   parts are found whatever the offsets of the delimiter lines */
+static void delim_case(const char *eol, size_t pad, bool epilogue)
+{
+    char in[512];
+    size_t n = (size_t)snprintf(in, sizeof in,
+                                "Content-Type: multipart/mixed; boundary=b%s%s", eol, eol);
+    memset(in + n, 'p', pad);
+    n += pad;
+    n += (size_t)snprintf(in + n, sizeof in - n,
+                          "%s-x%s--c%s--bx%s-%s--b%s%sone%s--b %s%stwo%s--b--%s", eol, eol, eol,
+                          eol, eol, eol, eol, eol, eol, eol, eol, epilogue ? eol : "");
+    if (epilogue)
+        n += (size_t)snprintf(in + n, sizeof in - n, "epilogue%s", eol);
+    guard g;
+    char *p = guard_put(&g, in, n);
+    assert_non_null(p);
+    tmsg t;
+    char tree[128];
+    tmsg_init(&t);
+    assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
+    tree_str(&t.msg, tree, sizeof tree);
+    if (strcmp(tree, "0multipart/mixed 1text/plain 1text/plain") != 0)
+        fail_msg("eol %zu pad %zu: tree '%s'", strlen(eol), pad, tree);
+    assert_true(str_is(bn_part_text(&t.msg, &t.msg.parts[1]), "one"));
+    assert_true(str_is(bn_part_text(&t.msg, &t.msg.parts[2]), "two"));
+    assert_int_equal(t.msg.anomalies, 0);
+    tmsg_fini(&t);
+    guard_free(&g);
+}
+
+/* test_delimiter_offsets - delimiter lines at every offset from a vector
+   step (64 and 16 bytes), near the end of the input or not, after LF, CRLF
+   or a bare CR, past lines that start with "-", "--" or "--b" */
+static void test_delimiter_offsets(void **state)
+{
+    (void)state;
+    static const char *const eols[] = {"\n", "\r\n", "\r"};
+    for (size_t e = 0; e < 3; e++)
+        for (size_t pad = 0; pad < 140; pad++) {
+            delim_case(eols[e], pad, false);
+            delim_case(eols[e], pad, true);
+        }
+}
+
 /* walk_all - parse and touch everything (bodies, texts, headers) */
 static void walk_all(const char *p, size_t n)
 {
@@ -399,7 +498,7 @@ static void test_report_fields(void **state)
     assert_int_equal(t.msg.nparts, 2);
     assert_true(str_is(t.msg.parts[0].report_type, "delivery-status"));
     assert_true(str_is(t.msg.parts[0].boundary, "=_outer"));
-    assert_true(str_is(t.msg.parts[1].charset, "US-ASCII"));
+    assert_true(str_is(bn_part_charset(&t.msg, &t.msg.parts[1]), "US-ASCII"));
     assert_true(t.msg.parts[1].is_attachment);
     assert_false(t.msg.parts[0].is_attachment);
     assert_true(bn_part_is(&t.msg.parts[1], "text/plain"));
@@ -670,11 +769,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_table),
+        cmocka_unit_test(test_header_odd_bytes),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_folded_limit),
         cmocka_unit_test(test_hdr_access),
         cmocka_unit_test(test_mime_table),
         cmocka_unit_test(test_guard_prefixes),
+        cmocka_unit_test(test_delimiter_offsets),
         cmocka_unit_test(test_report_fields),
         cmocka_unit_test(test_parse_entity),
         cmocka_unit_test(test_limits_parts_depth),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bounce.h"
 #include "core/json.h"
@@ -225,6 +226,46 @@ static void test_table_row(void **state)
     free(out);
 }
 
+/* iso_ref - the timestamp as gmtime_r and strftime write it: the reference
+   bn_iso8601's own arithmetic is checked against */
+static void iso_ref(time_t t, char out[64])
+{
+    struct tm tm;
+    out[0] = '\0';
+    if (t != 0 && gmtime_r(&t, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 8099)
+        snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* test_iso8601 - bn_iso8601 agrees with gmtime_r from year 0 to 9999 (every
+   day boundary of a prime stride, the edges, negative times), "" outside */
+static void test_iso8601(void **state)
+{
+    (void)state;
+    static const long long edges[] = {
+        0, 1, -1, 86399, 86400, -86400, -86401, 951782400 /* 2000-02-29 */,
+        4107542399LL /* 2100-02-28T23:59:59 */, 4107542400LL, -62167219200LL /* 0000-01-01 */,
+        -62167219201LL, 253402300799LL /* 9999-12-31T23:59:59 */, 253402300800LL,
+        -9223372036854775807LL, 9223372036854775807LL};
+    char got[21], want[64];
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        bn_iso8601((time_t)edges[i], got);
+        iso_ref((time_t)edges[i], want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%lld: %s, want \"%s\"", edges[i], got, want);
+    }
+    for (long long t = -62167219200LL; t < 253402300800LL; t += 86400LL * 997 + 3607) {
+        bn_iso8601((time_t)t, got);
+        iso_ref((time_t)t, want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%lld: %s, want %s", t, got, want);
+    }
+    bn_iso8601(1772532901, got);
+    assert_string_equal(got, "2026-03-03T10:15:01Z"); /* written out by hand */
+    bn_iso8601(-62167219200LL, got);
+    assert_string_equal(got, "0000-01-01T00:00:00Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_sisimai_defaults),
         cmocka_unit_test(test_term_text),
         cmocka_unit_test(test_table_row),
+        cmocka_unit_test(test_iso8601),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
