@@ -273,21 +273,21 @@ static void test_rfc2047_hostile(void **state)
         p[i] = "=?a?q?x"[i % 7];
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     bn_str r = bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
-    assert_true(now_s() - t0 < 1.0);
+    assert_true(cpu_s() - t0 < 1.0);
     assert_int_equal(r.n, n);
     /* one closer at the very end: every opener finds the same one */
     p[n - 2] = '?';
     p[n - 1] = '=';
-    t0 = now_s();
+    t0 = cpu_s();
     (void)bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
-    assert_true(now_s() - t0 < 1.0);
+    assert_true(cpu_s() - t0 < 1.0);
     /* ... and a line end before it: no word may span it, none is rescanned */
     p[n - 3] = '\n';
-    t0 = now_s();
+    t0 = cpu_s();
     r = bn_decode_rfc2047(&t.msg, bn_str_make(p, n));
-    assert_true(now_s() - t0 < 1.0);
+    assert_true(cpu_s() - t0 < 1.0);
     assert_int_equal(r.n, n);
     tmsg_fini(&t);
     free(p);

@@ -644,9 +644,9 @@ static void test_hostile_nesting(void **state)
                               "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
-    assert_true(now_s() - t0 < 2.0);
+    assert_true(cpu_s() - t0 < 2.0);
     assert_int_equal(t.msg.nparts, 33); /* depths 0..32 */
     assert_true(t.msg.anomalies & BN_ANOM_MIME_DEPTH);
     assert_true(t.arena.used < (1u << 20));
@@ -665,10 +665,10 @@ static void test_hostile_header_line(void **state)
     memcpy(p + n - 7, "\n\nbody\n", 7);
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
     bn_str s = bn_hdr_get(&t.msg, &t.msg.parts[0].hdrs, "Subject");
-    assert_true(now_s() - t0 < 2.0);
+    assert_true(cpu_s() - t0 < 2.0);
     assert_int_equal(s.n, 64u << 10);
     assert_true(str_is(t.msg.parts[0].body_raw, "body\n"));
     assert_true(t.msg.anomalies & BN_ANOM_HEADER_LIMIT);
@@ -689,10 +689,10 @@ static void test_hostile_base64(void **state)
         p[i] = (i - hn) % 77 == 76 ? '\n' : "QUJD"[(i - hn) % 77 % 4];
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
     bn_str b = bn_part_body(&t.msg, &t.msg.parts[0]);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(cpu_s() - t0 < 5.0);
     assert_true(b.n <= t.opts.max_decoded);
     assert_true(b.n > t.opts.max_decoded / 2);
     assert_memory_equal(b.p, "ABCABC", 6);
@@ -715,9 +715,9 @@ static void test_hostile_dashes(void **state)
         p[i] = 'x';
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
-    assert_true(now_s() - t0 < 2.0);
+    assert_true(cpu_s() - t0 < 2.0);
     tmsg_fini(&t);
     free(p);
 }
@@ -734,9 +734,9 @@ static void test_hostile_many_parts(void **state)
         memcpy(p + i, "--q\n", 4);
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
-    assert_true(now_s() - t0 < 2.0);
+    assert_true(cpu_s() - t0 < 2.0);
     assert_int_equal(t.msg.nparts, 1000);
     assert_true(t.msg.anomalies & BN_ANOM_MIME_PARTS);
     tmsg_fini(&t);
@@ -753,9 +753,9 @@ static void test_hostile_headers(void **state)
         memcpy(p + i, "A: 1\n", 5);
     tmsg t;
     tmsg_init(&t);
-    double t0 = now_s();
+    double t0 = cpu_s();
     assert_int_equal(bn_msg_parse(&t.msg, p, n), BN_OK);
-    assert_true(now_s() - t0 < 2.0);
+    assert_true(cpu_s() - t0 < 2.0);
     assert_int_equal(t.msg.parts[0].hdrs.n, 2000);
     assert_true(t.msg.anomalies & BN_ANOM_HEADER_LIMIT);
     tmsg_fini(&t);
