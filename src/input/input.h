@@ -2,9 +2,12 @@
  * input.h - reading messages from files, directories, Maildir, mbox, stdin
  *
  * The public face is bn_source (bounce.h). Inside, bn_mbox is a streaming
- * splitter over any byte stream: it reads through a fixed 64 KiB window, so
+ * splitter over any byte stream: it reads through a fixed 256 KiB window, so
  * memory does not grow with the size of a mailbox; only the current message
- * is kept, and never more than max bytes of it.
+ * is kept, and never more than max bytes of it. A message that fits in the
+ * window is returned from it; one that straddles the window's end is copied
+ * out first, so the window is 256 KiB, not 64: a quarter of the copies (on
+ * the corpus mbox, -0.9k instructions a message).
  */
 #ifndef BN_INPUT_H
 #define BN_INPUT_H
@@ -12,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define BN_MBOX_WINDOW (64u << 10)
+#define BN_MBOX_WINDOW (256u << 10)
 /* Longest From_ line recognised as a separator; longer lines are text. */
 #define BN_MBOX_FROM_MAX 1000u
 

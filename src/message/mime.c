@@ -82,24 +82,49 @@ static bn_cte parse_cte(bn_str v)
     return BN_CTE_OTHER;
 }
 
-/* find_mime_fields - Content-Type, -Transfer-Encoding, -Disposition in one pass */
+/* content_prefix - the 8 bytes at p are "content-" in any case: one
+   compare, the case bit folded on the seven letters only (so no byte but
+   'C' or 'c' passes for 'c', and only '-' for '-'); the byte loop cost ~10
+   instructions a byte on every field of every part */
+static bool content_prefix(const char *p)
+{
+    static const unsigned char fold[8] = {0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0};
+    uint64_t w, f, lit;
+    memcpy(&w, p, 8);
+    memcpy(&f, fold, 8);
+    memcpy(&lit, "content-", 8);
+    return (w | f) == lit;
+}
+
+/* mime_field - 1, 2 or 3 for Content-Type, -Transfer-Encoding,
+   -Disposition (any case), 0 for any other name; the length picks the
+   one suffix worth comparing */
+static int mime_field(bn_str n)
+{
+    if (n.n < 12 || !content_prefix(n.p))
+        return 0;
+    bn_str t = bn_str_make(n.p + 8, n.n - 8);
+    if (t.n == 4)
+        return bn_str_eq_ci(t, "type") ? 1 : 0;
+    if (t.n == 17)
+        return bn_str_eq_ci(t, "transfer-encoding") ? 2 : 0;
+    if (t.n == 11)
+        return bn_str_eq_ci(t, "disposition") ? 3 : 0;
+    return 0;
+}
+
+/* find_mime_fields - Content-Type, -Transfer-Encoding, -Disposition in one
+   pass (the first of each) */
 static void find_mime_fields(const bn_headers *h, bn_str *ct, bn_str *cte, bn_str *cd)
 {
-    bool got_ct = false, got_cte = false, got_cd = false;
+    bn_str *slot[4] = {NULL, ct, cte, cd};
+    bool got[4] = {false, false, false, false};
     *ct = *cte = *cd = BN_STR_NULL;
     for (size_t i = 0; i < h->n; i++) {
-        bn_str n = h->v[i].name;
-        if (n.n < 12 || bn_lc((unsigned char)n.p[0]) != 'c' || !bn_str_starts_ci(n, "content-"))
-            continue;
-        if (!got_ct && bn_str_eq_ci(n, "content-type")) {
-            *ct = h->v[i].value;
-            got_ct = true;
-        } else if (!got_cte && bn_str_eq_ci(n, "content-transfer-encoding")) {
-            *cte = h->v[i].value;
-            got_cte = true;
-        } else if (!got_cd && bn_str_eq_ci(n, "content-disposition")) {
-            *cd = h->v[i].value;
-            got_cd = true;
+        int k = mime_field(h->v[i].name);
+        if (k && !got[k]) {
+            *slot[k] = h->v[i].value;
+            got[k] = true;
         }
     }
 }

@@ -19,6 +19,7 @@
 #include "message/msg_priv.h"
 #include "msg_test_util.h"
 
+#include <errno.h>
 #include <iconv.h>
 
 enum {
@@ -405,6 +406,125 @@ static void test_passthrough(void **state)
     tmsg_fini(&t);
 }
 
+/* ref_euc - EUC-JP-MS to UTF-8 through glibc in one call per error, with
+   the library's policy written out again (a bad byte: U+FFFD, skip it; the
+   text ends inside a character: U+FFFD, stop), into out; its length */
+static size_t ref_euc(const char *p, size_t n, char *out, size_t cap)
+{
+    iconv_t cd = iconv_open("UTF-8", "EUC-JP-MS");
+    char *in = (char *)(uintptr_t)p, *o = out;
+    size_t il = n, ol = cap;
+    assert_true(cd != (iconv_t)-1);
+    while (il && iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
+        int err = errno;
+        assert_true(err != E2BIG && ol >= 3);
+        memcpy(o, BN_FFFD, 3);
+        o += 3;
+        ol -= 3;
+        if (err == EINVAL)
+            break;
+        in++;
+        il--;
+    }
+    iconv_close(cd);
+    return (size_t)(o - out);
+}
+
+/* test_euc_ascii_runs - EUC-JP text whose long ASCII runs skip iconv reads
+   exactly as glibc reads it whole: every lead byte, cut or broken, right
+   before and at the end of a run, with every ASCII byte (NUL too) in it */
+static void test_euc_ascii_runs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *b;
+        size_t n;
+    } tails[] = {{"", 0},         {"\xa1", 1}, {"\xa4\xa2", 2}, {"\xa1\xa1\xa1", 3},
+                 {"\xfe", 1},     {"\x8e", 1}, {"\xb0\x41", 2}, {"\xa1\xa1\x8f", 3}};
+    char in[400], got[2048];
+    tmsg t;
+    tmsg_init(&t);
+    for (int lead = 0x80; lead < 0x100; lead++) {
+        for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+            size_t n = 0;
+            for (int r = 0; r < 2; r++) { /* run, lead + tail, run, lead + tail */
+                for (int c = 0; c < 40; c++)
+                    in[n++] = (char)((c * 37 + r * 11 + lead) % 128);
+                in[n++] = (char)lead;
+                memcpy(in + n, tails[k].b, tails[k].n);
+                n += tails[k].n;
+            }
+            size_t want = ref_euc(in, n, got, sizeof got);
+            bn_str r = convert(&t, "euc-jp", in, n, NULL);
+            if (r.n != want || memcmp(r.p, got, want) != 0)
+                fail_msg("lead 0x%02x, tail %zu: differs from glibc", lead, k);
+        }
+    }
+    tmsg_fini(&t);
+}
+
+/* test_jis_escape_offsets - an escape (and SO/SI) after an ASCII run of
+   every length up to 40 is found, before, in and after the 16-byte blocks */
+static void test_jis_escape_offsets(void **state)
+{
+    (void)state;
+    char in[128], want[128];
+    tmsg t;
+    tmsg_init(&t);
+    for (size_t k = 0; k <= 40; k++) {
+        memset(in, 'a', k); /* "a"*k, HIRAGANA A in JIS X 0208, "b"*20 */
+        memcpy(in + k, "\x1b$B$\"\x1b(B", 8);
+        memset(in + k + 8, 'b', 20);
+        memset(want, 'a', k);
+        memcpy(want + k, "\xe3\x81\x82", 3);
+        memset(want + k + 3, 'b', 20);
+        bn_str r = convert(&t, "iso-2022-jp", in, k + 28, NULL);
+        if (r.n != k + 23 || memcmp(r.p, want, k + 23) != 0)
+            fail_msg("escape after %zu ASCII bytes: wrong text", k);
+        memcpy(in + k, "\x0e\x31\x0f", 3); /* SO, HALFWIDTH KATAKANA A, SI */
+        memset(in + k + 3, 'b', 20);
+        memcpy(want + k, "\xef\xbd\xb1", 3);
+        memset(want + k + 3, 'b', 20);
+        r = convert(&t, "iso-2022-jp", in, k + 3 + 20, NULL);
+        if (r.n != k + 23 || memcmp(r.p, want, k + 23) != 0)
+            fail_msg("SO after %zu ASCII bytes: wrong text", k);
+    }
+    tmsg_fini(&t);
+}
+
+/* test_latin1_runs - latin1 with ASCII runs of every length up to 40
+   between 8-bit letters, whole and under every decode limit (the result is
+   then the longest prefix of whole characters that fits) */
+static void test_latin1_runs(void **state)
+{
+    (void)state;
+    char in[128], want[256];
+    for (size_t len = 0; len <= 40; len++) {
+        size_t n = 0, w = 0; /* e-acute, "a"*len, euro sign, "b"*len */
+        in[n++] = '\xe9';
+        memcpy(want + w, "\xc3\xa9", 2), w += 2;
+        memset(in + n, 'a', len), n += len;
+        memset(want + w, 'a', len), w += len;
+        in[n++] = '\x80';
+        memcpy(want + w, "\xe2\x82\xac", 3), w += 3;
+        memset(in + n, 'b', len), n += len;
+        memset(want + w, 'b', len), w += len;
+        for (size_t lim = 0; lim <= w + 1; lim++) {
+            tmsg t;
+            tmsg_init(&t);
+            t.opts.max_decoded = lim < w + 1 ? lim : SIZE_MAX;
+            /* the longest whole-character prefix of want within lim */
+            size_t k = lim < w ? lim : w;
+            while (k > 0 && k < w && (want[k] & 0xC0) == 0x80)
+                k--;
+            bn_str r = convert(&t, "iso-8859-1", in, n, NULL);
+            if (r.n != k || (k && memcmp(r.p, want, k) != 0))
+                fail_msg("run %zu, limit %zu: %zu bytes, want %zu", len, lim, r.n, k);
+            tmsg_fini(&t);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,7 +533,8 @@ int main(void)
         cmocka_unit_test(test_unknown_charset), cmocka_unit_test(test_fast_paths),
         cmocka_unit_test(test_utf8_valid),    cmocka_unit_test(test_cache_churn),
         cmocka_unit_test(test_decode_limit), cmocka_unit_test(test_passthrough_glibc),
-        cmocka_unit_test(test_passthrough),
+        cmocka_unit_test(test_passthrough),   cmocka_unit_test(test_euc_ascii_runs),
+        cmocka_unit_test(test_jis_escape_offsets), cmocka_unit_test(test_latin1_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

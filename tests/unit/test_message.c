@@ -250,6 +250,14 @@ typedef struct mcase {
 
 static const mcase mcases[] = {
     {"single_no_ct", "Subject: x\n\nhello\n", "0text/plain", 0, 0, "hello\n", BN_OK},
+    /* Content-* names in any case; near misses (one byte off, one too many
+       or too few) come first and must not be taken */
+    {"mime_field_names",
+     "Content-Typo: text/html\nContent_Type: text/html\nContent-Types: text/html\n"
+     "CONTENT-TYPE: multipart/mixed; boundary=b\n\n--b\n"
+     "Content-Transfer-Encodinx: quoted-printable\nKontent-Transfer-Encoding: 7bit\n"
+     "CoNtEnT-tRaNsFeR-eNcOdInG: base64\ncontent-type: text/plain\n\naGk=\n--b--\n",
+     "0multipart/mixed 1text/plain", 0, 1, "hi", BN_OK},
     {"quoted_boundary_pre_epi",
      "Content-Type: multipart/mixed; boundary=\"b 1\"\n\npreamble\n--b 1\n\none\n--b 1\n"
      "Content-Type: text/html\n\n<b>two</b>\n--b 1--\nepilogue\n",
