@@ -22,18 +22,6 @@ const unsigned char bn_lower_table[256] = {
     L16(0xc0), L16(0xd0), L16(0xe0), L16(0xf0),
 };
 
-/* bn_str_trim - without leading and trailing whitespace */
-bn_str bn_str_trim(bn_str s)
-{
-    while (s.n && bn_is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n && bn_is_space((unsigned char)s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
 /* bn_str_eq_ci_rest - equal, ASCII case-insensitively, the first bytes
    known to agree (one pass, no strlen: these run on every header name) */
 bool bn_str_eq_ci_rest(bn_str a, const char *lit)

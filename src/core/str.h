@@ -37,8 +37,18 @@ static inline bn_str bn_str_cstr(const char *s)
     return (bn_str){s, s ? strlen(s) : 0};
 }
 
-/* bn_str_trim - without leading and trailing whitespace */
-bn_str bn_str_trim(bn_str s);
+/* bn_str_trim - without leading and trailing whitespace (inline: the
+   per-line helpers of extraction call it on every short line) */
+static inline bn_str bn_str_trim(bn_str s)
+{
+    while (s.n && bn_is_space((unsigned char)s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && bn_is_space((unsigned char)s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
 /* bn_str_eq_ci_rest - bn_str_eq_ci once the first bytes agree */
 bool bn_str_eq_ci_rest(bn_str a, const char *lit);
 /* bn_str_eq_ci - equal, ASCII case-insensitively (inline: most compares, of

@@ -116,7 +116,7 @@ static bn_str strip_type(bn_str v)
     for (size_t i = 0; i < v.n; i++) {
         char c = v.p[i];
         if (c == ';')
-            return bn_x_trim((bn_str){v.p + i + 1, v.n - i - 1});
+            return bn_str_trim((bn_str){v.p + i + 1, v.n - i - 1});
         if (c == '@' || c == '<' || c == '"' || bn_is_space((unsigned char)c))
             break;
     }
@@ -126,13 +126,13 @@ static bn_str strip_type(bn_str v)
 /* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>") */
 bn_str bn_x_addr_field(bn_str value)
 {
-    bn_str v = strip_type(bn_x_trim(value));
+    bn_str v = strip_type(bn_str_trim(value));
     const char *lt = bn_str_chr(v, '<');
     if (lt) {
         bn_str in = {lt + 1, v.n - (size_t)(lt + 1 - v.p)};
         const char *gt = bn_str_chr(in, '>');
         if (gt) {
-            bn_str a = bn_x_trim((bn_str){in.p, (size_t)(gt - in.p)});
+            bn_str a = bn_str_trim((bn_str){in.p, (size_t)(gt - in.p)});
             if (bn_str_chr(a, '@') && bn_x_addr_valid(a))
                 return a;
         }

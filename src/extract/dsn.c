@@ -134,8 +134,8 @@ static void split_diag(bn_dsn_rcpt *r)
     for (size_t i = 0; i < v.n && i < 32; i++) {
         char c = v.p[i];
         if (c == ';') {
-            r->diag_type = bn_x_trim((bn_str){v.p, i});
-            r->diag = bn_x_trim((bn_str){v.p + i + 1, v.n - i - 1});
+            r->diag_type = bn_str_trim((bn_str){v.p, i});
+            r->diag = bn_str_trim((bn_str){v.p + i + 1, v.n - i - 1});
             return;
         }
         if (!bn_is_alnum((unsigned char)c) && c != '-' && c != '_')
@@ -246,7 +246,7 @@ bn_str bn_dsn_mta_name(bn_str v)
     const char *semi = bn_str_chr(v, ';');
     if (semi)
         v = (bn_str){semi + 1, v.n - (size_t)(semi + 1 - v.p)};
-    v = bn_x_trim(v);
+    v = bn_str_trim(v);
     size_t k = 0;
     while (k < v.n && !bn_is_space((unsigned char)v.p[k]))
         k++;

@@ -171,19 +171,6 @@ static inline void bn_x_lines_keep(bn_xctx *x, bn_str line)
  * it stops short of both max and the text's end): walk the text instead.
  */
 size_t bn_x_text_lines(const bn_xctx *x, size_t max, const bn_str **lines);
-/* bn_x_trim - bn_str_trim, inline for the per-line helpers (the call was
-   a fifth of their cost on the short lines of a bounce) */
-static inline bn_str bn_x_trim(bn_str s)
-{
-    while (s.n && bn_is_space((unsigned char)s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n && bn_is_space((unsigned char)s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
 /* bn_x_is_blank - the span holds only whitespace (inline: asked of every
    line by most walks, and most lines answer at their first byte) */
 static inline bool bn_x_is_blank(bn_str s)

@@ -123,7 +123,7 @@ static bool header_block_at(bn_xctx *x, bn_str text, size_t off, bool marked, bn
 /* is_separator - a line of punctuation only ("-----", "=====") */
 static bool is_separator(bn_str line)
 {
-    bn_str t = bn_x_trim(line);
+    bn_str t = bn_str_trim(line);
     for (size_t i = 0; i < t.n; i++)
         if (bn_is_alnum((unsigned char)t.p[i]) || (unsigned char)t.p[i] >= 0x80)
             return false;

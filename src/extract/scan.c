@@ -137,7 +137,7 @@ static bool is_system(bn_str a)
 /* header_line - a quoted header line whose addresses are not failed recipients */
 static bool header_line(bn_str l)
 {
-    l = bn_x_trim(l);
+    l = bn_str_trim(l);
     static const char *const h[] = {"from:", "sender:", "reply-to:", "return-path:",
                                     "message-id:", "references:", "in-reply-to:",
                                     "received:", "envelope-from", "x-", "date:", "cc:"};
@@ -162,7 +162,7 @@ static bool skipped(const scan *s, bn_str a)
    maybe with a colon after it: "<user@dest>:", "\"user@dest\":") */
 static bool alone_on_line(bn_str l, bn_str a)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     if (t.n && t.p[t.n - 1] == ':')
         t.n--;
     if (t.n >= 2 && ((t.p[0] == '<' && t.p[t.n - 1] == '>') ||
@@ -268,7 +268,7 @@ static bool take(const scan *s, bn_str l, bn_str a, bool with_system)
         return false;
     if (is_system(a))
         return !skipped_exact(s, a);
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     return t.n && t.p[t.n - 1] == ':';
 }
 
@@ -341,7 +341,7 @@ static bool line_names_cause(const scan *s, size_t line)
    contact address */
 static bool heads_block(bn_str l, bn_str a)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     size_t k = t.n && t.p[0] == '<' ? 1 : 0;
     if (t.p + k != a.p)
         return false;
@@ -443,7 +443,7 @@ static bool has_failure_code(bn_str t)
    success and a reply's wording */
 static bool is_reply_line(bn_str l)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     bn_str st = bn_x_find_status(t);
     if (st.n)
         return st.p[0] != '2'; /* "250 2.1.5 Ok" in a transcript is no failure */
@@ -499,7 +499,7 @@ static bn_str trim_to_reply(bn_str d)
         bn_str r = {d.p + i, d.n - i};
         if (r.n && r.p[r.n - 1] == ')' && !bn_str_chr(r, '('))
             r.n--; /* "(reason: 550 ...)" */
-        return bn_x_trim(r);
+        return bn_str_trim(r);
     }
     return d;
 }
@@ -533,7 +533,7 @@ static enum turn arrow_after_stamp(bn_str t, bn_str *rest)
         bool out = !memcmp(t.p + i, "-->", 3), in = !memcmp(t.p + i, "<--", 3);
         if (!out && !in)
             continue;
-        *rest = bn_x_trim((bn_str){t.p + i + 3, t.n - i - 3});
+        *rest = bn_str_trim((bn_str){t.p + i + 3, t.n - i - 3});
         return out ? TURN_CLIENT : TURN_SERVER;
     }
     return TURN_NONE;
@@ -560,7 +560,7 @@ static enum turn worded_arrow(bn_str t, bn_str *rest)
     bn_str a = {t.p + k + 1, t.n - k - 1};
     if (!bn_str_starts_ci(a, ">>>") && !bn_str_starts_ci(a, "<<<"))
         return TURN_NONE;
-    *rest = bn_x_trim((bn_str){a.p + 3, a.n - 3});
+    *rest = bn_str_trim((bn_str){a.p + 3, a.n - 3});
     return reply_first(*rest) ? TURN_SERVER : TURN_CLIENT;
 }
 
@@ -597,7 +597,7 @@ static enum turn prefix_turn(bn_str t, bn_str *rest)
     if (!bn_str_starts_ci(t, p))
         return TURN_NONE;
     size_t k = strlen(p);
-    *rest = bn_x_trim((bn_str){t.p + k, t.n - k});
+    *rest = bn_str_trim((bn_str){t.p + k, t.n - k});
     return r;
 }
 
@@ -605,7 +605,7 @@ static enum turn prefix_turn(bn_str t, bn_str *rest)
    "<<< " / "Out:" / "<--" (the server's reply); *rest gets the words after it */
 static enum turn turn_of(bn_str l, bn_str *rest)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     enum turn p = prefix_turn(t, rest);
     if (p != TURN_NONE)
         return p;
@@ -617,7 +617,7 @@ static enum turn turn_of(bn_str l, bn_str *rest)
 static bn_str strip_prompt(bn_str t)
 {
     bn_str rest;
-    t = bn_x_trim(t);
+    t = bn_str_trim(t);
     return turn_of(t, &rest) == TURN_SERVER ? rest : t;
 }
 
@@ -650,7 +650,7 @@ static bool continues(bn_str prev, bn_str l)
 /* introduces - "Reason:" / "For the following reason:" alone: the text follows */
 static bool introduces(bn_str l)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     return t.n && t.p[t.n - 1] == ':' && !has_failure_code(t);
 }
 
@@ -670,7 +670,7 @@ static bn_str following_text(scan *s, size_t first, size_t b)
    blank, not a transcript turn, not a section rule or "... while talking" */
 static bool says_why(bn_str l)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     return t.n && !is_prompt(t) && !is_separator_line(t) && !bn_str_starts_ci(t, "...") &&
            !bn_str_chr(t, '@') && !introduces(t);
 }
@@ -681,7 +681,7 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
 {
     size_t first = b;
     for (size_t i = a; i < b && first == b; i++)
-        if (has_failure_code(bn_x_trim(s->lines[i])))
+        if (has_failure_code(bn_str_trim(s->lines[i])))
             first = i;
     for (size_t i = a; i < b && first == b; i++)
         if (is_reply_line(s->lines[i]))
@@ -703,7 +703,7 @@ static bn_str reply_text(scan *s, size_t a, size_t b)
 /* is_separator_line - punctuation only ("------- Failure Reasons ----" is not) */
 static bool is_separator_line(bn_str l)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     size_t alnum = 0;
     for (size_t i = 0; i < t.n; i++)
         alnum += bn_is_alnum((unsigned char)t.p[i]);
@@ -726,7 +726,7 @@ static bool is_hit_line(const scan *s, size_t l)
    its reason is not written above it */
 static bool labels_list(bn_str l)
 {
-    bn_str t = bn_x_trim(l);
+    bn_str t = bn_str_trim(l);
     if (t.n && t.p[t.n - 1] == ':')
         return true;
     return t.n >= 3 && !memcmp(t.p + t.n - 3, "\xef\xbc\x9a", 3); /* U+FF1A */
@@ -759,7 +759,7 @@ static bn_str block_text(scan *s, size_t a, size_t b)
        happened when the block itself has no reply */
     if (s->anchor >= a || s->anchor >= s->n || a - s->anchor > 3)
         return d;
-    bn_str anchor = bn_x_trim(s->lines[s->anchor]);
+    bn_str anchor = bn_str_trim(s->lines[s->anchor]);
     if (!anchor.n || anchor.p[anchor.n - 1] != ':')
         return d;
     size_t n = anchor.n + 1 + d.n;
@@ -795,7 +795,7 @@ static bn_str address_note(const scan *s, size_t i)
 {
     if (s->hits[i].line >= s->n)
         return BN_STR_NULL; /* X-Failed-Recipients over an empty text */
-    bn_str l = bn_x_trim(s->lines[s->hits[i].line]);
+    bn_str l = bn_str_trim(s->lines[s->hits[i].line]);
     bn_str a = s->hits[i].addr;
     const char *at = bn_mem_find_ci(l.p, l.n, a.p, a.n);
     if (!at)
@@ -805,7 +805,7 @@ static bn_str address_note(const scan *s, size_t i)
         k++;
     bn_str note = {l.p + k, l.n - k};
     if (note.n && note.p[0] == ':' && has_text(note))
-        return bn_x_trim((bn_str){note.p + 1, note.n - 1}); /* "a@b: No MX found" */
+        return bn_str_trim((bn_str){note.p + 1, note.n - 1}); /* "a@b: No MX found" */
     if (note.n < 3 || note.p[0] != '(' || note.p[note.n - 1] != ')' || !has_text(note))
         return BN_STR_NULL;
     return l;
@@ -1091,7 +1091,7 @@ static void locate(scan *s)
    ("(reason: Insufficient permission)"), which says more */
 static bool exit_code_only(const bn_xrec *r)
 {
-    bn_str d = bn_x_trim(r->r.diagnostic);
+    bn_str d = bn_str_trim(r->r.diagnostic);
     if (!d.n || d.n > 3 || !bn_str_eq_ci(r->r.diagnostic_type, "x-unix"))
         return false;
     for (size_t i = 0; i < d.n; i++)

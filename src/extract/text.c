@@ -137,7 +137,7 @@ static size_t unfold_into(char *out, bn_str s)
 /* bn_x_unfold - join folds and whitespace runs into one space, trimmed */
 bn_str bn_x_unfold(bn_arena *a, bn_str s)
 {
-    s = bn_x_trim(s);
+    s = bn_str_trim(s);
     if (!needs_unfold(s))
         return s;
     /* the 16-byte copies stay inside: each starts at o <= i, i + 16 <= s.n */
