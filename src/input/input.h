@@ -16,6 +16,8 @@
 #include <stddef.h>
 
 #define BN_MBOX_WINDOW (256u << 10)
+/* Alignment of the window and of where read() writes into it. */
+#define BN_MBOX_ALIGN 64u
 /* Longest From_ line recognised as a separator; longer lines are text. */
 #define BN_MBOX_FROM_MAX 1000u
 
@@ -25,7 +27,8 @@ typedef long (*bn_read_fn)(void *ctx, char *buf, size_t n);
 typedef struct bn_mbox {
     bn_read_fn read;
     void *ctx;
-    char *in;            /* the read window */
+    char *mem;           /* the window's allocation */
+    char *in;            /* the read window: BN_MBOX_WINDOW bytes in mem, aligned */
     size_t pos, end;     /* unread bytes are in[pos, end) */
     bool eof;
     int read_errno;      /* errno of a failed read */

@@ -266,6 +266,8 @@ bn_str bn_decode_qp(bn_arena *a, const char *p, size_t n, bool *bad)
             while (o > keep && bn_is_wsp(out[o - 1]))
                 o--;
             out[o++] = s[i++];
+            if (s[i - 1] == '\r' && i < n && s[i] == '\n')
+                out[o++] = s[i++]; /* CRLF at once: no qp_plain call for the LF */
         }
         keep = o;
     }

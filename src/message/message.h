@@ -106,13 +106,25 @@ int bn_msg_parse_entity(bn_msg *msg, const char *p, size_t n, int parent);
 int bn_headers_parse(bn_msg *msg, const char *p, size_t n, bn_headers *out,
                      size_t *consumed);
 
-/* bn_hdr_find - raw value of the first header named name (case-insensitive) */
-bool bn_hdr_find(const bn_headers *h, const char *name, bn_str *value);
+/* bn_hdr_find_n - raw value of the first header named name[0..n) (case-insensitive) */
+bool bn_hdr_find_n(const bn_headers *h, const char *name, size_t n, bn_str *value);
+/* bn_hdr_get_n - bn_hdr_get with the name's length given */
+bn_str bn_hdr_get_n(bn_msg *msg, const bn_headers *h, const char *name, size_t n);
+
+/* bn_hdr_find - raw value of the first header named name (case-insensitive);
+   inline so that the length of a literal name folds to a constant */
+static inline bool bn_hdr_find(const bn_headers *h, const char *name, bn_str *value)
+{
+    return bn_hdr_find_n(h, name, strlen(name), value);
+}
 /*
  * bn_hdr_get - the first header named name, unfolded, RFC 2047-decoded to
  * UTF-8 and trimmed; empty span when absent. Allocates in the arena.
  */
-bn_str bn_hdr_get(bn_msg *msg, const bn_headers *h, const char *name);
+static inline bn_str bn_hdr_get(bn_msg *msg, const bn_headers *h, const char *name)
+{
+    return bn_hdr_get_n(msg, h, name, strlen(name));
+}
 /* bn_hdr_unfold - the value with folds (CR/LF + WSP) joined to one space, trimmed */
 bn_str bn_hdr_unfold(bn_msg *msg, bn_str raw);
 

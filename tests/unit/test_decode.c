@@ -207,6 +207,33 @@ static void test_params_many(void **state)
     }
 }
 
+/* test_params_every_byte - each byte inside a parameter name and inside a
+   bare value: a name byte is printable ASCII but = ; " ( ); a bare value
+   ends at ';', '(' or white space and keeps every other byte */
+static void test_params_every_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 0; c < 256; c++) {
+        tmsg t;
+        tmsg_init(&t);
+        bool name_byte = c > 32 && c < 127 && !strchr("=;\"()", (int)c);
+        bool stop = (c && strchr(" \t\r\n\f\v;(", (int)c)) != 0;
+        char v[16] = "t/p; a?b=1", pn[4] = "a?b";
+        v[6] = pn[1] = (char)c;
+        if (c) {
+            bn_str r = bn_param_get(&t.msg, bn_str_make(v, 10), pn);
+            if (!str_is(r, name_byte ? "1" : ""))
+                fail_msg("name byte %#x: got '%.*s'", c, (int)r.n, r.p);
+        }
+        char w[16] = "t/p; v=ab?cd";
+        w[9] = (char)c;
+        bn_str r = bn_param_get(&t.msg, bn_str_make(w, 12), "v");
+        if (stop ? !str_is(r, "ab") : (r.n != 5 || memcmp(r.p, w + 7, 5) != 0))
+            fail_msg("value byte %#x: got '%.*s'", c, (int)r.n, r.p);
+        tmsg_fini(&t);
+    }
+}
+
 /* ---- RFC 2047 ---- */
 
 typedef struct ecase {
@@ -301,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_qp_runs),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_params_many),
+        cmocka_unit_test(test_params_every_byte),
         cmocka_unit_test(test_rfc2047),
         cmocka_unit_test(test_rfc2047_hostile),
     };

@@ -43,6 +43,8 @@ typedef struct split_case {
 
 #define FROM1 "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n"
 #define FROM2 "From bob@example.org Tue Jan  2 10:11:12 2024\n"
+/* a line longer than the vector search's 66-byte step */
+#define LONG "Final-Recipient: rfc822; a-rather-long-address-for-a-line@example.org xx"
 
 static const split_case cases[] = {
     {"plain message", "Subject: x\n\nbody\n", 0, 1, {"Subject: x\n\nbody\n"}, {0}},
@@ -76,6 +78,9 @@ static const split_case cases[] = {
     {"three, last without newline", FROM1 "a\n\n" FROM2 "b\n\n" FROM1 "c", 0, 3,
      {"a\n", "b\n", "c"}, {0}},
     {"From_ line last", FROM1 "a\n\n" FROM2, 0, 2, {"a\n", ""}, {0}},
+    {"long lines: From_ after text, then after an empty CRLF line",
+     FROM1 "S: 1\n\n" LONG "\nFrom x 12:00\n" LONG "\r\n\r\n" FROM2 "S: 2\n", 0, 2,
+     {"S: 1\n\n" LONG "\nFrom x 12:00\n" LONG "\r\n", "S: 2\n"}, {0}},
 };
 
 /* run_case - split one case with reads of step bytes and compare */
@@ -229,14 +234,61 @@ static void test_is_from_line(void **state)
     assert_false(bn_mbox_is_from_line("From  a 12:00", 13));
     assert_false(bn_mbox_is_from_line("From here on\n12:00", 18));
     assert_false(bn_mbox_is_from_line("Fro", 3));
+    assert_true(bn_mbox_is_from_line("From a x 9:05\n", 14));
+    assert_true(bn_mbox_is_from_line("From a :1 a:22 2:345 z\n", 23));
+    assert_false(bn_mbox_is_from_line("From a 1:2 x\n", 13));
+    assert_false(bn_mbox_is_from_line("From a 12:3\n45", 15));
+    assert_false(bn_mbox_is_from_line("From 12:30\n", 11)); /* the address is no time */
+    assert_false(bn_mbox_is_from_line("From a 1:23", 11)); /* a byte must follow */
 }
 
-/* Line shapes for test_random_mboxes: what more_lines must stop at (F, '>',
-   empty lines, CR first) among ordinary lines of every length. */
+/* ref_from_line - bn_mbox_is_from_line as a plain byte loop, the reference
+   for test_from_line_random */
+static bool ref_from_line(const char *p, size_t n)
+{
+    size_t i = 5;
+    if (n < 5 || memcmp(p, "From ", 5) != 0 || i >= n || p[i] == ' ' || p[i] == '\t' ||
+        p[i] == '\n' || p[i] == '\r')
+        return false;
+    while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\n')
+        i++;
+    for (; i + 4 < n && p[i] != '\n'; i++)
+        if (p[i] >= '0' && p[i] <= '9' && p[i + 1] == ':' && p[i + 2] >= '0' && p[i + 2] <= '9' &&
+            p[i + 3] >= '0' && p[i + 3] <= '9')
+            return true;
+    return false;
+}
+
+static uint32_t rng_next(uint32_t *s);
+
+/* test_from_line_random - short random lines of the bytes that matter
+   (digits, ':', blanks, LF) agree with the reference loop */
+static void test_from_line_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "0919::: \t\nxa";
+    char line[40];
+    uint32_t s = 11;
+    memcpy(line, "From ", 5);
+    for (int k = 0; k < 200000; k++) {
+        size_t n = 5 + rng_next(&s) % 30;
+        for (size_t i = 5; i < n; i++)
+            line[i] = alpha[rng_next(&s) % (sizeof alpha - 1)];
+        if (bn_mbox_is_from_line(line, n) != ref_from_line(line, n))
+            fail_msg("[%.*s] (%zu bytes): %d", (int)n, line, n, !ref_from_line(line, n));
+    }
+}
+
+/* Line shapes for test_random_mboxes: what more_lines must look at ('F',
+   '>') and what it must pass by (empty lines, CR first)
+   among ordinary lines of every length; separator-shaped lines, quoted in
+   the mbox, must come back unquoted and split nothing. */
 static const char *const shapes[] = {"Subject: x", "From here on", ">quoted", "From a@b",
                                      ">From a@b", ">>From c", "", "\r", "\r\r", "\rtext",
                                      "F", ">", "x\r", "Final-Recipient: rfc822; a@b",
-                                     " folded", "\x85\xc3\xa9\x0a"};
+                                     " folded", "\x85\xc3\xa9\x0a", "Fr", "From:", ">>",
+                                     ">Fro", "From a@b Mon Jan  1 00:00:00 2024",
+                                     "From x 12:00", "\r\rFrom a@b 12:00"};
 
 /* rng_next - a small LCG (the cases must be the same on every run) */
 static uint32_t rng_next(uint32_t *s)
@@ -262,12 +314,18 @@ static void add_line(uint32_t *s, char *msg, size_t *mn, char *box, size_t *bn)
         memcpy(line, sh, n);
     }
     line[n++] = '\n';
+    size_t b = *mn - 1; /* the LF that ends the line before */
+    while (msg[b - 1] == '\r')
+        b--;
+    /* a From_ line (no exact separator) after a line with text is body
+       text, left unquoted: the reader must see that line was not empty */
+    bool bare = msg[b - 1] != '\n' && n == 13 && memcmp(line, "From x 12:00", 12) == 0;
     memcpy(msg + *mn, line, n);
     *mn += n;
     size_t q = 0;
     while (q < n && line[q] == '>')
         q++;
-    if (n - q >= 5 && memcmp(line + q, "From ", 5) == 0)
+    if (!bare && n - q >= 5 && memcmp(line + q, "From ", 5) == 0)
         box[(*bn)++] = '>'; /* mboxrd: the reader takes one '>' off again */
     memcpy(box + *bn, line, n);
     *bn += n;
@@ -331,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_endless_from_line),
         cmocka_unit_test(test_is_from_line),
+        cmocka_unit_test(test_from_line_random),
         cmocka_unit_test(test_random_mboxes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

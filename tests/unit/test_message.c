@@ -231,6 +231,45 @@ static void test_hdr_access(void **state)
     tmsg_fini(&t);
 }
 
+/* test_hdr_get_values - bn_hdr_get (which returns plain ASCII values as
+   they are, trimmed) gives what unfolding, RFC 2047 decoding and trimming
+   give, and what is expected, for values plain or not, around the 16-byte
+   vector step */
+static void test_hdr_get_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *want;
+    } c[] = {
+        {"  plain value \t ", "plain value"},
+        {"a\tb\vc", "a\tb\vc"},
+        {"0123456789abcde", "0123456789abcde"},
+        {"0123456789abcdef", "0123456789abcdef"},
+        {"0123456789abcdef0", "0123456789abcdef0"},
+        {"0123456789abcdef0123456789abcdef=", "0123456789abcdef0123456789abcdef="},
+        {"0123456789abcdef0123456789abcde=?utf-8?q?x?=", "0123456789abcdef0123456789abcdex"},
+        {"x=?utf-8?q?=C3=A9?=", "x\xc3\xa9"},
+        {"=?utf-8?q?y?=", "y"},
+        {"caf\xe9", "caf\xc3\xa9"},
+        {"0123456789abcdef caf\xe9", "0123456789abcdef caf\xc3\xa9"},
+        {"a\r\n b", "a b"},
+        {"0123456789abcdef\r\n\t0123456789abcdef", "0123456789abcdef 0123456789abcdef"},
+        {"   ", ""},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        tmsg t;
+        tmsg_init(&t);
+        bn_header f = {BN_STR("X"), bn_str_cstr(c[i].value)};
+        bn_headers h = {&f, 1};
+        bn_str got = bn_hdr_get(&t.msg, &h, "x");
+        bn_str slow = bn_str_trim(bn_decode_rfc2047(&t.msg, bn_hdr_unfold(&t.msg, f.value)));
+        if (!str_is(got, c[i].want) || !str_is(slow, c[i].want))
+            fail_msg("case %zu: got '%.*s', slow path '%.*s', want '%s'", i, (int)got.n, got.p,
+                     (int)slow.n, slow.p, c[i].want);
+        tmsg_fini(&t);
+    }
+}
+
 /* ---- the MIME walk ---- */
 
 typedef struct mcase {
@@ -416,6 +455,9 @@ static void test_mime_table(void **state)
 /* delim_case - a multipart with line ends eol whose preamble is pad bytes
    and decoy lines that only start like a delimiter, at a guard page: both
    parts are found whatever the offsets of the delimiter lines */
+#define LONG_EPILOGUE                                                                      \
+    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
 static void delim_case(const char *eol, size_t pad, bool epilogue)
 {
     char in[512];
@@ -426,8 +468,8 @@ static void delim_case(const char *eol, size_t pad, bool epilogue)
     n += (size_t)snprintf(in + n, sizeof in - n,
                           "%s-x%s--c%s--bx%s-%s--b%s%sone%s--b %s%stwo%s--b--%s", eol, eol, eol,
                           eol, eol, eol, eol, eol, eol, eol, eol, epilogue ? eol : "");
-    if (epilogue)
-        n += (size_t)snprintf(in + n, sizeof in - n, "epilogue%s", eol);
+    if (epilogue) /* long: the vector searches meet every delimiter, not a byte loop */
+        n += (size_t)snprintf(in + n, sizeof in - n, "epilogue%.130s%s", LONG_EPILOGUE, eol);
     guard g;
     char *p = guard_put(&g, in, n);
     assert_non_null(p);
@@ -445,6 +487,31 @@ static void delim_case(const char *eol, size_t pad, bool epilogue)
     guard_free(&g);
 }
 
+/* long_part_case - a delimiter line after a part of pad bytes with no
+   other line start in it, so that its line end falls on every offset of a
+   vector step (the last byte of a 64-byte block included) */
+static void long_part_case(const char *eol, size_t pad)
+{
+    char in[512], text[200];
+    memset(text, 'p', pad);
+    text[pad] = '\0';
+    size_t n = (size_t)snprintf(in, sizeof in,
+                                "Content-Type: multipart/mixed; boundary=b%s%s%s%s--b%s%s%s--b--"
+                                "%s%s%s",
+                                eol, eol, text, eol, eol, text, eol, eol, LONG_EPILOGUE, eol);
+    tmsg t;
+    char tree[128];
+    tmsg_init(&t);
+    assert_int_equal(bn_msg_parse(&t.msg, in, n), BN_OK);
+    tree_str(&t.msg, tree, sizeof tree);
+    if (strcmp(tree, "0multipart/mixed 1text/plain") != 0)
+        fail_msg("eol %zu pad %zu: tree '%s'", strlen(eol), pad, tree);
+    if (!str_is(t.msg.parts[1].body_raw, text))
+        fail_msg("eol %zu pad %zu: part of %zu bytes", strlen(eol), pad,
+                 t.msg.parts[1].body_raw.n);
+    tmsg_fini(&t);
+}
+
 /* test_delimiter_offsets - delimiter lines at every offset from a vector
    step (64 and 16 bytes), near the end of the input or not, after LF, CRLF
    or a bare CR, past lines that start with "-", "--" or "--b" */
@@ -456,6 +523,7 @@ static void test_delimiter_offsets(void **state)
         for (size_t pad = 0; pad < 140; pad++) {
             delim_case(eols[e], pad, false);
             delim_case(eols[e], pad, true);
+            long_part_case(eols[e], pad);
         }
 }
 
@@ -568,6 +636,43 @@ static void test_truncated_message(void **state)
     t.opts.max_message_size = 15;
     assert_int_equal(bn_msg_parse(&t.msg, in, strlen(in)), BN_OK);
     assert_true(str_is(t.msg.parts[0].body_raw, "012"));
+    assert_int_equal(t.msg.anomalies, BN_ANOM_TRUNCATED);
+    tmsg_fini(&t);
+}
+
+/* test_nul_anywhere - a NUL anywhere in the message flags it: in the
+   prologue, the header block, the body (first, last byte), a nested part;
+   bytes past max_message_size do not count */
+static void test_nul_anywhere(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t n;
+        unsigned want;
+    } c[] = {
+        {"From a@b 12:00\nS: x\n\nbody", 25, 0},
+        {"From a\0b 12:00\nS: x\n\nbody", 25, BN_ANOM_NUL},
+        {"S: x\0\n\nbody", 11, BN_ANOM_NUL},
+        {"S: x\n\n\0body", 11, BN_ANOM_NUL},
+        {"S: x\n\nbody\0", 11, BN_ANOM_NUL},
+        {"S: x\nno header line\0\n", 21, BN_ANOM_NUL | BN_ANOM_BAD_HEADER},
+        {"Content-Type: multipart/mixed; boundary=a\n\n--a\nX: \0\n\n1\n--a--\n", 61,
+         BN_ANOM_NUL},
+        {"S: x\n\nbody", 10, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        tmsg t;
+        tmsg_init(&t);
+        assert_int_equal(bn_msg_parse(&t.msg, c[i].in, c[i].n), BN_OK);
+        if (t.msg.anomalies != c[i].want)
+            fail_msg("case %zu: anomalies %#x, want %#x", i, t.msg.anomalies, c[i].want);
+        tmsg_fini(&t);
+    }
+    tmsg t;
+    tmsg_init(&t);
+    t.opts.max_message_size = 10;
+    assert_int_equal(bn_msg_parse(&t.msg, "S: x\n\nbody\0", 11), BN_OK);
     assert_int_equal(t.msg.anomalies, BN_ANOM_TRUNCATED);
     tmsg_fini(&t);
 }
@@ -781,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_folded_limit),
         cmocka_unit_test(test_hdr_access),
+        cmocka_unit_test(test_hdr_get_values),
         cmocka_unit_test(test_mime_table),
         cmocka_unit_test(test_guard_prefixes),
         cmocka_unit_test(test_delimiter_offsets),
@@ -788,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_parse_entity),
         cmocka_unit_test(test_limits_parts_depth),
         cmocka_unit_test(test_truncated_message),
+        cmocka_unit_test(test_nul_anywhere),
         cmocka_unit_test(test_decode_limit),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_hostile_nesting),
