@@ -22,6 +22,20 @@ const unsigned char bn_lower_table[256] = {
     L16(0xc0), L16(0xd0), L16(0xe0), L16(0xf0),
 };
 
+#define S BN_CT_SPACE
+#define A BN_CT_ALNUM
+#define A10 A, A, A, A, A, A, A, A, A, A
+/* The byte classes of bn_is_space and bn_is_alnum (ASCII only). */
+const unsigned char bn_ctype[256] = {
+    ['\t'] = S, ['\n'] = S, ['\v'] = S, ['\f'] = S, ['\r'] = S, [' '] = S,
+    ['0'] = A10,
+    ['A'] = A10, A10, A, A, A, A, A, A,
+    ['a'] = A10, A10, A, A, A, A, A, A,
+};
+#undef S
+#undef A
+#undef A10
+
 /* bn_str_eq_ci_rest - equal, ASCII case-insensitively, the first bytes
    known to agree (one pass, no strlen: these run on every header name) */
 bool bn_str_eq_ci_rest(bn_str a, const char *lit)
@@ -33,10 +47,11 @@ bool bn_str_eq_ci_rest(bn_str a, const char *lit)
     return i == a.n;
 }
 
-/* bn_str_starts_ci - s starts with lit, ASCII case-insensitively */
-bool bn_str_starts_ci(bn_str s, const char *lit)
+/* bn_str_starts_ci_rest - s starts with lit, ASCII case-insensitively, the
+   first bytes known to agree */
+bool bn_str_starts_ci_rest(bn_str s, const char *lit)
 {
-    for (size_t i = 0; lit[i]; i++)
+    for (size_t i = 1; lit[i]; i++)
         if (i >= s.n || bn_lc((unsigned char)s.p[i]) != bn_lc((unsigned char)lit[i]))
             return false;
     return true;
@@ -52,32 +67,93 @@ static inline bool eq_ci_n(const char *hay, const char *needle, size_t n)
 }
 
 #if defined(__SSE2__)
+/* ci_starts - bit k set when start hay[i + k] (of 16) has the needle's
+   first byte f and last byte l (nn bytes apart), both ORed with 0x20 */
+static inline unsigned ci_starts(const char *hay, size_t i, size_t nn, __m128i f, __m128i l)
+{
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i)), x20);
+    __m128i b = _mm_or_si128(
+        _mm_loadu_si128((const __m128i *)(const void *)(hay + i + nn - 1)), x20);
+    return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+}
+
+/* ci_verify - the first of the candidate starts hay[i + k] (bits of mask)
+   where the needle is, or NULL */
+static inline const char *ci_verify(const char *hay, size_t i, unsigned mask, const char *needle,
+                                    size_t nn)
+{
+    for (; mask; mask &= mask - 1) {
+        unsigned k = (unsigned)__builtin_ctz(mask);
+        if (eq_ci_n(hay + i + k, needle, nn))
+            return hay + i + k;
+    }
+    return NULL;
+}
+
+#if defined(MULTI_AVX2)
+/* find_ci_avx2 - find_ci_sse2's blocks 32 starts at a time (AVX2 CPUs):
+   the starts before the returned index hold no match unless *hit says
+   where the first one is */
+__attribute__((target("avx2"))) static size_t find_ci_avx2(const char *hay, size_t last,
+                                                          const char *needle, size_t nn,
+                                                          const char **hit)
+{
+    const __m256i x20 = _mm256_set1_epi8(0x20);
+    const __m256i f = _mm256_set1_epi8((char)(bn_lc((unsigned char)needle[0]) | 0x20));
+    const __m256i l = _mm256_set1_epi8((char)(bn_lc((unsigned char)needle[nn - 1]) | 0x20));
+    size_t i = 0;
+    for (; i + 31 <= last; i += 32) {
+        __m256i a = _mm256_or_si256(
+            _mm256_loadu_si256((const __m256i *)(const void *)(hay + i)), x20);
+        __m256i b = _mm256_or_si256(
+            _mm256_loadu_si256((const __m256i *)(const void *)(hay + i + nn - 1)), x20);
+        unsigned mask = (unsigned)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(b, l)));
+        for (; mask; mask &= mask - 1) {
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            if (eq_ci_n(hay + i + k, needle, nn)) {
+                *hit = hay + i + k;
+                return i;
+            }
+        }
+    }
+    return i;
+}
+#endif
+
 /*
  * find_ci_sse2 - bn_mem_find_ci for needles of 2+ bytes: 16 start positions
  * at a time are filtered on the needle's first and last bytes, both sides
  * ORed with 0x20 (a letter then matches in either case; another byte may
  * give a false candidate, which the full compare rejects), so common first
- * letters no longer cost a memchr restart each.
+ * letters no longer cost a memchr restart each. The last starts are one
+ * block that ends at the last one, those already seen masked off (a byte
+ * loop there cost more than the blocks).
  */
 static const char *find_ci_sse2(const char *hay, size_t hn, const char *needle, size_t nn)
 {
     const unsigned char fb = (unsigned char)(bn_lc((unsigned char)needle[0]) | 0x20);
     const unsigned char lb = (unsigned char)(bn_lc((unsigned char)needle[nn - 1]) | 0x20);
     const __m128i f = _mm_set1_epi8((char)fb), l = _mm_set1_epi8((char)lb);
-    const __m128i x20 = _mm_set1_epi8(0x20);
     size_t last = hn - nn; /* the last possible start */
     size_t i = 0;
+#if defined(MULTI_AVX2)
+    if (last >= 63 && __builtin_cpu_supports("avx2")) { /* long texts: half the blocks */
+        const char *hit = NULL;
+        i = find_ci_avx2(hay, last, needle, nn, &hit);
+        if (hit)
+            return hit;
+    }
+#endif
     for (; i + 15 <= last; i += 16) {
-        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay + i)), x20);
-        __m128i b = _mm_or_si128(
-            _mm_loadu_si128((const __m128i *)(const void *)(hay + i + nn - 1)), x20);
-        unsigned mask = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
-        for (; mask; mask &= mask - 1) {
-            unsigned k = (unsigned)__builtin_ctz(mask);
-            if (eq_ci_n(hay + i + k, needle, nn))
-                return hay + i + k;
-        }
+        const char *r = ci_verify(hay, i, ci_starts(hay, i, nn, f, l), needle, nn);
+        if (r)
+            return r;
+    }
+    if (i <= last && last >= 15) {
+        size_t b = last - 15; /* i > b: fewer than 16 starts are left */
+        return ci_verify(hay, b, ci_starts(hay, b, nn, f, l) & (0xFFFFu << (i - b)), needle, nn);
     }
     for (; i <= last; i++)
         if (((unsigned char)hay[i] | 0x20) == fb && eq_ci_n(hay + i, needle, nn))
@@ -120,39 +196,6 @@ const char *bn_mem_find_ci(const char *hay, size_t hn, const char *needle, size_
             next_up = c + 1 < end ? memchr(c + 1, up, (size_t)(end - c - 1)) : NULL;
     }
     return NULL;
-}
-
-/* bn_str_find_ci - bn_mem_find_ci on spans with a C-string needle */
-const char *bn_str_find_ci(bn_str hay, const char *needle)
-{
-    return bn_mem_find_ci(hay.p, hay.n, needle, strlen(needle));
-}
-
-/* bn_mem_eol - first CR or LF in p[0..n), or NULL: one pass over the line
-   (two memchr calls cost more than the short lines they scan) */
-const char *bn_mem_eol(const char *p, size_t n)
-{
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
-        if (m)
-            return p + i + __builtin_ctz(m);
-    }
-#endif
-    for (; i < n; i++)
-        if (p[i] == '\r' || p[i] == '\n')
-            return p + i;
-    return NULL;
-}
-
-/* bn_str_chr - first byte c in s, or NULL */
-const char *bn_str_chr(bn_str s, char c)
-{
-    return s.n ? memchr(s.p, c, s.n) : NULL;
 }
 
 /*
@@ -230,6 +273,7 @@ static void multi_add(bn_multi *m, size_t k, size_t at)
     unsigned s = m->slot[f] - 1u;
     m->group[s] |= 1ULL << k;
     m->at[k] = (unsigned char)at;
+    m->first[k] = multi_fold((unsigned char)nd[0]);
     if (m->len[k] == 1) {
         m->alone |= 1ULL << k;
         for (size_t b = 0; b < 64; b++)
@@ -299,14 +343,16 @@ static void multi_verify(const bn_multi *m, bn_str hay, size_t p, unsigned long 
         size_t b = p - m->at[k];
         /* the needle's first byte next: most needles sharing an anchor pair
            ("ge" of every "message") start differently */
-        if (multi_fold((unsigned char)hay.p[b]) != multi_fold((unsigned char)m->needle[k][0]) ||
+        if (multi_fold((unsigned char)hay.p[b]) != m->first[k] ||
             m->len[k] > hay.n - b ||
             (!all && (b > st->start || (b == st->start && k > st->which))))
             continue;
         if (!eq_ci_n(hay.p + b, m->needle[k], m->len[k]))
             continue;
         st->found |= 1ULL << k;
-        if (!all) {
+        /* find: the best match so far; lowest: where the lowest needle seen
+           starts (its first match: the needle is not looked for again) */
+        if (!all || (st->lowest && (st->start == SIZE_MAX || k < st->which))) {
             st->start = b;
             st->which = k;
         }
@@ -357,6 +403,26 @@ __attribute__((target("avx2"))) static size_t multi_scan_avx2(const bn_multi *m,
 }
 #endif
 
+#if defined(__SSE2__)
+/* multi_tail - the last bytes from hay.p[i] on (fewer than 16, hay.n >= 16):
+   one block that ends at the end, its bytes before i masked off (a check
+   per byte here was a tenth of the search on the short texts most are) */
+static size_t multi_tail(const bn_multi *m, bn_str hay, size_t i, const __m128i *a,
+                         multi_state *st, bool all)
+{
+    size_t b = hay.n - 16; /* i > b: the loop stopped with fewer than 16 left */
+    __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay.p + b)),
+                             _mm_set1_epi8(0x20));
+    __m128i hit = _mm_cmpeq_epi8(v, a[0]);
+    for (size_t j = 1; j < m->nanchors; j++)
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, a[j]));
+    unsigned mask = (unsigned)_mm_movemask_epi8(hit) & (0xFFFFu << (i - b));
+    for (; mask; mask &= mask - 1)
+        multi_check(m, hay, b + (size_t)__builtin_ctz(mask), st, all);
+    return hay.n;
+}
+#endif
+
 /* multi_scan - visit every byte of hay that is an anchor byte, in order, until
    done (all: every needle found, else the earliest match settled) */
 static void multi_scan(const bn_multi *m, bn_str hay, multi_state *st, bool all)
@@ -381,6 +447,8 @@ static void multi_scan(const bn_multi *m, bn_str hay, multi_state *st, bool all)
         for (unsigned mask = (unsigned)_mm_movemask_epi8(hit); mask; mask &= mask - 1)
             multi_check(m, hay, i + (size_t)__builtin_ctz(mask), st, all);
     }
+    if (i < hay.n && hay.n >= 16 && !multi_done(m, st, i, all))
+        i = multi_tail(m, hay, i, a, st, all);
 #endif
     for (; i < hay.n && !multi_done(m, st, i, all); i++)
         multi_check(m, hay, i, st, all);
@@ -438,15 +506,40 @@ unsigned long long bn_multi_mask(const bn_multi *m, bn_str hay)
     return st.found;
 }
 
-/* bn_multi_lowest - the lowest index of a needle in hay (see str.h) */
-size_t bn_multi_lowest(const bn_multi *m, bn_str hay)
+/* lowest_slow - bn_multi_lowest_at when the anchors did not fit */
+static size_t lowest_slow(const bn_multi *m, bn_str hay, size_t *at)
+{
+    for (size_t k = 0; k < m->n; k++) {
+        const char *f = bn_mem_find_ci(hay.p, hay.n, m->needle[k], m->len[k]);
+        if (f) {
+            *at = (size_t)(f - hay.p);
+            return k;
+        }
+    }
+    return BN_MULTI_MAX;
+}
+
+/* bn_multi_lowest_at - the lowest index of a needle in hay and where its
+   first match starts (see str.h) */
+size_t bn_multi_lowest_at(const bn_multi *m, bn_str hay, size_t *at)
 {
     multi_state st = {SIZE_MAX, 0, 0, multi_all(m), true};
+    size_t where = 0;
+    if (!at)
+        at = &where;
     if (!m->n || !hay.n)
         return BN_MULTI_MAX;
     if (m->slow)
-        multi_slow(m, hay, &st);
-    else
-        multi_scan(m, hay, &st, true);
-    return st.found ? (size_t)__builtin_ctzll(st.found) : BN_MULTI_MAX;
+        return lowest_slow(m, hay, at);
+    multi_scan(m, hay, &st, true);
+    if (!st.found)
+        return BN_MULTI_MAX;
+    *at = st.start;
+    return st.which;
+}
+
+/* bn_multi_lowest - the lowest index of a needle in hay (see str.h) */
+size_t bn_multi_lowest(const bn_multi *m, bn_str hay)
+{
+    return bn_multi_lowest_at(m, hay, NULL);
 }

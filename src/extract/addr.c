@@ -1,6 +1,10 @@
 /* addr.c - finding and cleaning mailbox addresses in report fields and text */
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/str.h"
 #include "extract/extract.h"
 
@@ -123,6 +127,20 @@ static bn_str strip_type(bn_str v)
     return v;
 }
 
+/* trails - a byte stripped from the end of an address token (as strchr
+   of ".;>\"'" answers: the NUL byte too), without a call per byte */
+static inline bool trails(char c)
+{
+    return c == '.' || c == ';' || c == '>' || c == '"' || c == '\'' || c == '\0';
+}
+
+/* leads - a byte stripped from the start of an address token (strchr of
+   "<\"'", the NUL byte too) */
+static inline bool leads(char c)
+{
+    return c == '<' || c == '"' || c == '\'' || c == '\0';
+}
+
 /* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>") */
 bn_str bn_x_addr_field(bn_str value)
 {
@@ -141,9 +159,9 @@ bn_str bn_x_addr_field(bn_str value)
     while (k < v.n && !bn_is_space((unsigned char)v.p[k]) && v.p[k] != '(' && v.p[k] != ',')
         k++;
     bn_str tok = {v.p, k};
-    while (tok.n && strchr(".;>\"'", tok.p[tok.n - 1]))
+    while (tok.n && trails(tok.p[tok.n - 1]))
         tok.n--;
-    while (tok.n && strchr("<\"'", tok.p[0])) {
+    while (tok.n && leads(tok.p[0])) {
         tok.p++;
         tok.n--;
     }
@@ -153,15 +171,53 @@ bn_str bn_x_addr_field(bn_str value)
     return bn_x_addr_scan(v, &pos);
 }
 
-/* bn_x_addr_valid - looks like a mailbox: local@domain, no spaces */
+/* bad_byte - white space, a control byte, '<', '>' or ',': never in a mailbox */
+static bool bad_byte(unsigned char c)
+{
+    return c <= ' ' || c == '<' || c == '>' || c == ',';
+}
+
+#if defined(__SSE2__)
+/* block_scan - the 16 bytes at p: false when one is a bad_byte, else
+   *at = p - base + the offset of their last '@' (when they hold one) */
+static bool block_scan(const char *p, const char *base, size_t *at)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i low = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(' ')), _mm_set1_epi8(' '));
+    __m128i bad = _mm_or_si128(low, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+                                                              _mm_cmpeq_epi8(v, _mm_set1_epi8(',')))));
+    if (_mm_movemask_epi8(bad))
+        return false;
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+    if (m)
+        *at = (size_t)(p - base) + 31u - (size_t)__builtin_clz(m);
+    return true;
+}
+#endif
+
+/* bn_x_addr_valid - looks like a mailbox: local@domain, no spaces (the
+   last '@' splits it); 16 bytes at a time: every address field and every
+   address found in a text is asked */
 bool bn_x_addr_valid(bn_str a)
 {
     if (a.n < 3 || a.n > 512)
         return false;
-    size_t at = a.n;
-    for (size_t i = 0; i < a.n; i++) {
+    size_t at = a.n, i = 0;
+#if defined(__SSE2__)
+    if (a.n >= 16) {
+        for (; i + 16 <= a.n; i += 16)
+            if (!block_scan(a.p + i, a.p, &at))
+                return false;
+        /* the rest: a last block that ends at the end (its '@' is the last) */
+        if (i < a.n && !block_scan(a.p + a.n - 16, a.p, &at))
+            return false;
+        return at > 0 && at + 1 < a.n;
+    }
+#endif
+    for (; i < a.n; i++) {
         unsigned char c = (unsigned char)a.p[i];
-        if (c <= ' ' || c == '<' || c == '>' || c == ',')
+        if (bad_byte(c))
             return false; /* white space and control bytes are all <= ' ' */
         if (c == '@')
             at = i;
@@ -169,7 +225,8 @@ bool bn_x_addr_valid(bn_str a)
     return at > 0 && at + 1 < a.n;
 }
 
-/* bn_x_addr_norm - copy with the domain lowercased (arena); s on failure */
+/* bn_x_addr_norm - with the domain lowercased: s itself when it has no
+   capital, else a copy (arena); s on failure */
 bn_str bn_x_addr_norm(bn_arena *a, bn_str s)
 {
     const char *at = NULL;
@@ -180,6 +237,11 @@ bn_str bn_x_addr_norm(bn_arena *a, bn_str s)
         }
     if (!at)
         return s;
+    size_t d = (size_t)(at - s.p) + 1;
+    while (d < s.n && !(s.p[d] >= 'A' && s.p[d] <= 'Z'))
+        d++;
+    if (d == s.n)
+        return s; /* already lowercase (most are): no copy */
     char *out = bn_arena_dup(a, s.p, s.n);
     if (!out)
         return s;

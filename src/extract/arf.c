@@ -122,7 +122,7 @@ static bool unsubscribe_request(bn_xctx *x)
     bn_str v;
     if (bn_hdr_find(h, "X-Apple-Unsubscribe", &v) && bn_str_eq_ci(bn_str_trim(v), "true"))
         return true;
-    bn_str subj = bn_hdr_get(x->msg, h, "Subject");
+    bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
     return bn_str_eq_ci(subj, "unsubscribe") && !x->orig.found;
 }
 
@@ -133,10 +133,10 @@ static int from_unsubscribe(bn_xctx *x)
     if (!r)
         return x->oom;
     r->r.feedback_type = BN_STR("opt-out");
-    r->r.recipient = bn_x_addr_field(bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "From"));
+    r->r.recipient = bn_x_addr_field(bn_x_top(x, BN_XTOP_FROM));
     r->r.recipient_src = r->r.recipient.n ? "From of the unsubscribe request" : NULL;
     r->r.reason_src = "unsubscribe request (List-Unsubscribe mailto)";
-    r->date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    r->date = bn_x_top(x, BN_XTOP_DATE);
     return BN_OK;
 }
 

@@ -71,15 +71,17 @@ static bool header_says(bn_xctx *x)
     bool submitted = false, precedence = false; /* first occurrence seen */
     for (size_t i = 0; i < h->n; i++) {
         bn_str name = h->v[i].name, v = h->v[i].value;
-        if (!submitted && bn_str_eq_ci(name, "Auto-Submitted")) {
+        /* the first letter picks the one test a name may pass */
+        unsigned char c = name.n ? bn_lc((unsigned char)name.p[0]) : 0;
+        if (c == 'a' && !submitted && bn_str_eq_ci(name, "Auto-Submitted")) {
             submitted = true;
             if (bn_str_starts_ci(bn_str_trim(v), "auto-replied"))
                 return true;
-        } else if (!precedence && bn_str_eq_ci(name, "Precedence")) {
+        } else if (c == 'p' && !precedence && bn_str_eq_ci(name, "Precedence")) {
             precedence = true;
             if (bn_str_find_ci(v, "auto_reply"))
                 return true;
-        } else if (is_reply_mark(name)) {
+        } else if (c == 'x' && is_reply_mark(name)) {
             return true;
         }
     }
@@ -93,7 +95,7 @@ bool bn_x_autoreply_detect(bn_xctx *x)
         return false;
     if (header_says(x))
         return true;
-    bn_str subj = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Subject");
+    bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
     return subject_says(subj);
 }
 
@@ -126,7 +128,7 @@ static bn_str first_msgid(bn_str v)
 static void reply_context(bn_xctx *x, bn_xrec *r)
 {
     const bn_headers *h = &x->msg->parts[0].hdrs;
-    bn_str to = bn_x_addr_field(bn_hdr_get(x->msg, h, "To"));
+    bn_str to = bn_x_addr_field(bn_x_top(x, BN_XTOP_TO));
     if (bn_x_addr_valid(to))
         r->r.addresser = to;
     r->r.message_id = first_msgid(bn_hdr_get(x->msg, h, "In-Reply-To"));
@@ -140,7 +142,7 @@ int bn_x_autoreply(bn_xctx *x)
     bn_xrec *r = bn_x_add(x, "rfc3834");
     if (!r)
         return x->oom;
-    bn_str from = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "From");
+    bn_str from = bn_x_top(x, BN_XTOP_FROM);
     r->r.recipient = bn_x_addr_field(from);
     if (!bn_x_addr_valid(r->r.recipient))
         r->r.recipient = BN_STR_NULL;
@@ -149,7 +151,7 @@ int bn_x_autoreply(bn_xctx *x)
     r->reason = BN_REASON_VACATION;
     r->reason_rule = "rfc3834-auto-reply";
     r->r.reason_src = header_says(x) ? "auto-reply headers" : "auto-reply subject";
-    r->date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    r->date = bn_x_top(x, BN_XTOP_DATE);
     reply_context(x, r);
     return BN_OK;
 }

@@ -18,8 +18,9 @@ static const struct {
     {"JST", 540},    {"CET", 60},     {"CEST", 120},   {"BST", 60},
 };
 
-/* tok - next token of letters/digits at s[*i], skipping separators */
-static bn_str tok(bn_str s, size_t *i)
+/* tok - next token of letters/digits at s[*i], skipping separators (inline:
+   a date is a dozen of them) */
+static inline bn_str tok(bn_str s, size_t *i)
 {
     while (*i < s.n && !bn_is_alnum((unsigned char)s.p[*i]) && s.p[*i] != '+' && s.p[*i] != '-')
         (*i)++;
@@ -158,7 +159,7 @@ time_t bn_x_date(bn_str s)
     memset(&tm, 0, sizeof tm);
     size_t i = 0;
     long day = -1, year = -1;
-    int mon = -1;
+    int mon = -1, mo;
     for (int guard = 0; guard < 5 && (day < 0 || mon < 0 || year < 0); guard++) {
         bn_str t = tok(s, &i);
         if (!t.n)
@@ -171,8 +172,8 @@ time_t bn_x_date(bn_str s)
         else if (v >= 0 && v < 100 && day >= 0 && mon >= 0 && t.n == 2 &&
                  (i >= s.n || s.p[i] != ':') && (t.p == s.p || t.p[-1] != ':'))
             year = v < 50 ? 2000 + v : 1900 + v;
-        else if (month_of(t) >= 0 && mon < 0)
-            mon = month_of(t);
+        else if (mon < 0 && (mo = month_of(t)) >= 0)
+            mon = mo; /* looked up once (it was twice), and only while missing */
     }
     if (day < 0 || mon < 0 || year < 0 || !parse_time(s, &i, &tm))
         return 0;

@@ -17,23 +17,25 @@ typedef struct dsn_field {
 
 #define M(n, f) {n, sizeof n - 1, F_MSG, offsetof(bn_dsn, f)}
 #define R(n, f) {n, sizeof n - 1, F_RCPT, offsetof(bn_dsn_rcpt, f)}
+/* Most used first: lookup() walks the table for every field of every DSN
+   (the names differ, so the order changes no answer) */
 static const dsn_field dsn_fields[] = {
-    M("Reporting-MTA", reporting_mta),
-    M("Received-From-MTA", received_from_mta),
-    M("Arrival-Date", arrival_date),
-    M("Original-Envelope-Id", envid),
-    M("X-Postfix-Sender", x_sender),
-    M("X-Original-Message-ID", x_orig_msgid),
-    M("DSN-Gateway", reporting_mta), /* only used when Reporting-MTA is absent */
     R("Final-Recipient", final_rcpt),
-    R("Original-Recipient", orig_rcpt),
-    R("X-Actual-Recipient", x_actual_rcpt),
     R("Action", action),
     R("Status", status),
-    R("Remote-MTA", remote_mta),
     R("Diagnostic-Code", diag),
+    R("Remote-MTA", remote_mta),
+    M("Reporting-MTA", reporting_mta),
+    M("Arrival-Date", arrival_date),
     R("Last-Attempt-Date", last_attempt),
+    R("Original-Recipient", orig_rcpt),
+    M("Received-From-MTA", received_from_mta),
+    M("X-Postfix-Sender", x_sender),
     R("Will-Retry-Until", will_retry),
+    R("X-Actual-Recipient", x_actual_rcpt),
+    M("Original-Envelope-Id", envid),
+    M("X-Original-Message-ID", x_orig_msgid),
+    M("DSN-Gateway", reporting_mta), /* only used when Reporting-MTA is absent */
     R("Final-Log-ID", final_log_id),
 };
 #undef M

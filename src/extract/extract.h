@@ -82,6 +82,9 @@ typedef struct bn_xctx {
     bn_str fam_text;
     unsigned long long fam_mask;
     bool fam_done, fam_fit;
+    /* the bounce's own From, To, Subject and Date as bn_x_top gives them */
+    bn_str top[4];
+    unsigned top_done;      /* bit k: top[k] is known */
 } bn_xctx;
 
 #define BN_X_LINES_MAX 4000 /* the most lines a stage reads (the scanner) */
@@ -210,7 +213,8 @@ bn_str bn_x_addr_field(bn_str value);
 bn_str bn_x_addr_scan(bn_str s, size_t *pos);
 /* bn_x_addr_valid - looks like a mailbox: local@domain, no spaces */
 bool bn_x_addr_valid(bn_str a);
-/* bn_x_addr_norm - copy with the domain lowercased (arena); s on failure */
+/* bn_x_addr_norm - with the domain lowercased: s itself when it has no
+   capital, else a copy (arena); s on failure */
 bn_str bn_x_addr_norm(bn_arena *a, bn_str s);
 
 /* ---- field blocks (fields.c): DSN, ARF and inline header blocks ---- */
@@ -308,6 +312,11 @@ typedef struct bn_phrases {
    listed in bn_family_texts (formats/table.c) are answered from one pass
    over the text for all of them */
 bool bn_x_text_has(bn_xctx *x, const char *const *phrases, size_t n);
+/* The fields of the bounce's own header that several stages read. */
+typedef enum bn_xtop { BN_XTOP_FROM, BN_XTOP_TO, BN_XTOP_SUBJECT, BN_XTOP_DATE } bn_xtop;
+/* bn_x_top - bn_hdr_get of that field of the bounce's header (parts[0],
+   which must exist), decoded on the first call and kept for the message */
+bn_str bn_x_top(bn_xctx *x, bn_xtop which);
 /* bn_x_hdr_has - a field of the bounce's header named name (any occurrence)
    contains needle (case-insensitive) */
 bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle);

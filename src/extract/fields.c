@@ -12,7 +12,7 @@
 
 /* name_end - where the name a line may start with ends: the first ':',
    control, space or non-ASCII byte, at most FIELD_NAME_MAX + 1 bytes in */
-static size_t name_end(bn_str line)
+static inline size_t name_end(bn_str line)
 {
     size_t i = 0, lim = line.n < FIELD_NAME_MAX + 1 ? line.n : FIELD_NAME_MAX + 1;
 #if defined(__SSE2__)
@@ -41,8 +41,9 @@ static size_t name_end(bn_str line)
 }
 
 /* field_colon - where the colon of a "Name: value" line is (the name is
-   *name bytes long), or 0 when the line is no field line */
-static size_t field_colon(bn_str line, size_t *name)
+   *name bytes long), or 0 when the line is no field line (inline, as
+   name_end: the call cost as much as the test on most lines) */
+static inline size_t field_colon(bn_str line, size_t *name)
 {
     size_t i = name_end(line);
     *name = i;
@@ -66,19 +67,26 @@ size_t bn_x_field_name_len(bn_str line)
     return field_name_len(line);
 }
 
-/* push - append one field to out (arena array grown by doubling) */
-static int push(bn_arena *a, bn_headers *out, size_t *cap, bn_header h)
+/* grow - double the field array of out (arena) */
+static int grow(bn_arena *a, bn_headers *out, size_t *cap)
 {
-    if (out->n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        bn_header *nv = bn_arena_alloc(a, ncap * sizeof *nv);
-        if (!nv)
-            return BN_ENOMEM;
-        if (out->n)
-            memcpy(nv, out->v, out->n * sizeof *nv);
-        out->v = nv;
-        *cap = ncap;
-    }
+    size_t ncap = *cap ? *cap * 2 : 16;
+    bn_header *nv = bn_arena_alloc(a, ncap * sizeof *nv);
+    if (!nv)
+        return BN_ENOMEM;
+    if (out->n)
+        memcpy(nv, out->v, out->n * sizeof *nv);
+    out->v = nv;
+    *cap = ncap;
+    return BN_OK;
+}
+
+/* push - append one field to out (inline: once per field line; the array
+   grows by doubling, rarely) */
+static inline int push(bn_arena *a, bn_headers *out, size_t *cap, bn_header h)
+{
+    if (out->n == *cap && grow(a, out, cap))
+        return BN_ENOMEM;
     out->v[out->n++] = h;
     return BN_OK;
 }

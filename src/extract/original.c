@@ -32,21 +32,27 @@ static bool in_original(const bn_msg *m, size_t i)
 
 /* Header names that make a block of lines a message header block (with
    their lengths: most fields fail on that test). */
-#define H(name) {name, sizeof name - 1}
+#define HDR_NAMES(X)                                                                   \
+    X("From") X("To") X("Subject") X("Date") X("Message-ID") X("Received")              \
+    X("Return-Path") X("MIME-Version") X("Content-Type") X("Cc") X("Reply-To")          \
+    X("Sender") X("X-Mailer") X("DKIM-Signature") X("List-Id") X("In-Reply-To")         \
+    X("References") X("Delivered-To")
+#define H(name) {name, sizeof name - 1},
 static const struct {
     const char *name;
     size_t len;
-} hdr_names[] = {
-    H("From"), H("To"), H("Subject"), H("Date"), H("Message-ID"), H("Received"),
-    H("Return-Path"), H("MIME-Version"), H("Content-Type"), H("Cc"), H("Reply-To"),
-    H("Sender"), H("X-Mailer"), H("DKIM-Signature"), H("List-Id"), H("In-Reply-To"),
-    H("References"), H("Delivered-To"),
-};
+} hdr_names[] = {HDR_NAMES(H)};
 #undef H
+/* bit n set: one of the names is n bytes long (all are shorter than 32) */
+#define LEN_BIT(name) | (1u << (sizeof name - 1))
+static const unsigned known_lengths = 0 HDR_NAMES(LEN_BIT);
+#undef LEN_BIT
 
 /* is_known_header - name is one of hdr_names */
 static bool is_known_header(bn_str name)
 {
+    if (name.n >= 32 || !(known_lengths >> name.n & 1))
+        return false; /* most fields of a block: one test, not a walk of the table */
     for (size_t j = 0; j < sizeof hdr_names / sizeof hdr_names[0]; j++)
         if (name.n == hdr_names[j].len && bn_str_eq_ci(name, hdr_names[j].name))
             return true;
@@ -159,6 +165,14 @@ static bool is_mbox_from(bn_str line)
     return true;
 }
 
+/* may_be_field - the line's first byte may start a field name (not a
+   space, a control, ':' or non-ASCII): indented lines fail here, before a call */
+static bool may_be_field(bn_str line)
+{
+    unsigned char c = (unsigned char)line.p[0];
+    return c > 32 && c < 127 && c != ':';
+}
+
 /* find_inline - a pasted original in text: returns where the text should end */
 static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
 {
@@ -181,7 +195,9 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
         /* a header block starts with a field line: parsing one anywhere else
            finds nothing (the check costs a few bytes, the parse a block);
            a header block before any prose is a summary, not a returned copy */
-        if (bn_x_field_name_len(line) && ((after_gap && seen_text) || prev_is_marker(m, &prev))) {
+        bool may_mark = prev.line.n && prev.line.n <= 120 && prev.marker != 0;
+        if (((after_gap && seen_text) || may_mark) && may_be_field(line) &&
+            bn_x_field_name_len(line) && ((after_gap && seen_text) || prev_is_marker(m, &prev))) {
             bool marked = prev_is_marker(m, &prev);
             if (header_block_at(x, text, start, marked, &o->hdrs, &o->body)) {
                 o->found = true;

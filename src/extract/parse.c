@@ -404,7 +404,7 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str ver
 static int finalize(bn_parser *p, bn_xctx *x)
 {
     find_addresser(x);
-    bn_str date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    bn_str date = bn_x_top(x, BN_XTOP_DATE);
     lazy_date msg_date = {date, 0, false};
     bn_str verp = bn_x_verp(x->arena, p->opts.envelope_to);
     p->out = x->n ? bn_arena_calloc(x->arena, x->n, sizeof *p->out) : NULL;

@@ -22,6 +22,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/str.h"
 #include "extract/extract.h"
 
@@ -211,6 +215,8 @@ static bn_str lines_span(const scan *s)
     return (bn_str){s->lines[0].p, (size_t)(e - s->lines[0].p)};
 }
 
+static size_t line_of(const scan *s, const char *p);
+
 /* find_section - first line of the paragraph holding the anchor sentence;
    s->anchor gets the anchor's own line */
 static size_t find_section(scan *s)
@@ -219,25 +225,23 @@ static size_t find_section(scan *s)
     _Static_assert(NANCHORS <= BN_MULTI_MAX, "anchors: too many rows for bn_multi");
     bn_multi scratch;
     s->anchor = s->n;
-    /* one pass tells the first anchor of the table the text holds (none
-       spans a line), then only it is looked for line by line */
-    size_t low = s->n ? bn_multi_lowest(bn_x_multi(s->x, anchors, NANCHORS, &scratch),
-                                        lines_span(s))
+    /* one pass tells the first anchor of the table the text holds and where
+       it first occurs: none spans a line, so its line is the first that
+       holds it */
+    size_t at = 0;
+    bn_str span = s->n ? lines_span(s) : BN_STR_NULL;
+    size_t low = s->n ? bn_multi_lowest_at(bn_x_multi(s->x, anchors, NANCHORS, &scratch), span,
+                                           &at)
                       : BN_MULTI_MAX;
     s->anchors_in = low < NANCHORS ? 1ULL << low : 0;
     if (!s->anchors_in)
         return 0;
-    size_t first = (size_t)__builtin_ctzll(s->anchors_in);
-    const char *a = anchors[first];
-    for (size_t i = 0; i < s->n; i++)
-        if (bn_str_find_ci(s->lines[i], a)) {
-            s->anchor = i;
-            s->weak_anchor = first >= STRONG_ANCHORS;
-            while (i > 0 && !bn_x_is_blank(s->lines[i - 1]))
-                i--;
-            return i;
-        }
-    return 0;
+    size_t i = line_of(s, span.p + at);
+    s->anchor = i;
+    s->weak_anchor = low >= STRONG_ANCHORS;
+    while (i > 0 && !bn_x_is_blank(s->lines[i - 1]))
+        i--;
+    return i;
 }
 
 /* list_sep - only separators of an address list lie between two addresses */
@@ -428,33 +432,67 @@ static int from_header(scan *s)
     return BN_OK;
 }
 
+/* code_kind - 1: the line holds a 4xx/5xx reply code or a 4.x.x/5.x.x
+   status; -1: its first code says something else ("250 2.1.5 Ok" in a
+   transcript is no failure); 0: it holds no code */
+static int code_kind(bn_str t)
+{
+    bn_str st = bn_x_find_status(t);
+    if (st.n)
+        return st.p[0] != '2' ? 1 : -1;
+    int code = bn_x_find_replycode(t);
+    if (code)
+        return code >= 400 && code < 600 ? 1 : -1;
+    return 0;
+}
+
 /* has_failure_code - the line holds a 4xx/5xx reply code or a 4.x.x/5.x.x status */
 static bool has_failure_code(bn_str t)
 {
-    bn_str st = bn_x_find_status(t);
-    if (st.n)
-        return st.p[0] != '2'; /* "250 2.1.5 Ok" in a transcript is no failure */
-    int code = bn_x_find_replycode(t);
-    return code >= 400 && code < 600;
+    return code_kind(t) > 0;
 }
 
-/* is_reply_line - a line that carries the remote server's answer: a failure
-   code (has_failure_code, each code looked for once), else no code of
-   success and a reply's wording */
-static bool is_reply_line(bn_str l)
+/* worded_reply - a line without a code that introduces the server's reply
+   in words ("<<< ...", "SMTP error ...", "... said:", "reason:") */
+static bool worded_reply(bn_str t)
 {
-    bn_str t = bn_str_trim(l);
-    bn_str st = bn_x_find_status(t);
-    if (st.n)
-        return st.p[0] != '2'; /* "250 2.1.5 Ok" in a transcript is no failure */
-    int code = bn_x_find_replycode(t);
-    if (code)
-        return code >= 400 && code < 600;
     if (bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "smtp error"))
         return true;
     /* the other wordings end with a colon: most lines have none */
     return bn_str_chr(t, ':') && (bn_str_find_ci(t, "said:") || bn_str_find_ci(t, "reason:") ||
                                   bn_str_find_ci(t, "... deferred:"));
+}
+
+/* is_reply_line - a line that carries the remote server's answer: a failure
+   code (each code looked for once), else no code of success and a reply's
+   wording */
+static bool is_reply_line(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    int k = code_kind(t);
+    return k ? k > 0 : worded_reply(t);
+}
+
+/* first_reply - the first line of [a, b) with a failure code, else the first
+   is_reply_line; the lines without a code (of the first 64) are noted on the
+   way, so the second walk reads no code again */
+static size_t first_reply(const scan *s, size_t a, size_t b)
+{
+    unsigned long long nocode = 0;
+    for (size_t i = a; i < b; i++) {
+        int k = code_kind(bn_str_trim(s->lines[i]));
+        if (k > 0)
+            return i;
+        if (!k && i - a < 64)
+            nocode |= 1ULL << (i - a);
+    }
+    for (size_t i = a; i < b; i++) {
+        bn_str t = bn_str_trim(s->lines[i]);
+        bool none = i - a < 64 ? (nocode >> (i - a) & 1) : !code_kind(t);
+        if (none && worded_reply(t))
+            return i;
+    }
+    return b;
 }
 
 /* join_lines - lines [a, b) unfolded into one diagnostic string (arena) */
@@ -601,13 +639,43 @@ static enum turn prefix_turn(bn_str t, bn_str *rest)
     return r;
 }
 
+#if defined(__SSE2__)
+/* angle_in16 - the 16 bytes at p hold a '<' or '>' */
+static inline bool angle_in16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+}
+#endif
+
+/* angle_within - a '<' or '>' in the first STAMP_MAX bytes of t: every
+   arrow after a word or a stamp ("Sent <<<", "<stamp>: -->") lies there
+   and holds one; most lines have none (one test instead of two searches) */
+static bool angle_within(bn_str t)
+{
+    size_t lim = t.n < STAMP_MAX ? t.n : STAMP_MAX, i = 0;
+#if defined(__SSE2__)
+    if (lim >= 16) {
+        for (; i + 16 <= lim; i += 16)
+            if (angle_in16(t.p + i))
+                return true;
+        return i < lim && angle_in16(t.p + lim - 16); /* the rest: a last block */
+    }
+#endif
+    for (; i < lim; i++)
+        if (t.p[i] == '<' || t.p[i] == '>')
+            return true;
+    return false;
+}
+
 /* turn_of - a transcript turn: ">>> " / "In:" / "-->" (the client's command),
    "<<< " / "Out:" / "<--" (the server's reply); *rest gets the words after it */
 static enum turn turn_of(bn_str l, bn_str *rest)
 {
     bn_str t = bn_str_trim(l);
     enum turn p = prefix_turn(t, rest);
-    if (p != TURN_NONE)
+    if (p != TURN_NONE || !angle_within(t))
         return p;
     enum turn w = worded_arrow(t, rest);
     return w != TURN_NONE ? w : arrow_after_stamp(t, rest);
@@ -679,13 +747,7 @@ static bool says_why(bn_str l)
    a line with a failure code first, else a line that introduces a reply */
 static bn_str reply_text(scan *s, size_t a, size_t b)
 {
-    size_t first = b;
-    for (size_t i = a; i < b && first == b; i++)
-        if (has_failure_code(bn_str_trim(s->lines[i])))
-            first = i;
-    for (size_t i = a; i < b && first == b; i++)
-        if (is_reply_line(s->lines[i]))
-            first = i;
+    size_t first = first_reply(s, a, b);
     if (first == b)
         return BN_STR_NULL;
     if (introduces(s->lines[first]))
@@ -924,9 +986,8 @@ static int emit_anonymous(scan *s)
 static void init_skip(scan *s)
 {
     bn_xctx *x = s->x;
-    const bn_headers *h = &x->msg->parts[0].hdrs;
-    s->skip[0] = bn_x_addr_field(bn_hdr_get(x->msg, h, "From"));
-    s->skip[1] = bn_x_addr_field(bn_hdr_get(x->msg, h, "To"));
+    s->skip[0] = bn_x_addr_field(bn_x_top(x, BN_XTOP_FROM));
+    s->skip[1] = bn_x_addr_field(bn_x_top(x, BN_XTOP_TO));
     s->skip[2] = x->addresser;
     if (x->orig.found)
         s->skip[3] = bn_x_addr_field(bn_x_field_value(x->arena, &x->orig.hdrs, "From"));

@@ -98,6 +98,30 @@ static void test_find_ci_random(void **state)
     }
 }
 
+/* test_find_ci_long - texts long enough for the 32-start blocks (AVX2) and
+   the 16-start ones after them, needles up to 12 bytes, planted anywhere */
+static void test_find_ci_long(void **state)
+{
+    (void)state;
+    uint32_t s = 999;
+    char hay[400], needle[13];
+    for (int round = 0; round < 20000; round++) {
+        size_t hn = rng(&s) % sizeof hay, nn = 2 + rng(&s) % 11;
+        random_text(&s, hay, hn);
+        random_text(&s, needle, nn);
+        if (hn >= nn && rng(&s) % 2) {
+            size_t at = rng(&s) % (hn - nn + 1);
+            for (size_t k = 0; k < nn; k++)
+                hay[at + k] = bn_is_alpha((unsigned char)needle[k]) && rng(&s) % 2
+                                  ? (char)(needle[k] ^ 0x20)
+                                  : needle[k];
+        }
+        size_t want = ref_find(hay, hn, needle, nn);
+        const char *got = bn_mem_find_ci(hay, hn, needle, nn);
+        assert_int_equal(got ? (size_t)(got - hay) : hn, want);
+    }
+}
+
 /* ref_multi - earliest start of any needle (ties: lowest index); hn if none */
 static size_t ref_multi(const char *hay, size_t hn, const char *const *nd, size_t n,
                         size_t *which)
@@ -149,6 +173,30 @@ static void check_multi(const char *hay, size_t hn, const char *const *nd, size_
         if (ref_find(hay, hn, nd[k], strlen(nd[k])) < hn)
             mask |= 1ULL << k;
     assert_true(bn_multi_mask(&m, (bn_str){hay, hn}) == mask);
+    /* the lowest needle found and where its first match starts */
+    size_t low = mask ? (size_t)__builtin_ctzll(mask) : BN_MULTI_MAX, at = 7777;
+    assert_int_equal(bn_multi_lowest_at(&m, (bn_str){hay, hn}, &at), low);
+    if (mask)
+        assert_int_equal(at, ref_find(hay, hn, nd[low], strlen(nd[low])));
+    else
+        assert_int_equal(at, 7777);
+}
+
+/* test_multi_lowest_slow - bn_multi_lowest_at when the anchors do not fit
+   (17 one-byte needles of distinct bytes: a search per needle) */
+static void test_multi_lowest_slow(void **state)
+{
+    (void)state;
+    static const char *const nd[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
+                                     "j", "k", "l", "m", "n", "o", "p", "q"};
+    bn_multi m;
+    assert_true(bn_multi_init(&m, nd, 17));
+    assert_true(m.slow);
+    size_t at = 0;
+    assert_int_equal(bn_multi_lowest_at(&m, BN_STR("zzQzzPzzzq"), &at), 15);
+    assert_int_equal(at, 5);
+    check_multi("xx q yy c zz c", 14, nd, 17);
+    check_multi("xyz", 3, nd, 17);
 }
 
 /* test_multi_random - bn_multi_find/bn_multi_mask against the naive loops */
@@ -196,6 +244,19 @@ static void test_multi_long(void **state)
     }
 }
 
+/* test_ctype - bn_is_space and bn_is_alnum (table lookups) against the
+   byte classes written out, for all 256 bytes */
+static void test_ctype(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        bool sp = c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+        bool al = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        assert_int_equal(bn_is_space((unsigned char)c), sp);
+        assert_int_equal(bn_is_alnum((unsigned char)c), al);
+    }
+}
+
 /* test_mem_eol - the first CR or LF at every offset, both before and after
    the 16-byte blocks; none when the text has neither */
 static void test_mem_eol(void **state)
@@ -220,10 +281,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_ci_known),
         cmocka_unit_test(test_find_ci_random),
+        cmocka_unit_test(test_find_ci_long),
         cmocka_unit_test(test_multi_known),
         cmocka_unit_test(test_multi_random),
         cmocka_unit_test(test_multi_long),
+        cmocka_unit_test(test_multi_lowest_slow),
         cmocka_unit_test(test_mem_eol),
+        cmocka_unit_test(test_ctype),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

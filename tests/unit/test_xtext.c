@@ -450,6 +450,84 @@ static void test_multi_lowest(void **state)
     assert_int_equal(bn_multi_lowest(&m, S("")), BN_MULTI_MAX);
 }
 
+/* ---- bn_x_addr_valid ---- */
+
+/* ref_addr_valid - the byte loop bn_x_addr_valid replaced */
+static bool ref_addr_valid(bn_str a)
+{
+    if (a.n < 3 || a.n > 512)
+        return false;
+    size_t at = a.n;
+    for (size_t i = 0; i < a.n; i++) {
+        unsigned char c = (unsigned char)a.p[i];
+        if (c <= ' ' || c == '<' || c == '>' || c == ',')
+            return false;
+        if (c == '@')
+            at = i;
+    }
+    return at > 0 && at + 1 < a.n;
+}
+
+/* Addresses across 16-byte blocks: '@' first, last or in several blocks,
+   a bad byte (space, control, '<', '>', ',') anywhere, UTF-8 and DEL bytes
+   (above ' ': allowed), lengths around the limits. */
+static void test_addr_valid_random(void **state)
+{
+    (void)state;
+    char buf[600];
+    static const char alphabet[] = "abc.@@-\x7f\xc3\xa9\x80\xff _<>,\t\x01";
+    for (int round = 0; round < 30000; round++) {
+        size_t n = rnd() % 70;
+        if (round % 50 == 0)
+            n = 500 + rnd() % 20; /* around the 512-byte limit */
+        bn_str t = random_text(buf, n, round % 3 ? "abcdef.-@xyz" : alphabet);
+        assert_int_equal(bn_x_addr_valid(t), ref_addr_valid(t));
+    }
+    assert_true(bn_x_addr_valid(S("user.name+tag@sub.example.com")));
+    assert_true(bn_x_addr_valid(S("a@b@c.example.com.long.enough.x")));
+    assert_false(bn_x_addr_valid(S("user.name+tag@sub.example.com@")));
+    assert_false(bn_x_addr_valid(S("@user.name.tag.sub.example.com")));
+    assert_false(bn_x_addr_valid(S("user.name+tag@sub.example,com.x")));
+    assert_false(bn_x_addr_valid(S("user.name+tag@sub.example.com\x01")));
+    assert_true(bn_x_addr_valid(S("\xc3\xa9l\xc3\xa8ve.name@\xc3\xa9" "cole.example")));
+}
+
+/* ---- bn_x_addr_field ---- */
+
+/* The token after the type, its quotes and trailing punctuation stripped
+   (a NUL byte counts as one, as strchr's set did). */
+static void test_addr_field_strip(void **state)
+{
+    (void)state;
+    assert_true(same_span(bn_x_addr_field(S("rfc822; 'user@example.com'.")),
+                          S("user@example.com")));
+    assert_true(same_span(bn_x_addr_field(S("rfc822;\"user@example.com\";")),
+                          S("user@example.com")));
+    assert_true(same_span(bn_x_addr_field(S("user@example.com>\0")), S("user@example.com")));
+    assert_true(same_span(bn_x_addr_field(S("\0<user@example.com (x)")), S("user@example.com")));
+    assert_true(same_span(bn_x_addr_field(S("rfc822; <a@b.example>")), S("a@b.example")));
+    assert_int_equal(bn_x_addr_field(S("rfc822; nobody")).n, 0);
+}
+
+/* ---- bn_x_addr_norm ---- */
+
+/* The domain (after the last '@') lowercased, the local part kept; an
+   address already in lowercase comes back as it is, without a copy. */
+static void test_addr_norm(void **state)
+{
+    (void)state;
+    bn_str a = S("User.Name@Example.COM");
+    assert_true(same_span(bn_x_addr_norm(&arena, a), S("User.Name@example.com")));
+    bn_str b = S("User.Name@example.com");
+    bn_str nb = bn_x_addr_norm(&arena, b);
+    assert_ptr_equal(nb.p, b.p);
+    assert_int_equal(nb.n, b.n);
+    assert_true(same_span(bn_x_addr_norm(&arena, S("a@B@Mx.Example")), S("a@B@mx.example")));
+    assert_true(same_span(bn_x_addr_norm(&arena, S("NoAt.Example")), S("NoAt.Example")));
+    assert_true(same_span(bn_x_addr_norm(&arena, S("x@\xc3\x89Z")), S("x@\xc3\x89z")));
+    bn_arena_reset(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,7 +536,8 @@ int main(void)
         cmocka_unit_test(test_text_lines_partial), cmocka_unit_test(test_family_texts),
         cmocka_unit_test(test_command_same),      cmocka_unit_test(test_xcache),
         cmocka_unit_test(test_dsn_field_names),
-        cmocka_unit_test(test_multi_lowest),
+        cmocka_unit_test(test_multi_lowest),      cmocka_unit_test(test_addr_valid_random),
+        cmocka_unit_test(test_addr_norm),         cmocka_unit_test(test_addr_field_strip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

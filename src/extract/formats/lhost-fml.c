@@ -55,7 +55,7 @@ static bn_str first_paragraph(bn_xctx *x)
 static int fml_decode(bn_xctx *x)
 {
     bn_str para = first_paragraph(x);
-    bn_str subj = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Subject");
+    bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
     size_t i = 0;
     while (i < sizeof notices / sizeof notices[0] && !bn_str_find_ci(para, notices[i].phrase) &&
            !bn_str_find_ci(subj, notices[i].phrase))
@@ -72,7 +72,7 @@ static int fml_decode(bn_xctx *x)
     r->reason = notices[i].reason;
     r->reason_rule = notices[i].rule;
     r->r.reason_src = "fml notice";
-    r->date = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "Date");
+    r->date = bn_x_top(x, BN_XTOP_DATE);
     return BN_OK;
 }
 

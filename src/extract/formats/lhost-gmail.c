@@ -70,7 +70,7 @@ static const char *find_first(const bn_xctx *x, bn_str s, const char *const *lis
 /* from_google - the bounce comes from Google's own mailer-daemon */
 static bool from_google(bn_xctx *x)
 {
-    bn_str from = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, "From");
+    bn_str from = bn_x_top(x, BN_XTOP_FROM);
     return bn_str_find_ci(from, "@googlemail.com") || bn_str_find_ci(from, "@google.com") ||
            bn_str_find_ci(from, "@gmail.com");
 }
