@@ -33,8 +33,8 @@ typedef struct parse_run {
     bool log;           /* --log: the paths are MTA logs (cli/log_cmd.c) */
     bool header_done;   /* table header printed */
     unsigned width;     /* terminal width for the table */
-    char *buf;          /* JSON line buffer */
-    size_t size;
+    char *buf;          /* JSON lines not yet written: buf[0..used) */
+    size_t size, used;
     unsigned long messages, records;
     bool progress;      /* progress line allowed (stderr is a terminal) */
     bool progress_shown;
@@ -111,30 +111,66 @@ static void progress_tick(parse_run *r)
     r->progress_shown = true;
 }
 
-/* emit_json - one record as a JSON line, growing the buffer as needed */
+/* JSON lines are gathered in r->buf and written this many bytes at a time:
+   one write(2) per ~30 records, and no copy through stdio's small buffer.
+   32 KiB measured fewest cache misses (cachegrind): 64 KiB pushed the
+   parser's and classifier's tables out more, 16 KiB wrote twice as often. */
+#define OUT_CHUNK (32 * 1024)
+
+/* out_flush - write the gathered JSON lines */
+static void out_flush(parse_run *r)
+{
+    if (r->used > 0 && fwrite(r->buf, 1, r->used, stdout) != r->used)
+        r->status = 1; /* the final fflush/ferror check reports it */
+    r->used = 0;
+}
+
+/* out_reserve - room for a line of need bytes (NUL included) after the
+   gathered ones: flushed first when it does not fit, the buffer grown when
+   a single line is larger than it; false when out of memory */
+static bool out_reserve(parse_run *r, size_t need)
+{
+    if (r->size - r->used >= need)
+        return true;
+    out_flush(r);
+    if (r->size >= need)
+        return true;
+    size_t cap = need > OUT_CHUNK * 2 ? need : OUT_CHUNK * 2;
+    char *grown = bn_realloc(r->buf, cap);
+    if (!grown)
+        return false;
+    r->buf = grown;
+    r->size = cap;
+    return true;
+}
+
+/* format_json - the record as JSON at r->buf + r->used (as much as fits);
+   the length it needs */
+static size_t format_json(parse_run *r, const bn_record *rec, const char *name)
+{
+    char *at = r->buf ? r->buf + r->used : NULL;
+    size_t room = r->size - r->used;
+    return r->fmt == FMT_SISIMAI ? bn_record_sisimai_json(rec, name, at, room)
+                                 : bn_record_json(rec, name, at, room);
+}
+
+/* emit_json - one record as a JSON line, appended to the gathered lines
+   (formatted again only when it did not fit the room left) */
 static void emit_json(parse_run *r, const bn_record *rec, const char *name)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        size_t need = r->fmt == FMT_SISIMAI
-                          ? bn_record_sisimai_json(rec, name, r->buf, r->size)
-                          : bn_record_json(rec, name, r->buf, r->size);
-        if (need < r->size) {
-            fwrite(r->buf, 1, need, stdout);
-            fputc('\n', stdout);
+    size_t need = format_json(r, rec, name);
+    if (need + 1 >= r->size - r->used) { /* the line and its newline did not fit */
+        if (!out_reserve(r, need + 2)) {
+            cli_error("%s: out of memory writing a record", name);
+            r->status = 1;
             return;
         }
-        /* room for the next records too: each regrowth formats a record twice */
-        size_t cap = need + 1 > 2 * r->size ? need + 1 : 2 * r->size;
-        if (cap < 4096)
-            cap = 4096;
-        char *grown = bn_realloc(r->buf, cap);
-        if (!grown)
-            break;
-        r->buf = grown;
-        r->size = cap;
+        format_json(r, rec, name);
     }
-    cli_error("%s: out of memory writing a record", name);
-    r->status = 1;
+    r->buf[r->used + need] = '\n'; /* over the NUL */
+    r->used += need + 1;
+    if (r->used >= OUT_CHUNK || r->stdout_tty) /* a terminal sees each record at once */
+        out_flush(r);
 }
 
 /* evidence_line - one "label  value (from where)" line of --explain */
@@ -338,6 +374,7 @@ int cmd_parse(int argc, char **argv)
     r.start = r.last = now();
     if (r.log) {
         r.status = cli_log_parse(npaths, argv + 1, log_emit, &r);
+        out_flush(&r);
         bn_free(r.buf);
         return fflush(stdout) != 0 || ferror(stdout) ? 1 : r.status;
     }
@@ -354,6 +391,7 @@ int cmd_parse(int argc, char **argv)
         return 1;
     }
     run_source(&r, p, src);
+    out_flush(&r);
     bn_parser_free(p);
     bn_source_free(src);
     bn_free(r.buf);

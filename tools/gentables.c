@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -741,11 +742,13 @@ static void emit_reasons(FILE *o, FILE *h, table *t)
             cur_line = 0;
             die("reason '%s' has no row", reason_names[id]);
         }
+        if (strlen(line[id][2]) > UINT16_MAX || strlen(line[id][3]) > UINT16_MAX)
+            die("reason '%s': text longer than %u bytes", reason_names[id], UINT16_MAX);
         fprintf(o, " {%d,%d,", fault_id(line[id][0]), action_id(line[id][1]));
         put_str(o, line[id][2]);
         fputc(',', o);
         put_str(o, line[id][3]);
-        fputs("},\n", o);
+        fprintf(o, ",%zu,%zu},\n", strlen(line[id][2]), strlen(line[id][3]));
     }
     fputs("};\n\n", o);
     fprintf(h, "extern const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT];\n");
@@ -1111,8 +1114,9 @@ static void emit_phrases(FILE *o, FILE *h, table *t)
 
 static const char header_types[] =
     "#include <stdint.h>\n#include \"bounce.h\"\n\n"
-    "typedef struct bn_kb_reason { uint8_t fault, action; const char *what, *advice; } "
-    "bn_kb_reason;\n"
+    "/* what_len, advice_len: strlen of what and advice (explain.c copies them) */\n"
+    "typedef struct bn_kb_reason { uint8_t fault, action; const char *what, *advice; "
+    "uint16_t what_len, advice_len; } bn_kb_reason;\n"
     "/* perm: 0 from the code's class, 1 permanent, 2 transient */\n"
     "typedef struct bn_kb_reply { int16_t code; int8_t reason; uint8_t perm, fault; "
     "const char *rule, *meaning, *advice; } bn_kb_reply;\n"

@@ -5,6 +5,7 @@
  * per reason, so every reason has its words); the specifics the verdict
  * carries (blocklist, IP, provider, retry delay) are added here.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "bounce.h"
@@ -21,8 +22,9 @@ typedef struct out {
     size_t size, len;
 } out;
 
-/* put_mem - append n bytes of s: as many as fit before the terminator */
-static void put_mem(out *o, const char *s, size_t n)
+/* put_mem - append n bytes of s: as many as fit before the terminator
+   (inline: most pieces are literals, whose length and copy then fold) */
+static inline __attribute__((always_inline)) void put_mem(out *o, const char *s, size_t n)
 {
     if (o->len < o->size) {
         size_t room = o->size - o->len - 1, k = n < room ? n : room;
@@ -32,8 +34,8 @@ static void put_mem(out *o, const char *s, size_t n)
     o->len += n;
 }
 
-/* put - append a string */
-static void put(out *o, const char *s)
+/* put - append a string (a literal's strlen folds once inlined) */
+static inline __attribute__((always_inline)) void put(out *o, const char *s)
 {
     put_mem(o, s, strlen(s));
 }
@@ -73,23 +75,23 @@ static void explain_blocklist(out *o, const bn_verdict *v)
 /* explain_codes - " (550 5.1.1, Google)": the codes and provider when known */
 static void explain_codes(out *o, const bn_verdict *v)
 {
-    const char *sep = " (";
+    bool open = false; /* " (" written */
     if (v->replycode) {
-        put(o, sep);
+        put(o, " (");
         put_num(o, v->replycode);
-        sep = " ";
+        open = true;
     }
     if (v->status[0] && !v->status_derived) {
-        put(o, sep);
+        put(o, open ? " " : " (");
         put(o, v->status);
-        sep = " ";
+        open = true;
     }
     if (v->provider) {
-        put(o, sep[1] == '(' ? sep : ", ");
+        put(o, open ? ", " : " (");
         put(o, v->provider);
-        sep = " ";
+        open = true;
     }
-    if (sep[1] != '(')
+    if (open)
         put(o, ")");
 }
 
@@ -97,10 +99,10 @@ static void explain_codes(out *o, const bn_verdict *v)
 static void explain_general(out *o, const bn_verdict *v)
 {
     const bn_kb_reason *r = &bn_kb_reasons[v->reason];
-    put(o, r->what);
+    put_mem(o, r->what, r->what_len);
     explain_codes(o, v);
     put(o, ". ");
-    put(o, r->advice);
+    put_mem(o, r->advice, r->advice_len);
     if (v->ip[0] && (v->fault == BN_FAULT_SENDER)) {
         put(o, " The reply names the IP ");
         put(o, v->ip);

@@ -249,18 +249,78 @@ void bn_json_escape(bn_json *j, const char *s, size_t n)
     }
 }
 
+#if defined(__SSE2__)
+/* bad16 - mask of the 16 bytes of v that need attention (as plain_run) */
+static inline unsigned bad16(__m128i v)
+{
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+
+/* copy_plain_16 - copy n bytes (n >= 16) 16 at a time, the last 16
+   overlapping, while testing them: false as soon as a byte needs an escape
+   (what was stored by then is left for the caller to overwrite). One pass
+   with no call: a separate search and memcpy cost more on values this short. */
+static inline bool copy_plain_16(char *o, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 < n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        if (bad16(v))
+            return false;
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+    }
+    __m128i last = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+    if (bad16(last))
+        return false;
+    _mm_storeu_si128((__m128i *)(void *)(o + n - 16), last);
+    return true;
+}
+#endif
+
+/* plain_8_16 - none of the n bytes (8 <= n <= 16) needs an escape: the
+   first and last 8, overlapping, tested as two words */
+static inline bool plain_8_16(const unsigned char *p, size_t n)
+{
+    return plain_word(p) && plain_word(p + n - 8);
+}
+
+/* copy_8_16 - copy n bytes (8 <= n <= 16) as two overlapping 8-byte moves */
+static inline void copy_8_16(char *o, const unsigned char *p, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + n - 8, 8);
+    memcpy(o, &a, 8);
+    memcpy(o + n - 8, &b, 8);
+}
+
 /* quoted_plain - "p" copied straight into the buffer when it fits and no
    byte needs an escape (most values: codes, names, addresses); false, with
-   nothing counted, otherwise. Long values are tested 16 bytes at a time. */
+   nothing counted, otherwise. Tested and copied 16 bytes (SSE2) or a word
+   at a time, the last piece overlapping: only values under 8 bytes take a
+   byte loop. */
 static bool quoted_plain(bn_json *j, const unsigned char *p, size_t n)
 {
     if (j->len >= j->size || j->size - j->len <= n + 2)
         return false;
     char *o = j->buf + j->len;
+#if defined(__SSE2__)
+    if (n >= 16) {
+        if (!copy_plain_16(o + 1, p, n))
+            return false;
+    } else
+#endif
     if (n >= 16) {
         if (plain_run(p, 0, n) != n)
             return false;
         memcpy(o + 1, p, n);
+    } else if (n >= 8) {
+        if (!plain_8_16(p, n))
+            return false;
+        copy_8_16(o + 1, p, n);
     } else {
         for (size_t i = 0; i < n; i++) {
             if (jclass[p[i]])

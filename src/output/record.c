@@ -124,7 +124,8 @@ static void record_what(bn_json *j, const bn_record *r)
     const bn_verdict *v = &r->verdict;
     char ts[21];
     bn_iso8601(r->timestamp, ts);
-    KV_CSTR(j, "timestamp", ts);
+    KEY(j, "timestamp");
+    bn_json_str(j, ts, ts[0] ? 20 : 0); /* bn_iso8601: 20 characters or none */
     KV_CSTR(j, "status", v->status);
     KEY(j, "replycode");
     num_or_empty(j, v->replycode, v->replycode > 0);

@@ -506,6 +506,45 @@ static void test_explain_blocklist(void **state)
     assert_non_null(strstr(buf, "300 seconds"));
 }
 
+/* test_host_lookups - the provider named by the remote MTA's name, whatever
+   names were looked up before: names that differ only in case, in length or
+   in one byte, a provider's domain inside a longer word, each asked in
+   several rounds and orders */
+static void test_host_lookups(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host, *provider;
+    } cases[] = {
+        {"aspmx.l.google.com", "Google"},   {"mx.example.org", NULL},
+        {"mx1.hotmail.com", "Microsoft"},   {"ALT1.ASPMX.L.GOOGLE.COM", "Google"},
+        {"mta7.am0.yahoodns.net", "Yahoo"}, {"mail.orange.fr", "Orange"},
+        {"mx.qq.com", "Tencent"},           {"smtp.cox.net", "Cox"},
+        {"mx.notorange.fr", NULL},          {"mx.icloud.com", "Apple"},
+        {"mx.comcast.net", "Comcast"},      {"mx1.hotmail.co", NULL},
+        {"mx1.hotmail.coM", "Microsoft"},   {"mx.qq.co", NULL},
+    };
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    const char *text = "550 : User unknown";
+    for (size_t round = 0; round < 4; round++) {
+        for (size_t k = 0; k < n; k++) {
+            size_t i = round % 2 ? n - 1 - k : k; /* forwards, then backwards */
+            bn_reply in = {0};
+            bn_verdict v;
+            in.text = text;
+            in.text_len = strlen(text);
+            in.host = cases[i].host;
+            in.host_len = strlen(cases[i].host);
+            bn_classify(&v, &in);
+            if (!cases[i].provider && v.provider)
+                fail_msg("%s: provider %s, want none", cases[i].host, v.provider);
+            if (cases[i].provider && (!v.provider || strcmp(v.provider, cases[i].provider)))
+                fail_msg("%s: provider %s, want %s", cases[i].host,
+                         v.provider ? v.provider : "none", cases[i].provider);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_stages),           cmocka_unit_test(test_multiline),
         cmocka_unit_test(test_nothing),          cmocka_unit_test(test_long_text),
         cmocka_unit_test(test_reply_scan),
+        cmocka_unit_test(test_host_lookups),
         cmocka_unit_test(test_retry_after),      cmocka_unit_test(test_ip),
         cmocka_unit_test(test_explain_every_reason), cmocka_unit_test(test_explain_blocklist),
     };

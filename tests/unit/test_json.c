@@ -181,6 +181,43 @@ static void test_key_plain_and_short(void **state)
     assert_string_equal(out, "{\"reason\":\"user\\\"unknown\",\"k\":\"tab\\there\"}");
 }
 
+/* test_special_at_every_position - values of every length up to 56 (the
+   byte, word and 16-byte paths of the plain copy, and their overlapping
+   windows) with one byte needing care at each position: the byte is escaped
+   there and the rest copied, exactly */
+static void test_special_at_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        char c;
+        const char *esc;
+    } sp[] = {{'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\x1f', "\\u001f"},
+              {'\xff', "\xef\xbf\xbd"}};
+    char in[56], want[72], out[144];
+    for (size_t n = 0; n <= 56; n++) {
+        memset(in, 'a', n);
+        memset(want + 1, 'a', n);
+        want[0] = '"', want[n + 1] = '"', want[n + 2] = 0;
+        assert_string_equal(str_json(in, n, out, sizeof(out)), want);
+        for (size_t k = 0; k < n; k++) {
+            for (size_t s = 0; s < sizeof(sp) / sizeof(sp[0]); s++) {
+                size_t e = strlen(sp[s].esc);
+                in[k] = sp[s].c;
+                want[0] = '"';
+                memset(want + 1, 'a', k);
+                memcpy(want + 1 + k, sp[s].esc, e);
+                memset(want + 1 + k + e, 'a', n - k - 1);
+                want[n + e] = '"';
+                want[n + e + 1] = 0;
+                str_json(in, n, out, sizeof(out));
+                if (strcmp(out, want) != 0)
+                    fail_msg("n %zu at %zu: got [%s] want [%s]", n, k, out, want);
+                in[k] = 'a';
+            }
+        }
+    }
+}
+
 /* test_utf8_valid_len - lengths and maximal invalid subparts */
 static void test_utf8_valid_len(void **state)
 {
@@ -247,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid_len),
         cmocka_unit_test(test_key_plain_and_short),
         cmocka_unit_test(test_key_lit),
+        cmocka_unit_test(test_special_at_every_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

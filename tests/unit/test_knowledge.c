@@ -35,6 +35,9 @@ static void test_reasons(void **state)
     for (int r = 0; r < BN_REASON_COUNT; r++) {
         assert_true(strlen(bn_kb_reasons[r].what) > 10);
         assert_true(strlen(bn_kb_reasons[r].advice) > 5);
+        /* explain.c copies what and advice by these lengths */
+        assert_int_equal(bn_kb_reasons[r].what_len, strlen(bn_kb_reasons[r].what));
+        assert_int_equal(bn_kb_reasons[r].advice_len, strlen(bn_kb_reasons[r].advice));
         assert_true(bn_kb_reasons[r].fault <= BN_FAULT_NONE);
         assert_true(bn_kb_reasons[r].action <= BN_ACTION_NONE);
     }
