@@ -294,6 +294,9 @@ static bn_logres delivery(bn_logstate *st, bn_str qid, bn_str body, bn_logout *o
     bn_logstatus status = status_word(f.status, &wl);
     if (status == BN_LOGST_NONE)
         return wl == f.status.n ? BN_LOGRES_TRUNCATED : BN_LOGRES_SKIP;
+    bn_str rcpt = bn_log_unbracket(f.to);
+    if (!rcpt.n)
+        return BN_LOGRES_GARBAGE; /* "to=<>": Postfix never logs it; a record needs a recipient */
     bn_logev *ev = bn_logout_add(out);
     if (!ev)
         return BN_LOGRES_SKIP;
@@ -301,7 +304,7 @@ static bn_logres delivery(bn_logstate *st, bn_str qid, bn_str body, bn_logout *o
     ev->mta = PF_MTA;
     ev->status = status;
     ev->qid = qid;
-    ev->rcpt = bn_log_unbracket(f.to);
+    ev->rcpt = rcpt;
     ev->orig_rcpt = bn_log_unbracket(f.orig_to);
     ev->rcpt_src = "log: to=";
     ev->dsn = f.dsn;

@@ -808,6 +808,38 @@ static void test_garbage(void **state)
     bn_log_reader_free(r);
 }
 
+/* empty recipients: a delivery line whose recipient is empty ("to=<>",
+   found by fuzz_logline) is garbage, never a record without a recipient;
+   the same line with a recipient gives its record */
+static void test_empty_recipient(void **state)
+{
+    static const char *const empty[] = {
+        "Nov 30 07:00:01 mx postfix/smtp[2]: 3F1A2B3C4D: to=<>, relay=mx.example.org[192.0.2.1]:25, "
+        "delay=1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 "
+        "No such user (in reply to RCPT TO command))",
+        "<22>1 2026-11-30T11:20:36.5Z mx postfix/smtp 99 - - 4DB281E0A1: to=<>, relay=none, "
+        "delay=1, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.1]:25: "
+        "Connection refused)",
+    };
+    const bn_record *rec;
+    bn_log_stats st;
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        bn_log_reader *r = reader_utc();
+        assert_int_equal(one_line(r, empty[i], &rec), 0);
+        bn_log_stats_get(r, &st);
+        assert_int_equal(st.garbage, 1);
+        bn_log_reader_free(r);
+    }
+    bn_log_reader *r = reader_utc();
+    const char *with = "Nov 30 07:00:01 mx postfix/smtp[2]: 3F1A2B3C4D: to=<u@example.org>, "
+                       "relay=mx.example.org[192.0.2.1]:25, delay=1, dsn=5.1.1, status=bounced "
+                       "(host mx.example.org[192.0.2.1] said: 550 5.1.1 No such user (in reply "
+                       "to RCPT TO command))";
+    assert_int_equal(one_line(r, with, &rec), 1);
+    assert_true(span_is(rec[0].recipient, "u@example.org"));
+    bn_log_reader_free(r);
+}
+
 /* allocation failures: the reader is made whole or not at all, and a line
    whose recipient cannot be lowercased in the arena keeps it as written */
 static void test_alloc_failures(void **state)
@@ -871,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_feed_chunks),
         cmocka_unit_test(test_feed_limits),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_empty_recipient),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_sample_postfix),
