@@ -159,10 +159,56 @@ static size_t ftext_end(const hscan *h, size_t i, size_t e)
     return i < e ? i : e;
 }
 
-/* field_colon - index of the colon if the line at i starts a field, else 0 */
-HDR_INLINE size_t field_colon(const hscan *h, size_t i, size_t e)
+#if defined(HDR_AVX2)
+/* line_masks_avx2 - for the 32 bytes at p: bit k of *stop = byte k is CR,
+   LF, NUL or 8-bit; the result's bit k = byte k is no field-name byte */
+__attribute__((target("avx2"))) static inline unsigned line_masks_avx2(const unsigned char *p,
+                                                                       unsigned *stop)
 {
-    size_t j = ftext_end(h, i, e);
+    const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+    const __m256i sp = _mm256_set1_epi8(32), del = _mm256_set1_epi8(127);
+    const __m256i colon = _mm256_set1_epi8(':');
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
+                                                  _mm256_cmpeq_epi8(v, lf)),
+                                  _mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
+    *stop = (unsigned)_mm256_movemask_epi8(hit) | (unsigned)_mm256_movemask_epi8(v);
+    /* signed compares: bytes >= 0x80 are negative, so not above 32 */
+    __m256i ok = _mm256_andnot_si256(
+        _mm256_cmpeq_epi8(v, colon),
+        _mm256_and_si256(_mm256_cmpgt_epi8(v, sp), _mm256_cmpgt_epi8(del, v)));
+    return ~(unsigned)_mm256_movemask_epi8(ok);
+}
+#endif
+
+/*
+ * line_scan - line_end(h, i), and *name = ftext_end(h, i, e) when one
+ * 32-byte load at the line start shows both (a line of under 32 bytes, or
+ * a longer one's name): one load a line instead of one for the end and
+ * one for the name. *name is SIZE_MAX when left to ftext_end.
+ */
+HDR_INLINE size_t line_scan(hscan *h, size_t i, size_t *name)
+{
+    *name = SIZE_MAX;
+#if defined(HDR_AVX2)
+    if (h->avx2 && i + 32 <= h->n) {
+        unsigned stop, nf = line_masks_avx2(h->s + i, &stop);
+        if (nf) /* CR and LF are no name bytes: the name ends at or before e */
+            *name = i + (size_t)__builtin_ctz(nf);
+        if (stop && (hclass[h->s[i + (size_t)__builtin_ctz(stop)]] & (HC_CR | HC_LF)))
+            return i + (size_t)__builtin_ctz(stop);
+        if (!stop) /* no line end, NUL or 8-bit byte in these 32 */
+            return line_end(h, i + 32);
+    }
+#endif
+    return line_end(h, i);
+}
+
+/* field_colon - index of the colon if the line at i starts a field, else 0;
+   name: where its name ends (ftext_end), SIZE_MAX when not known yet */
+HDR_INLINE size_t field_colon(const hscan *h, size_t i, size_t e, size_t name)
+{
+    size_t j = name != SIZE_MAX ? (name < e ? name : e) : ftext_end(h, i, e);
     if (j == i)
         return 0;
     size_t k = j;
@@ -188,27 +234,33 @@ typedef struct hblock {
     int err;
 } hblock;
 
+/* hb_grow - room for more fields; false when the arena refused */
+static bool hb_grow(hblock *b)
+{
+    size_t nc = b->cap ? b->cap * 2 : 32;
+    if (nc > b->max_n)
+        nc = b->max_n;
+    bn_header *nv = bn_arena_grow(b->msg->arena, b->v, b->cap * sizeof *nv, nc * sizeof *nv);
+    if (!nv) {
+        b->err = BN_ENOMEM;
+        b->dropping = true;
+        return false;
+    }
+    b->v = nv;
+    b->cap = nc;
+    return true;
+}
+
 /* hb_add - append a field; false when full (flags the anomaly) */
-static bool hb_add(hblock *b, bn_str name, bn_str value)
+HDR_INLINE bool hb_add(hblock *b, bn_str name, bn_str value)
 {
     if (b->n >= b->max_n) {
         b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
         b->dropping = true;
         return false;
     }
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 32;
-        if (nc > b->max_n)
-            nc = b->max_n;
-        bn_header *nv = bn_arena_grow(b->msg->arena, b->v, b->cap * sizeof *nv, nc * sizeof *nv);
-        if (!nv) {
-            b->err = BN_ENOMEM;
-            b->dropping = true;
-            return false;
-        }
-        b->v = nv;
-        b->cap = nc;
-    }
+    if (b->n == b->cap && !hb_grow(b))
+        return false;
     b->v[b->n++] = (bn_header){name, value};
     b->dropping = false;
     return true;
@@ -229,7 +281,7 @@ HDR_INLINE void hb_extend(hblock *b, const char *end)
 }
 
 /* hb_field - record the field whose line is [i, e) with its colon at c */
-static void hb_field(hblock *b, const hscan *h, size_t i, size_t c, size_t e)
+HDR_INLINE void hb_field(hblock *b, const hscan *h, size_t i, size_t c, size_t e)
 {
     const char *s = (const char *)h->s;
     size_t v = c + 1;
@@ -256,7 +308,7 @@ static size_t field_ahead(const hscan *h0, size_t i)
         size_t e = line_end(&h, i);
         if (e == i)
             return h.n;
-        if (!bn_is_wsp(h.s[i]) && field_colon(&h, i, e))
+        if (!bn_is_wsp(h.s[i]) && field_colon(&h, i, e, SIZE_MAX))
             return i;
         if (e - i > AHEAD_BYTES)
             break;
@@ -280,7 +332,7 @@ HDR_INLINE size_t headers_loop(hscan *hp, hblock *b, bool avx2)
     h.avx2 = avx2;
     while (i < n) {
         unsigned seen0 = h.seen; /* a line that turns out to be body must not count */
-        size_t e = line_end(&h, i), nx = next_line(&h, e);
+        size_t name, e = line_scan(&h, i, &name), nx = next_line(&h, e);
         size_t c;
         if (e == i) { /* the empty line */
             i = nx;
@@ -288,7 +340,7 @@ HDR_INLINE size_t headers_loop(hscan *hp, hblock *b, bool avx2)
         }
         if (bn_is_wsp(h.s[i]) && (b->n || b->dropping)) {
             hb_extend(b, p + e);
-        } else if (!bn_is_wsp(h.s[i]) && (c = field_colon(&h, i, e))) {
+        } else if (!bn_is_wsp(h.s[i]) && (c = field_colon(&h, i, e, name))) {
             hb_field(b, &h, i, c, e);
         } else {
             msg->anomalies |= BN_ANOM_BAD_HEADER;

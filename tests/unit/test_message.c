@@ -170,6 +170,62 @@ static void test_header_odd_bytes(void **state)
     }
 }
 
+/* name_line - parse name (nl letters, a space inside at sp_at when > 0,
+   one before the colon when sp) + ": " + vl 'v' + eol + "B: 2" + eol + eol
+   + "body" at a guard page; checks the fields against what was written */
+static void name_line(size_t nl, size_t vl, const char *eol, bool sp, size_t sp_at)
+{
+    char in[256], name[64], value[128];
+    for (size_t k = 0; k < nl; k++)
+        name[k] = (char)('A' + k % 26);
+    if (sp_at)
+        name[sp_at] = ' ';
+    name[nl] = '\0';
+    memset(value, 'v', vl);
+    value[vl] = '\0';
+    int n = snprintf(in, sizeof in, "%s%s: %s%sB: 2%s%sbody", name, sp ? " " : "", value, eol,
+                     eol, eol);
+    guard g;
+    char *p = guard_put(&g, in, (size_t)n);
+    assert_non_null(p);
+    tmsg t;
+    bn_headers h;
+    size_t used;
+    tmsg_init(&t);
+    assert_int_equal(bn_headers_parse(&t.msg, p, (size_t)n, &h, &used), BN_OK);
+    assert_int_equal(used, (size_t)n - 4);
+    if (sp_at) { /* "AB CD:" is no field: a stray line before the first one */
+        assert_int_equal(h.n, 1);
+        assert_int_equal(t.msg.anomalies, BN_ANOM_BAD_HEADER);
+    } else {
+        assert_int_equal(h.n, 2);
+        if (!str_is(h.v[0].name, name) || !str_is(h.v[0].value, value))
+            fail_msg("name %zu value %zu: got '%.*s' = '%.*s'", nl, vl, (int)h.v[0].name.n,
+                     h.v[0].name.p, (int)h.v[0].value.n, h.v[0].value.p);
+        assert_int_equal(t.msg.anomalies, 0);
+    }
+    assert_true(str_is(h.v[h.n - 1].name, "B") && str_is(h.v[h.n - 1].value, "2"));
+    tmsg_fini(&t);
+    guard_free(&g);
+}
+
+/* test_header_line_lengths - names and lines of every length either side
+   of the 32-byte load that finds a line's end and its name's end at once,
+   LF and CRLF, "Name :", and a space inside the name at every offset */
+static void test_header_line_lengths(void **state)
+{
+    (void)state;
+    for (size_t nl = 1; nl <= 40; nl++) {
+        for (size_t vl = 0; vl <= 70; vl++) {
+            name_line(nl, vl, "\n", false, 0);
+            name_line(nl, vl, "\r\n", false, 0);
+            name_line(nl, vl, "\n", true, 0);
+        }
+        for (size_t k = 1; k + 1 < nl; k++) /* (a space last is "Name :") */
+            name_line(nl, 5, "\n", false, k);
+    }
+}
+
 /* test_header_limits - max_headers and max_header_size truncate and flag */
 static void test_header_limits(void **state)
 {
@@ -883,6 +939,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_table),
         cmocka_unit_test(test_header_odd_bytes),
+        cmocka_unit_test(test_header_line_lengths),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_folded_limit),
         cmocka_unit_test(test_hdr_access),
