@@ -271,6 +271,9 @@ static void multi_add(bn_multi *m, size_t k, size_t at)
         m->slot[f] = (unsigned char)++m->nanchors;
     }
     unsigned s = m->slot[f] - 1u;
+    unsigned char bucket = (unsigned char)(1u << (s & 7));
+    m->nib[0][f & 15] |= bucket;
+    m->nib[1][f >> 4] |= bucket;
     m->group[s] |= 1ULL << k;
     m->at[k] = (unsigned char)at;
     m->first[k] = multi_fold((unsigned char)nd[0]);
@@ -278,8 +281,15 @@ static void multi_add(bn_multi *m, size_t k, size_t at)
         m->alone |= 1ULL << k;
         for (size_t b = 0; b < 64; b++)
             m->pair[s][b] |= 1ULL << k; /* any byte may follow */
+        for (size_t b = 0; b < 16; b++) {
+            m->nib[2][b] |= bucket;
+            m->nib[3][b] |= bucket;
+        }
     } else {
-        m->pair[s][multi_fold((unsigned char)nd[at + 1]) & 63] |= 1ULL << k;
+        unsigned char g = multi_fold((unsigned char)nd[at + 1]);
+        m->pair[s][g & 63] |= 1ULL << k;
+        m->nib[2][g & 15] |= bucket;
+        m->nib[3][g >> 4] |= bucket;
     }
     if (at > m->max_at)
         m->max_at = at;
@@ -289,6 +299,7 @@ static void multi_add(bn_multi *m, size_t k, size_t at)
 bool bn_multi_init(bn_multi *m, const char *const *needles, size_t n)
 {
     memset(m->slot, 0, sizeof m->slot);
+    memset(m->nib, 0, sizeof m->nib);
     m->n = m->nanchors = m->max_at = 0;
     m->alone = 0;
     m->slow = false;
@@ -379,27 +390,88 @@ static inline bool multi_done(const bn_multi *m, const multi_state *st, size_t p
 }
 
 #if defined(MULTI_AVX2)
-/* multi_scan_avx2 - multi_scan's loop 32 bytes at a time on a CPU with AVX2
-   (the x86-64 baseline has only SSE2): half the instructions per byte on
-   texts that every stage searches; returns where it stopped */
+/* nib_pass - the bucket bits of the folded bytes v that tables lo/hi admit */
+__attribute__((target("avx2"))) static inline __m256i nib_pass(__m256i v, __m256i lo, __m256i hi)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i l = _mm256_and_si256(v, low4);
+    __m256i h = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    return _mm256_and_si256(_mm256_shuffle_epi8(lo, l), _mm256_shuffle_epi8(hi, h));
+}
+
+/* nib_table - a 16-byte nibble table in both lanes (shuffles work per lane) */
+__attribute__((target("avx2"))) static inline __m256i nib_table(const unsigned char *t)
+{
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
+}
+
+/*
+ * multi_scan_avx2 - multi_scan's loop 32 bytes at a time on a CPU with AVX2
+ * (the x86-64 baseline has only SSE2); returns where it stopped. An anchor
+ * byte and the byte after it are tested together by four nibble lookups
+ * (a superset of the pairs the needles have): fewer false candidates, and
+ * so fewer mispredicted branches, than a compare per anchor byte.
+ */
 __attribute__((target("avx2"))) static size_t multi_scan_avx2(const bn_multi *m, bn_str hay,
                                                               multi_state *st, bool all)
 {
-    __m256i a[BN_MULTI_ANCHORS];
-    for (size_t j = 0; j < m->nanchors; j++)
-        a[j] = _mm256_set1_epi8((char)m->anchor[j]);
-    const __m256i x20 = _mm256_set1_epi8(0x20);
+    const __m256i lo1 = nib_table(m->nib[0]), hi1 = nib_table(m->nib[1]);
+    const __m256i lo2 = nib_table(m->nib[2]), hi2 = nib_table(m->nib[3]);
+    const __m256i x20 = _mm256_set1_epi8(0x20), zero = _mm256_setzero_si256();
     size_t i = 0;
-    for (; i + 32 <= hay.n && !multi_done(m, st, i, all); i += 32) {
-        __m256i v = _mm256_or_si256(
-            _mm256_loadu_si256((const __m256i *)(const void *)(hay.p + i)), x20);
-        __m256i hit = _mm256_cmpeq_epi8(v, a[0]);
-        for (size_t j = 1; j < m->nanchors; j++)
-            hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(v, a[j]));
-        for (unsigned mask = (unsigned)_mm256_movemask_epi8(hit); mask; mask &= mask - 1)
+    /* the byte after the block is read too: stop 33 bytes before the end */
+    for (; i + 33 <= hay.n && !multi_done(m, st, i, all); i += 32) {
+        const char *p = hay.p + i;
+        __m256i v = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)p), x20);
+        __m256i w =
+            _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 1)), x20);
+        __m256i r = _mm256_and_si256(nib_pass(v, lo1, hi1), nib_pass(w, lo2, hi2));
+        unsigned mask = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, zero));
+        for (; mask; mask &= mask - 1)
             multi_check(m, hay, i + (size_t)__builtin_ctz(mask), st, all);
     }
     return i;
+}
+
+/* nib_pass16 - nib_pass on 16 bytes */
+__attribute__((target("avx2"))) static inline __m128i nib_pass16(__m128i v, const unsigned char *lo,
+                                                                const unsigned char *hi)
+{
+    const __m128i low4 = _mm_set1_epi8(0x0f);
+    __m128i l = _mm_and_si128(v, low4), h = _mm_and_si128(_mm_srli_epi16(v, 4), low4);
+    return _mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)lo), l),
+                         _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)hi), h));
+}
+
+/* nib_mask16 - bit k set when hay.p[p + k] and the byte after it pass the
+   two-byte filter; the 16th byte's successor is not read (it may be past the
+   end): that byte passes on the anchor test alone */
+__attribute__((target("avx2"))) static inline unsigned nib_mask16(const bn_multi *m, const char *p)
+{
+    const __m128i x20 = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
+    __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), x20);
+    __m128i p1 = nib_pass16(v, m->nib[0], m->nib[1]);
+    __m128i p2 = nib_pass16(_mm_srli_si128(v, 1), m->nib[2], m->nib[3]);
+    unsigned both = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(p1, p2), zero));
+    unsigned one = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(p1, zero));
+    return (both & 0x7FFFu) | (one & 0x8000u);
+}
+
+/* multi_rest_avx2 - the bytes from hay.p[i] on (hay.n >= 16) 16 at a time
+   with the two-byte filter (the last byte of each block passes on its
+   anchor alone), the last block ending at the end; short texts (most
+   phrase searches are of one line or one reply) take only this path */
+__attribute__((target("avx2"))) static void multi_rest_avx2(const bn_multi *m, bn_str hay, size_t i,
+                                                           multi_state *st, bool all)
+{
+    for (; i + 16 <= hay.n && !multi_done(m, st, i, all); i += 16)
+        for (unsigned mask = nib_mask16(m, hay.p + i); mask; mask &= mask - 1)
+            multi_check(m, hay, i + (size_t)__builtin_ctz(mask), st, all);
+    if (i >= hay.n || multi_done(m, st, i, all))
+        return;
+    size_t b = hay.n - 16; /* i > b: fewer than 16 bytes left */
+    for (unsigned mask = nib_mask16(m, hay.p + b) & (0xFFFFu << (i - b)); mask; mask &= mask - 1)
+        multi_check(m, hay, b + (size_t)__builtin_ctz(mask), st, all);
 }
 #endif
 
@@ -431,8 +503,12 @@ static void multi_scan(const bn_multi *m, bn_str hay, multi_state *st, bool all)
     if (!m->nanchors)
         return;
 #if defined(MULTI_AVX2)
-    if (hay.n >= 64 && __builtin_cpu_supports("avx2"))
-        i = multi_scan_avx2(m, hay, st, all);
+    if (hay.n >= 16 && __builtin_cpu_supports("avx2")) {
+        if (hay.n >= 33)
+            i = multi_scan_avx2(m, hay, st, all);
+        multi_rest_avx2(m, hay, i, st, all);
+        return;
+    }
 #endif
 #if defined(__SSE2__)
     __m128i a[BN_MULTI_ANCHORS];

@@ -122,8 +122,10 @@ static inline const char *bn_mem_eol(const char *p, size_t n)
  * case-insensitive). The scanners look for dozens of phrases in the same
  * text. Each needle is anchored on one of its bytes, chosen rare in bounce
  * text (byte frequencies measured on the corpus); the search compares 16
- * or 32 bytes at a time with the few distinct anchor bytes, the byte after
- * an anchor narrows the needles to compare, and only those are compared.
+ * or 32 bytes at a time with the few distinct anchor bytes (on AVX2 CPUs
+ * an anchor byte and the byte after it at once, by nibble lookups), the
+ * byte after an anchor narrows the needles to compare, and only those are
+ * compared.
  * Building costs a pass over the needles: build once per table and keep it
  * (extract: bn_x_multi caches them per parser).
  */
@@ -140,6 +142,10 @@ typedef struct bn_multi {
     unsigned long long group[BN_MULTI_ANCHORS]; /* needles anchored on each */
     /* the needles of an anchor whose next byte, folded, is b: [anchor][b & 63] */
     unsigned long long pair[BN_MULTI_ANCHORS][64];
+    /* nibble tables of a two-byte filter (anchor slot s is bucket bit s & 7):
+       nib[0]/nib[1] the anchor byte's low/high nibble, nib[2]/nib[3] the
+       byte after it; a byte pair passes when all four share a bucket bit */
+    unsigned char nib[4][16];
     size_t n, nanchors, max_at;
     bool slow;                          /* anchors did not fit: one search per needle */
 } bn_multi;

@@ -147,11 +147,78 @@ static time_t iso_date(bn_str s)
     return t == (time_t)-1 ? 0 : t - (time_t)off * 60;
 }
 
+/* digits - the n digits at p as a number, or -1 when one is not a digit */
+static long digits(const char *p, size_t n)
+{
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!bn_is_digit((unsigned char)p[i]))
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* time_fast - "HH:MM:SS" at p (each at most 60, as parse_time takes them) */
+static bool time_fast(const char *p, struct tm *tm)
+{
+    long h = digits(p, 2), m = digits(p + 3, 2), sec = digits(p + 6, 2);
+    if (p[2] != ':' || p[5] != ':' || h < 0 || h > 60 || m < 0 || m > 60 || sec < 0 || sec > 60)
+        return false;
+    tm->tm_hour = (int)h;
+    tm->tm_min = (int)m;
+    tm->tm_sec = (int)sec;
+    return true;
+}
+
+/*
+ * rfc_date_fast - the form nearly every Date field has, "[Www, ]D[D] Mmm
+ * YYYY HH:MM:SS +HHMM" (then the end, or a byte that is no letter or digit),
+ * read at fixed places; false for anything else, which the general parse
+ * below reads (and would read this form to the same time: the tokens are
+ * the same, and a day name is never a month)
+ */
+static bool rfc_date_fast(bn_str s, time_t *out)
+{
+    size_t i = 0;
+    if (s.n >= 5 && s.p[3] == ',' && s.p[4] == ' ' && month_of((bn_str){s.p, 3}) < 0 &&
+        bn_is_alpha((unsigned char)s.p[0]) && bn_is_alpha((unsigned char)s.p[1]) &&
+        bn_is_alpha((unsigned char)s.p[2]))
+        i = 5;
+    size_t dn = i + 1 < s.n && s.p[i + 1] == ' ' ? 1 : 2;
+    /* after the day: ' ', month, ' ', year, ' ', time, ' ', zone: 24 bytes */
+    if (s.n < i + dn + 24)
+        return false;
+    const char *p = s.p + i + dn; /* the space after the day */
+    long day = digits(s.p + i, dn), year = digits(p + 5, 4);
+    int mon = month_of((bn_str){p + 1, 3});
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (day < 1 || day > 31 || mon < 0 || year < 1900 || year >= 3000 || p[0] != ' ' ||
+        p[4] != ' ' || p[9] != ' ' || p[18] != ' ' || !time_fast(p + 10, &tm))
+        return false;
+    long zone = digits(p + 20, 4);
+    size_t end = (size_t)(p + 24 - s.p);
+    if ((p[19] != '+' && p[19] != '-') || zone < 0 ||
+        (end < s.n && bn_is_alnum((unsigned char)s.p[end])))
+        return false;
+    tm.tm_mday = (int)day;
+    tm.tm_mon = mon;
+    tm.tm_year = (int)year - 1900;
+    int minutes = (int)(zone / 100) * 60 + (int)(zone % 100);
+    time_t t = utc_seconds(&tm);
+    *out = t == (time_t)-1 ? 0 : t - (time_t)(p[19] == '-' ? -minutes : minutes) * 60;
+    return true;
+}
+
 /* bn_x_date - parse "[Day,] DD Mon YYYY HH:MM[:SS] zone" (and Mon DD order, ISO 8601) */
 time_t bn_x_date(bn_str s)
 {
     if (!s.n)
         return 0; /* an absent field is (NULL, 0): no pointer arithmetic on it */
+    time_t fast;
+    if (rfc_date_fast(s, &fast))
+        return fast; /* the token walk costs several times more (every Date is read) */
     time_t iso = iso_date(s);
     if (iso)
         return iso;

@@ -239,6 +239,43 @@ static void test_dates(void **state)
     assert_int_equal(bn_x_date(S("2010-04-29T23:34:45+09:00")), 1272551685);
 }
 
+/* Dates in the common form (read at fixed places) and next to it: each
+   answers as the general token walk does. A leading space sends a date to
+   the token walk (which skips it), so both readings can be compared. */
+static void test_dates_fast(void **state)
+{
+    (void)state;
+    assert_int_equal(bn_x_date(S("3 May 2026 00:00:00 -0130")), 1777771800);
+    assert_int_equal(bn_x_date(S("Thu, 31 Dec 2026 23:59:60 +0000")), 1798761600);
+    assert_int_equal(bn_x_date(S("Sun, 28 Feb 1999 12:00:00 +0545")), 920182500);
+    assert_int_equal(bn_x_date(S("Sun, 28 Feb 1999 12:00:00 +0545x")), 920203200); /* no zone */
+    assert_int_equal(bn_x_date(S("Sun, 28 Feb 1999 12:00:00 +0545 (NPT)")), 920182500);
+    static const char *const parts[][8] = {
+        {"Mon, ", "Mar, ", "Xyz, ", "12a, ", "", "Tue,", "Wed ", "Thu, "},
+        {"0", "1", "9", "09", "31", "32", "7a", "13"},
+        {" Jan", " feb", " MAR", " Xyz", " Apr", "  Apr", "-Apr", " April"},
+        {" 1899", " 1900", " 2026", " 2999", " 3000", " 26", " 2026", " 20266"},
+        {" 00:00:00", " 23:59:59", " 60:60:60", " 61:00:00", " 1:00:00", " 10:00",
+         " 10:00:0x", " 12:34:56"},
+        {" +0000", " -0700", " +0960", " +09a0", " GMT", " +09000", "", " -2359"},
+        {"", " (PDT)", "x", ",", "\r\n", "", "0", " +0100"},
+    };
+    uint32_t r = 12345;
+    char buf[96];
+    for (int round = 0; round < 50000; round++) {
+        size_t n = 1; /* buf[0] is the space of the token walk's copy */
+        buf[0] = ' ';
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            r = r * 1103515245u + 12345u;
+            const char *piece = parts[k][(r >> 16) % 8];
+            memcpy(buf + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        time_t walk = bn_x_date((bn_str){buf, n});
+        assert_int_equal(bn_x_date((bn_str){buf + 1, n - 1}), walk);
+    }
+}
+
 /* VERP: the recipient encoded in the envelope address. */
 static void test_verp(void **state)
 {
@@ -314,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_addr_scan),
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_dates_fast),
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_json),

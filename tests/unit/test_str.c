@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -182,6 +183,38 @@ static void check_multi(const char *hay, size_t hn, const char *const *nd, size_
         assert_int_equal(at, 7777);
 }
 
+/* test_multi_every_offset - a needle planted at every offset of texts of
+   every length up to 100 (in either case, next to bytes whose nibbles
+   resemble its own): the two-byte filter's block edges (the 16th byte of a
+   block, whose successor is read in the next one), the last byte of the
+   text (no successor) and the 32/16-byte switch all answer as the naive loops */
+static void test_multi_every_offset(void **state)
+{
+    (void)state;
+    /* 17 anchors would exceed the table: these share buckets and nibbles
+       ("q" 0x71 and "a" 0x61 share a low nibble, "Q" folds onto "q") */
+    static const char *const nd[] = {"qx", "Q", "zap", "aq", "pq!", "vw", "xq", "wq", "qa"};
+    char hay[101];
+    for (size_t k = 0; k < sizeof nd / sizeof nd[0]; k++) {
+        size_t nn = strlen(nd[k]);
+        for (size_t hn = nn; hn <= 100; hn++)
+            for (size_t at = 0; at + nn <= hn; at++) {
+                for (size_t i = 0; i < hn; i++)
+                    hay[i] = "acegikmoACEGIKMO"[(i * 7 + hn) % 16]; /* no needle byte but 'a' */
+                for (size_t i = 0; i < nn; i++) {
+                    unsigned char c = (unsigned char)nd[k][i];
+                    bool flip = (at + i) % 2 && bn_is_alpha(c); /* the other case */
+                    hay[at + i] = (char)(flip ? c ^ 0x20 : c);
+                }
+                char *exact = malloc(hn); /* ASan: no byte after the text is read */
+                assert_non_null(exact);
+                memcpy(exact, hay, hn);
+                check_multi(exact, hn, nd, sizeof nd / sizeof nd[0]);
+                free(exact);
+            }
+    }
+}
+
 /* test_multi_lowest_slow - bn_multi_lowest_at when the anchors do not fit
    (17 one-byte needles of distinct bytes: a search per needle) */
 static void test_multi_lowest_slow(void **state)
@@ -285,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_multi_known),
         cmocka_unit_test(test_multi_random),
         cmocka_unit_test(test_multi_long),
+        cmocka_unit_test(test_multi_every_offset),
         cmocka_unit_test(test_multi_lowest_slow),
         cmocka_unit_test(test_mem_eol),
         cmocka_unit_test(test_ctype),
