@@ -75,6 +75,17 @@ static void test_find_ci_known(void **state)
     assert_null(bn_str_find_ci((bn_str){u.p + 1, u.n - 1}, "caf\xc3\xa9"));
 }
 
+/* plant_flipped - a copy of needle at a random place of hay, some letters
+   with their case flipped (a match the case-insensitive search must find) */
+static void plant_flipped(uint32_t *s, char *hay, size_t hn, const char *needle, size_t nn)
+{
+    size_t at = rng(s) % (hn - nn + 1);
+    for (size_t k = 0; k < nn; k++)
+        hay[at + k] = bn_is_alpha((unsigned char)needle[k]) && rng(s) % 2
+                          ? (char)(needle[k] ^ 0x20)
+                          : needle[k];
+}
+
 /* test_find_ci_random - bn_mem_find_ci agrees with the naive search on
    random texts of every length from 0 to 80 (all block/tail splits) */
 static void test_find_ci_random(void **state)
@@ -86,13 +97,8 @@ static void test_find_ci_random(void **state)
         size_t hn = rng(&s) % 81, nn = 1 + rng(&s) % 6;
         random_text(&s, hay, hn);
         random_text(&s, needle, nn);
-        if (hn >= nn && rng(&s) % 2) { /* plant a copy with flipped case */
-            size_t at = rng(&s) % (hn - nn + 1);
-            for (size_t k = 0; k < nn; k++)
-                hay[at + k] = bn_is_alpha((unsigned char)needle[k]) && rng(&s) % 2
-                                  ? (char)(needle[k] ^ 0x20)
-                                  : needle[k];
-        }
+        if (hn >= nn && rng(&s) % 2)
+            plant_flipped(&s, hay, hn, needle, nn);
         size_t want = ref_find(hay, hn, needle, nn);
         const char *got = bn_mem_find_ci(hay, hn, needle, nn);
         assert_int_equal(got ? (size_t)(got - hay) : hn, want);
@@ -110,13 +116,8 @@ static void test_find_ci_long(void **state)
         size_t hn = rng(&s) % sizeof hay, nn = 2 + rng(&s) % 11;
         random_text(&s, hay, hn);
         random_text(&s, needle, nn);
-        if (hn >= nn && rng(&s) % 2) {
-            size_t at = rng(&s) % (hn - nn + 1);
-            for (size_t k = 0; k < nn; k++)
-                hay[at + k] = bn_is_alpha((unsigned char)needle[k]) && rng(&s) % 2
-                                  ? (char)(needle[k] ^ 0x20)
-                                  : needle[k];
-        }
+        if (hn >= nn && rng(&s) % 2)
+            plant_flipped(&s, hay, hn, needle, nn);
         size_t want = ref_find(hay, hn, needle, nn);
         const char *got = bn_mem_find_ci(hay, hn, needle, nn);
         assert_int_equal(got ? (size_t)(got - hay) : hn, want);
