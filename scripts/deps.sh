@@ -8,7 +8,7 @@ pkgs="build-essential cmake ninja-build pkg-config libsqlite3-dev libpq-dev libc
 case "$set_name" in
   build) ;;
   test) pkgs="$pkgs libcmocka-dev python3 sqlite3" ;;
-  bench) pkgs="$pkgs libsisimai-perl time" ;;
+  bench) pkgs="$pkgs libsisimai-perl" ;;
   fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
   *) echo "deps.sh: unknown set '$set_name'" >&2; exit 2 ;;
 esac
