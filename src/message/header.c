@@ -54,6 +54,26 @@ typedef struct hscan {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HDR_AVX2 1
+#define HK32(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, \
+                c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+enum { HK_CR, HK_LF, HK_SP, HK_DEL, HK_COLON };
+/* line_masks_avx2's constants, read from memory as operands: built in
+   registers, GCC rebuilt them (three instructions each) on every line, as
+   the hb_grow call in the loop clobbers the vector registers */
+static const unsigned char hk_table[5][32] __attribute__((aligned(32))) = {
+    {HK32('\r')}, {HK32('\n')}, {HK32(32)}, {HK32(127)}, {HK32(':')},
+};
+#undef HK32
+
+/* hk - constant k of hk_table; the empty asm hides the table's contents
+   from GCC, which would fold the load back into a rebuilt constant */
+__attribute__((target("avx2"))) static inline __m256i hk(int k)
+{
+    const unsigned char(*t)[32] = hk_table;
+    __asm__("" : "+r"(t));
+    return _mm256_load_si256((const __m256i *)(const void *)t[k]);
+}
+
 /* special_avx2 - from i, the first byte that is CR, LF, NUL or 8-bit, 32 at
    a time (a header line is 40-60 bytes: half the iterations of SSE2);
    stops short of the last 31 bytes */
@@ -165,9 +185,9 @@ static size_t ftext_end(const hscan *h, size_t i, size_t e)
 __attribute__((target("avx2"))) static inline unsigned line_masks_avx2(const unsigned char *p,
                                                                        unsigned *stop)
 {
-    const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-    const __m256i sp = _mm256_set1_epi8(32), del = _mm256_set1_epi8(127);
-    const __m256i colon = _mm256_set1_epi8(':');
+    const __m256i cr = hk(HK_CR), lf = hk(HK_LF);
+    const __m256i sp = hk(HK_SP), del = hk(HK_DEL);
+    const __m256i colon = hk(HK_COLON);
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
     __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
                                                   _mm256_cmpeq_epi8(v, lf)),
@@ -205,8 +225,9 @@ HDR_INLINE size_t line_scan(hscan *h, size_t i, size_t *name)
 }
 
 /* field_colon - index of the colon if the line at i starts a field, else 0;
-   name: where its name ends (ftext_end), SIZE_MAX when not known yet */
-HDR_INLINE size_t field_colon(const hscan *h, size_t i, size_t e, size_t name)
+   name: where its name ends (ftext_end), SIZE_MAX when not known yet;
+   *nend: where it ends, without the WSP before the colon */
+HDR_INLINE size_t field_colon(const hscan *h, size_t i, size_t e, size_t name, size_t *nend)
 {
     size_t j = name != SIZE_MAX ? (name < e ? name : e) : ftext_end(h, i, e);
     if (j == i)
@@ -214,15 +235,8 @@ HDR_INLINE size_t field_colon(const hscan *h, size_t i, size_t e, size_t name)
     size_t k = j;
     while (k < e && bn_is_wsp(h->s[k])) /* obsolete "Name :" */
         k++;
+    *nend = j; /* only WSP between the name and the colon */
     return k < e && h->s[k] == ':' ? k : 0;
-}
-
-/* name_end - end of the field name before the colon (without WSP) */
-static size_t name_end(const hscan *h, size_t i, size_t colon)
-{
-    while (colon > i && bn_is_wsp(h->s[colon - 1]))
-        colon--;
-    return colon;
 }
 
 typedef struct hblock {
@@ -251,19 +265,29 @@ static bool hb_grow(hblock *b)
     return true;
 }
 
-/* hb_add - append a field; false when full (flags the anomaly) */
-HDR_INLINE bool hb_add(hblock *b, bn_str name, bn_str value)
+/* hb_cap - the length of a value of len bytes, cut at max_size (flagged) */
+HDR_INLINE size_t hb_cap(hblock *b, size_t len)
+{
+    if (len > b->max_size) {
+        len = b->max_size;
+        b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
+    }
+    return len;
+}
+
+/* hb_add - append the field name: value..end (value and hb_extend in
+   one: the second call re-tested what the first had just set) */
+HDR_INLINE void hb_add(hblock *b, bn_str name, const char *value, const char *end)
 {
     if (b->n >= b->max_n) {
         b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
         b->dropping = true;
-        return false;
+        return;
     }
     if (b->n == b->cap && !hb_grow(b))
-        return false;
-    b->v[b->n++] = (bn_header){name, value};
+        return;
+    b->v[b->n++] = (bn_header){name, bn_str_make(value, hb_cap(b, (size_t)(end - value)))};
     b->dropping = false;
-    return true;
 }
 
 /* hb_extend - let the last field's value run to end (a folded line) */
@@ -272,23 +296,18 @@ HDR_INLINE void hb_extend(hblock *b, const char *end)
     if (b->dropping || b->n == 0)
         return;
     bn_str *v = &b->v[b->n - 1].value;
-    size_t len = (size_t)(end - v->p);
-    if (len > b->max_size) {
-        len = b->max_size;
-        b->msg->anomalies |= BN_ANOM_HEADER_LIMIT;
-    }
-    v->n = len;
+    v->n = hb_cap(b, (size_t)(end - v->p));
 }
 
-/* hb_field - record the field whose line is [i, e) with its colon at c */
-HDR_INLINE void hb_field(hblock *b, const hscan *h, size_t i, size_t c, size_t e)
+/* hb_field - record the field whose line is [i, e), its name ending at
+   nend, its colon at c */
+HDR_INLINE void hb_field(hblock *b, const hscan *h, size_t i, size_t nend, size_t c, size_t e)
 {
     const char *s = (const char *)h->s;
     size_t v = c + 1;
     while (v < e && bn_is_wsp(h->s[v]))
         v++;
-    if (hb_add(b, bn_str_make(s + i, name_end(h, i, c) - i), bn_str_make(s + v, 0)))
-        hb_extend(b, s + e);
+    hb_add(b, bn_str_make(s + i, nend - i), s + v, s + e);
 }
 
 #define AHEAD_LINES 32
@@ -308,7 +327,8 @@ static size_t field_ahead(const hscan *h0, size_t i)
         size_t e = line_end(&h, i);
         if (e == i)
             return h.n;
-        if (!bn_is_wsp(h.s[i]) && field_colon(&h, i, e, SIZE_MAX))
+        size_t nend;
+        if (!bn_is_wsp(h.s[i]) && field_colon(&h, i, e, SIZE_MAX, &nend))
             return i;
         if (e - i > AHEAD_BYTES)
             break;
@@ -333,15 +353,15 @@ HDR_INLINE size_t headers_loop(hscan *hp, hblock *b, bool avx2)
     while (i < n) {
         unsigned seen0 = h.seen; /* a line that turns out to be body must not count */
         size_t name, e = line_scan(&h, i, &name), nx = next_line(&h, e);
-        size_t c;
+        size_t c, nend;
         if (e == i) { /* the empty line */
             i = nx;
             break;
         }
         if (bn_is_wsp(h.s[i]) && (b->n || b->dropping)) {
             hb_extend(b, p + e);
-        } else if (!bn_is_wsp(h.s[i]) && (c = field_colon(&h, i, e, name))) {
-            hb_field(b, &h, i, c, e);
+        } else if (!bn_is_wsp(h.s[i]) && (c = field_colon(&h, i, e, name, &nend))) {
+            hb_field(b, &h, i, nend, c, e);
         } else {
             msg->anomalies |= BN_ANOM_BAD_HEADER;
             if (i >= good_until && (good_until = field_ahead(&h, nx)) >= n) {

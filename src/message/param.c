@@ -61,14 +61,15 @@ static void skip_cfws(pcur *c)
 }
 
 /* byte classes: PC_NAME (1) a parameter-name byte, printable ASCII but
-   = ; " ( ); PC_STOP (2) ends a bare value: ';', '(' or white space. One
+   = ; " ( ); PC_STOP (2) ends a bare value: ';', '(' or white space;
+   PC_TYPE (4) ends the leading type/subtype: ';' or white space. One
    lookup a byte instead of up to seven compares; 8-bit bytes are 0. */
-enum { PC_NAME = 1, PC_STOP = 2 };
+enum { PC_NAME = 1, PC_STOP = 2, PC_TYPE = 4 };
 static const unsigned char pclass[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 1, 0, 1, 1, 1, 1, 1, 2, 0, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 1, 1,
+    6, 1, 0, 1, 1, 1, 1, 1, 2, 0, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 1, 0, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -104,7 +105,7 @@ static pseg read_value(pcur *c)
         return v;
     }
     size_t st = c->i;
-    while (c->i < c->n && pclass[(unsigned char)c->s[c->i]] != PC_STOP)
+    while (c->i < c->n && !(pclass[(unsigned char)c->s[c->i]] & PC_STOP))
         c->i++;
     v.v = bn_str_make(c->s + st, c->i - st);
     return v;
@@ -163,7 +164,7 @@ static void scan_params(pfound *f, bn_str value, const char *const *want, size_t
     for (size_t k = 0; k < n; k++)
         wn[k] = strlen(want[k]);
     /* the type/subtype (or disposition) comes first */
-    while (c.i < c.n && c.s[c.i] != ';' && !bn_is_space((unsigned char)c.s[c.i]))
+    while (c.i < c.n && !(pclass[(unsigned char)c.s[c.i]] & PC_TYPE))
         c.i++;
     while (c.i < c.n) {
         skip_cfws(&c);

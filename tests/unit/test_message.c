@@ -508,6 +508,75 @@ static void test_mime_table(void **state)
     }
 }
 
+/* The MIME field names and values in any case, and near misses that differ
+   from a keyword in one byte by more than the case bit (mime.c compares
+   them a word at a time with the case bit folded on letters only, and
+   finds uppercase type bytes a word at a time). */
+typedef struct fcase {
+    const char *hdr;  /* header block, without the empty line */
+    const char *type; /* the part's type expected */
+    bool copied;      /* the type had to be lowercased (else it points into hdr) */
+    bn_cte cte;
+    bool attach;
+} fcase;
+
+static const fcase fcases[] = {
+    {"Content-Type: text/plain", "text/plain", false, BN_CTE_NONE, false},
+    {"CONTENT-TYPE: TEXT/PLAIN", "text/plain", true, BN_CTE_NONE, false},
+    {"content-type: text/plaiN", "text/plain", true, BN_CTE_NONE, false},
+    {"Content-Type: application/VND.ms-excel", "application/vnd.ms-excel", true, BN_CTE_NONE,
+     false},
+    {"Content-Type: x@[/`{", "x@[/`{", false, BN_CTE_NONE, false},
+    {"Content-Type: aAzZ/x", "aazz/x", true, BN_CTE_NONE, false},
+    {"Content-Type: abcdefgZ/x", "abcdefgz/x", true, BN_CTE_NONE, false},
+    {"Content-Type: Abcdefgh/x", "abcdefgh/x", true, BN_CTE_NONE, false},
+    {"Content-Type: x/@[`{@[`{zZ", "x/@[`{@[`{zz", true, BN_CTE_NONE, false},
+    /* 8-bit bytes whose low 7 bits are 'A' and 'Z': no uppercase letters */
+    {"Content-Type: application/x-\xc1\xda\xc1\xda\xc1\xda\xc1\xda",
+     "application/x-\xc1\xda\xc1\xda\xc1\xda\xc1\xda", false, BN_CTE_NONE, false},
+    {"Content-Typ\x05: image/gif", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Type: multipartOx/y", "multipartox/y", true, BN_CTE_NONE, false},
+    {"Content-Transfer-Encoding: BASE64", "text/plain", false, BN_CTE_BASE64, false},
+    {"CONTENT-TRANSFER-ENCODING: Quoted-Printable", "text/plain", false, BN_CTE_QP, false},
+    {"content-transfer-encodinG: quoted-printablE", "text/plain", false, BN_CTE_QP, false},
+    {"Content-Transfer=Encoding: base64", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Transfer-Encoding: quoted=printable", "text/plain", false, BN_CTE_OTHER, false},
+    {"Content-Transfer-Encoding: base\x16\x14", "text/plain", false, BN_CTE_OTHER, false},
+    {"Content-Transfer-Encoding: \x17" "bit", "text/plain", false, BN_CTE_OTHER, false},
+    {"Content-Transfer-Encoding: 7BIT", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Transfer-Encoding: Binary", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Transfer-Encoding: x-uuencode", "text/plain", false, BN_CTE_OTHER, false},
+    {"Content-Disposition: ATTACHMENT; filename=a", "text/plain", false, BN_CTE_NONE, true},
+    {"CONTENT-DISPOSITION: attachmenT", "text/plain", false, BN_CTE_NONE, true},
+    {"Content-Disposition: @ttachment", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Disposition: attachments", "text/plain", false, BN_CTE_NONE, false},
+    {"Content-Dispositio\x0e: attachment", "text/plain", false, BN_CTE_NONE, false},
+};
+
+/* test_mime_field_case - each fcase as a message's only header */
+static void test_mime_field_case(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fcases / sizeof fcases[0]; i++) {
+        const fcase *c = &fcases[i];
+        char in[256];
+        size_t n = (size_t)snprintf(in, sizeof in, "Subject: s\n%s\n\nbody\n", c->hdr);
+        tmsg t;
+        tmsg_init(&t);
+        assert_int_equal(bn_msg_parse(&t.msg, in, n), BN_OK);
+        const bn_part *pt = &t.msg.parts[0];
+        if (!str_is(pt->type, c->type))
+            fail_msg("%s: type '%.*s', want '%s'", c->hdr, (int)pt->type.n, pt->type.p, c->type);
+        bool inside = pt->type.p >= in && pt->type.p < in + n;
+        if (strcmp(c->type, "text/plain") != 0 || strstr(c->hdr, "text/plain"))
+            if (inside == c->copied)
+                fail_msg("%s: type %s", c->hdr, inside ? "not lowercased" : "copied");
+        if (pt->cte != c->cte || pt->is_attachment != c->attach)
+            fail_msg("%s: cte %d attachment %d", c->hdr, (int)pt->cte, (int)pt->is_attachment);
+        tmsg_fini(&t);
+    }
+}
+
 /* delim_case - a multipart with line ends eol whose preamble is pad bytes
    and decoy lines that only start like a delimiter, at a guard page: both
    parts are found whatever the offsets of the delimiter lines */
@@ -945,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_hdr_access),
         cmocka_unit_test(test_hdr_get_values),
         cmocka_unit_test(test_mime_table),
+        cmocka_unit_test(test_mime_field_case),
         cmocka_unit_test(test_guard_prefixes),
         cmocka_unit_test(test_delimiter_offsets),
         cmocka_unit_test(test_report_fields),
