@@ -114,6 +114,48 @@ bn_str bn_x_addr_scan(bn_str s, size_t *pos)
     return BN_STR_NULL;
 }
 
+#if defined(__SSE2__)
+/* space_mask16 - bit k set when byte k of the 16 at p is a bn_is_space byte
+   (' ', or '\t'..'\r': one unsigned range test) */
+static inline unsigned space_mask16(__m128i v)
+{
+    __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('\t'));
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8('\r' - '\t')), t);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+}
+
+/* stop_mask16 - bit k set when byte k of the 16 at p is a space, c1 or c2 */
+static inline unsigned stop_mask16(const char *p, char c1, char c2)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned m = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(c1)), _mm_cmpeq_epi8(v, _mm_set1_epi8(c2))));
+    return m | space_mask16(v);
+}
+#endif
+
+/* token_len - the bytes of v before its first space, '(' or ',' (16 at a
+   time with SSE2: a byte loop here was a third of bn_x_addr_field) */
+static size_t token_len(bn_str v)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= v.n; i += 16) {
+        unsigned m = stop_mask16(v.p + i, '(', ',');
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    if (i < v.n && v.n >= 16) {
+        /* the last bytes: the block that ends at the end, the bytes before i shifted out */
+        unsigned m = stop_mask16(v.p + v.n - 16, '(', ',') >> (16 - (v.n - i));
+        return m ? i + (size_t)__builtin_ctz(m) : v.n;
+    }
+#endif
+    while (i < v.n && !bn_is_space((unsigned char)v.p[i]) && v.p[i] != '(' && v.p[i] != ',')
+        i++;
+    return i;
+}
+
 /* strip_type - the part after "rfc822;" / "utf-8;" (a type token before any '@') */
 static bn_str strip_type(bn_str v)
 {
@@ -155,10 +197,7 @@ bn_str bn_x_addr_field(bn_str value)
                 return a;
         }
     }
-    size_t k = 0;
-    while (k < v.n && !bn_is_space((unsigned char)v.p[k]) && v.p[k] != '(' && v.p[k] != ',')
-        k++;
-    bn_str tok = {v.p, k};
+    bn_str tok = {v.p, token_len(v)};
     while (tok.n && trails(tok.p[tok.n - 1]))
         tok.n--;
     while (tok.n && leads(tok.p[0])) {

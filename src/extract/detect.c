@@ -175,24 +175,24 @@ bool bn_x_text_has(bn_xctx *x, const char *const *phrases, size_t n)
 bn_str bn_x_top(bn_xctx *x, bn_xtop which)
 {
     static const char *const names[] = {"From", "To", "Subject", "Date"};
+    static const size_t lens[] = {4, 2, 7, 4}; /* no strlen per lookup */
     if (!(x->top_done & 1u << which)) {
-        x->top[which] = bn_hdr_get(x->msg, &x->msg->parts[0].hdrs, names[which]);
+        x->top[which] = bn_hdr_get_n(x->msg, &x->msg->parts[0].hdrs, names[which], lens[which]);
         x->top_done |= 1u << which;
     }
     return x->top[which];
 }
 
-/* bn_x_hdr_has - a field of the bounce's header named name (any occurrence:
-   Received fields repeat) contains needle */
-bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle)
+/* bn_x_hdr_has_n - a field of the bounce's header named name[0..n) (any
+   occurrence: Received fields repeat) contains needle[0..nn) */
+bool bn_x_hdr_has_n(const bn_xctx *x, const char *name, size_t n, const char *needle, size_t nn)
 {
     if (!x->msg->nparts)
         return false;
     const bn_headers *h = &x->msg->parts[0].hdrs;
-    size_t n = strlen(name); /* the length first: most names differ in it */
-    for (size_t i = 0; i < h->n; i++)
+    for (size_t i = 0; i < h->n; i++) /* the length first: most names differ in it */
         if (h->v[i].name.n == n && bn_str_eq_ci(h->v[i].name, name) &&
-            bn_str_find_ci(h->v[i].value, needle))
+            bn_mem_find_ci(h->v[i].value.p, h->v[i].value.n, needle, nn))
             return true;
     return false;
 }

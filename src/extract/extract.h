@@ -234,9 +234,15 @@ int bn_x_header_block(bn_arena *a, bn_str s, size_t max, bn_headers *out, bn_str
 /* bn_x_field_name_len - length of the field name a "Name: value" line starts
    with, or 0 when the line is no field line */
 size_t bn_x_field_name_len(bn_str line);
-/* bn_x_field_value - the value of the first field named name in h, unfolded
-   (no RFC 2047 decoding); empty when absent */
-bn_str bn_x_field_value(bn_arena *a, const bn_headers *h, const char *name);
+/* bn_x_field_value_n - the value of the first field named name[0..n) in h,
+   unfolded (no RFC 2047 decoding); empty when absent */
+bn_str bn_x_field_value_n(bn_arena *a, const bn_headers *h, const char *name, size_t n);
+/* bn_x_field_value - bn_x_field_value_n of a C string (inline: a literal's
+   length folds to a constant, no strlen call per lookup) */
+static inline bn_str bn_x_field_value(bn_arena *a, const bn_headers *h, const char *name)
+{
+    return bn_x_field_value_n(a, h, name, strlen(name));
+}
 
 /* ---- RFC 3464 delivery-status fields (dsn.c) ---- */
 
@@ -317,9 +323,14 @@ typedef enum bn_xtop { BN_XTOP_FROM, BN_XTOP_TO, BN_XTOP_SUBJECT, BN_XTOP_DATE }
 /* bn_x_top - bn_hdr_get of that field of the bounce's header (parts[0],
    which must exist), decoded on the first call and kept for the message */
 bn_str bn_x_top(bn_xctx *x, bn_xtop which);
-/* bn_x_hdr_has - a field of the bounce's header named name (any occurrence)
-   contains needle (case-insensitive) */
-bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle);
+/* bn_x_hdr_has_n - a field of the bounce's header named name[0..n) (any
+   occurrence) contains needle[0..nn) (case-insensitive) */
+bool bn_x_hdr_has_n(const bn_xctx *x, const char *name, size_t n, const char *needle, size_t nn);
+/* bn_x_hdr_has - bn_x_hdr_has_n of C strings (inline: literal lengths fold) */
+static inline bool bn_x_hdr_has(const bn_xctx *x, const char *name, const char *needle)
+{
+    return bn_x_hdr_has_n(x, name, strlen(name), needle, strlen(needle));
+}
 /* bn_x_decode_family - bn_x_scan_as(x, format) for a family recognised by its
    text, only when the message presents itself as a bounce */
 int bn_x_decode_family(bn_xctx *x, const char *format);

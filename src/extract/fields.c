@@ -175,10 +175,10 @@ int bn_x_header_block(bn_arena *a, bn_str s, size_t max, bn_headers *out, bn_str
     return BN_OK;
 }
 
-/* bn_x_field_value - value of the first field named name, unfolded; empty if absent */
-bn_str bn_x_field_value(bn_arena *a, const bn_headers *h, const char *name)
+/* bn_x_field_value_n - value of the first field named name[0..n), unfolded; empty if absent */
+bn_str bn_x_field_value_n(bn_arena *a, const bn_headers *h, const char *name, size_t n)
 {
-    size_t n = strlen(name); /* the length first: many names share a first letter ("X-") */
+    /* the length first: many names share a first letter ("X-") */
     for (size_t i = 0; i < h->n; i++)
         if (h->v[i].name.n == n && n && bn_str_eq_ci(h->v[i].name, name))
             return bn_x_unfold(a, h->v[i].value);

@@ -110,15 +110,20 @@ static bool has_origin_field(const bn_headers *h)
 }
 
 /* header_block_at - parse a header block at text[off]; true when it looks real:
-   after a marker two well-known fields do, elsewhere three */
-static bool header_block_at(bn_xctx *x, bn_str text, size_t off, bool marked, bn_headers *h,
-                            bn_str *body)
+   after a marker (the prose line prev names one: *marked) two well-known
+   fields do, elsewhere three. The marker is looked for only once the block
+   could pass: most blocks tried hold no well-known field at all */
+static bool header_block_at(bn_xctx *x, bn_str text, size_t off, const bn_multi *m,
+                            prose_line *prev, bool *marked, bn_headers *h, bn_str *body)
 {
     bn_str rest = {text.p + off, text.n - off};
     if (bn_x_header_block(x->arena, rest, x->opts->max_headers, h, body))
         return false;
     size_t k = known_headers(h);
-    if (k < (marked ? 2u : 3u) || k * 4 < h->n || !has_origin_field(h))
+    if (k < 2 || k * 4 < h->n || !has_origin_field(h))
+        return false;
+    *marked = prev_is_marker(m, prev);
+    if (k < (*marked ? 2u : 3u))
         return false;
     /* a forwarded bounce's own header block (From: MAILER-DAEMON) is no original */
     bn_str from = bn_x_field_value(x->arena, h, "From");
@@ -198,8 +203,8 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
         bool may_mark = prev.line.n && prev.line.n <= 120 && prev.marker != 0;
         if (((after_gap && seen_text) || may_mark) && may_be_field(line) &&
             bn_x_field_name_len(line) && ((after_gap && seen_text) || prev_is_marker(m, &prev))) {
-            bool marked = prev_is_marker(m, &prev);
-            if (header_block_at(x, text, start, marked, &o->hdrs, &o->body)) {
+            bool marked = false;
+            if (header_block_at(x, text, start, m, &prev, &marked, &o->hdrs, &o->body)) {
                 o->found = true;
                 o->part = -1;
                 o->src = "inline";

@@ -452,6 +452,26 @@ static bool has_failure_code(bn_str t)
     return code_kind(t) > 0;
 }
 
+/* ends_ci - the n bytes before t.p[i] are lit (n = strlen(lit)) */
+static inline bool ends_ci(bn_str t, size_t i, const char *lit, size_t n)
+{
+    return i >= n && bn_str_eq_ci((bn_str){t.p + i - n, n}, lit);
+}
+
+/* said_colon - a colon of t ends "said:", "reason:" or "... deferred:"
+   (the words are compared at each colon: one walk instead of three searches) */
+static bool said_colon(bn_str t)
+{
+    for (const char *c = bn_str_chr(t, ':'); c;) {
+        size_t i = (size_t)(c - t.p);
+        if (ends_ci(t, i, "said", 4) || ends_ci(t, i, "reason", 6) ||
+            ends_ci(t, i, "... deferred", 12))
+            return true;
+        c = bn_str_chr((bn_str){c + 1, t.n - i - 1}, ':');
+    }
+    return false;
+}
+
 /* worded_reply - a line without a code that introduces the server's reply
    in words ("<<< ...", "SMTP error ...", "... said:", "reason:") */
 static bool worded_reply(bn_str t)
@@ -459,8 +479,7 @@ static bool worded_reply(bn_str t)
     if (bn_str_starts_ci(t, "<<<") || bn_str_find_ci(t, "smtp error"))
         return true;
     /* the other wordings end with a colon: most lines have none */
-    return bn_str_chr(t, ':') && (bn_str_find_ci(t, "said:") || bn_str_find_ci(t, "reason:") ||
-                                  bn_str_find_ci(t, "... deferred:"));
+    return said_colon(t);
 }
 
 /* is_reply_line - a line that carries the remote server's answer: a failure

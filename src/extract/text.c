@@ -186,17 +186,35 @@ static size_t status_at(bn_str s, size_t i)
     return end - i;
 }
 
+/* next_dot - offset of the first '.' in s at or after j, or s.n (inline,
+   16 bytes a step: a memchr call per dot cost more on the short replies
+   most searches are of) */
+static inline size_t next_dot(bn_str s, size_t j)
+{
+#if defined(__SSE2__)
+    for (; j + 16 <= s.n; j += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s.p + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        if (m)
+            return j + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (j < s.n && s.p[j] != '.')
+        j++;
+    return j;
+}
+
 /* bn_x_find_status - first enhanced status code ("5.1.1") in s; empty if none */
 bn_str bn_x_find_status(bn_str s)
 {
     /* a code has its first '.' right after its first digit: only the byte
-       before each dot can start one (memchr finds the dots) */
+       before each dot can start one */
     size_t j = 1;
     while (j < s.n) {
-        const char *dot = memchr(s.p + j, '.', s.n - j);
-        if (!dot)
+        size_t d = next_dot(s, j);
+        if (d >= s.n)
             break;
-        size_t i = (size_t)(dot - s.p) - 1;
+        size_t i = d - 1;
         size_t k = status_at(s, i);
         if (k)
             return (bn_str){s.p + i, k};
@@ -382,8 +400,11 @@ bn_str bn_x_lower_word(bn_arena *a, bn_str v, bool (*in_word)(unsigned char))
 {
     v = bn_str_trim(v);
     size_t k = 0;
-    while (k < v.n && in_word((unsigned char)v.p[k]))
-        k++;
+    bool upper = false;
+    for (; k < v.n && in_word((unsigned char)v.p[k]); k++)
+        upper |= v.p[k] >= 'A' && v.p[k] <= 'Z';
+    if (!upper)
+        return (bn_str){v.p, k}; /* already lower case ("failed"): no copy */
     char *o = bn_arena_dup(a, v.p, k);
     if (!o)
         return (bn_str){v.p, k};

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -25,6 +26,57 @@ static bn_arena arena;
             fail_msg("got \"%.*s\", want \"%s\"", (int)s_.n, s_.p ? s_.p : "", \
                      w_);                                                      \
     } while (0)
+
+/* test_addr_field_token_ends - the address token of a field ends at its
+   first space ('\t'..'\r' or ' '), '(' or ','; local parts of 1-44 bytes
+   put that byte at every offset of the 16-byte blocks and the text's last
+   block (SSE2 path); bytes next to those in the ASCII table do not end it */
+static void test_addr_field_token_ends(void **state)
+{
+    (void)state;
+    static const char stops[] = {' ', '\t', '\n', '\v', '\f', '\r', '(', ','};
+    static const char local_chars[] = "ab+-*c'd"; /* atext; '+', '-', '*', '\'' sit near ',' and '(' */
+    for (size_t len = 1; len <= 44; len++) {
+        char addr[64], value[128];
+        for (size_t i = 0; i < len; i++)
+            addr[i] = local_chars[i % (sizeof local_chars - 1)];
+        addr[0] = 'x'; /* a leading quote would be stripped */
+        memcpy(addr + len, "@ex.example", 12);
+        snprintf(value, sizeof value, "rfc822; %s", addr);
+        assert_span(bn_x_addr_field(bn_str_cstr(value)), addr); /* no stop: the whole rest */
+        /* short tails put the stop in the text's last block; a missed '('
+           would give "...example(c", which passes as an address */
+        static const char *const tails[] = {"", "c", "c)", "more text after it"};
+        for (size_t k = 0; k < sizeof stops; k++)
+            for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+                snprintf(value, sizeof value, "rfc822;%s%c%s", addr, stops[k], tails[t]);
+                assert_span(bn_x_addr_field(bn_str_cstr(value)), addr);
+            }
+    }
+}
+
+/* test_find_status_offsets - a code after 0-40 bytes of words, with and
+   without a decoy dot ("v1.2" is no code) before it, at the text's end or
+   not: the dot search meets it in a 16-byte block and in the last bytes */
+static void test_find_status_offsets(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {"", " x", " user unknown here, really"};
+    for (size_t pre = 0; pre <= 40; pre++)
+        for (int decoy = 0; decoy < 2; decoy++)
+            for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+                char text[128];
+                size_t n = 0;
+                for (; n < pre; n++)
+                    text[n] = (char)('a' + n % 7);
+                if (decoy && pre >= 5)
+                    memcpy(text + pre - 5, "v1.2 ", 5);
+                n += (size_t)snprintf(text + n, sizeof text - n, " 5.1.1%s", tails[t]);
+                assert_span(bn_x_find_status((bn_str){text, n}), "5.1.1");
+                text[pre + 2] = ','; /* "5,1.1": no code left */
+                assert_span(bn_x_find_status((bn_str){text, n}), "");
+            }
+}
 
 static int setup(void **state)
 {
@@ -353,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_dates_fast),
         cmocka_unit_test(test_verp),
+        cmocka_unit_test(test_addr_field_token_ends),
+        cmocka_unit_test(test_find_status_offsets),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_json),
     };
