@@ -88,7 +88,7 @@ prepare_corpus() {
     [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$work/corpus/" \;
   done
   # whole real bounces are the best seeds for the message-level targets
-  case "$t" in message|mime)
+  case "$t" in message|mime|parse)
     [ -d "$corpus_dir" ] && find "$corpus_dir" -name '*.eml' -type f |
       while IFS= read -r f; do
         cp "$f" "$work/corpus/$(printf '%s' "$f" | cksum | cut -d' ' -f1).eml"
