@@ -8,6 +8,19 @@
 #include <emmintrin.h>
 #endif
 
+/* BN_ALWAYS_INLINE - for the hot copy GCC judged too large to inline */
+#if defined(__GNUC__)
+#define BN_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define BN_ALWAYS_INLINE static inline
+#endif
+/* BN_NOINLINE - for the rare path whose stack canary would cost the hot one */
+#if defined(__GNUC__)
+#define BN_NOINLINE static __attribute__((noinline))
+#else
+#define BN_NOINLINE static
+#endif
+
 /* put - append n bytes, counting what does not fit */
 static void put(bn_json *j, const char *s, size_t n)
 {
@@ -99,23 +112,6 @@ static const unsigned char jclass[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
-/* put_escape - the JSON escape of one ASCII byte that needs one */
-static void put_escape(bn_json *j, unsigned char c)
-{
-    static const char hex[] = "0123456789abcdef";
-    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    switch (c) {
-    case '"': put(j, "\\\"", 2); return;
-    case '\\': put(j, "\\\\", 2); return;
-    case '\b': put(j, "\\b", 2); return;
-    case '\f': put(j, "\\f", 2); return;
-    case '\n': put(j, "\\n", 2); return;
-    case '\r': put(j, "\\r", 2); return;
-    case '\t': put(j, "\\t", 2); return;
-    default: put(j, u, 6); return;
-    }
-}
-
 /* cont - a UTF-8 continuation byte within [lo, hi] */
 static bool cont(unsigned char c, unsigned char lo, unsigned char hi)
 {
@@ -155,13 +151,58 @@ size_t bn_utf8_valid_len(const unsigned char *p, size_t n, size_t *bad_len)
     return need + 1;
 }
 
-/* put_utf8 - copy a valid sequence; U+2028/2029 escaped for JavaScript */
-static void put_utf8(bn_json *j, const unsigned char *p, size_t k)
+/* ascii_escape - the JSON escape of one ASCII byte that needs one, at o
+   (at most 6 bytes); its length */
+static size_t ascii_escape(char *o, unsigned char c)
 {
-    if (k == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
-        put(j, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
-    else
-        put(j, (const char *)p, k);
+    static const char hex[] = "0123456789abcdef";
+    char e = 0;
+    switch (c) {
+    case '"': e = '"'; break;
+    case '\\': e = '\\'; break;
+    case '\b': e = 'b'; break;
+    case '\f': e = 'f'; break;
+    case '\n': e = 'n'; break;
+    case '\r': e = 'r'; break;
+    case '\t': e = 't'; break;
+    default: break;
+    }
+    o[0] = '\\';
+    o[1] = e;
+    if (e)
+        return 2;
+    memcpy(o + 1, "u00", 3);
+    o[4] = hex[c >> 4];
+    o[5] = hex[c & 15];
+    return 6;
+}
+
+/*
+ * escape_unit - the output for the byte or UTF-8 sequence at p (n > 0
+ * bytes left) that is not copied as it is: an escape, a valid sequence
+ * (U+2028/2029 escaped for JavaScript) or U+FFFD for a maximal invalid
+ * subpart. At most 6 bytes at o; its length, *used the input consumed.
+ * The one place of the escaping rules (both writers use it).
+ */
+static size_t escape_unit(char *o, const unsigned char *p, size_t n, size_t *used)
+{
+    size_t bad, k;
+    *used = 1;
+    if (jclass[p[0]] == 1)
+        return ascii_escape(o, p[0]);
+    k = bn_utf8_valid_len(p, n, &bad);
+    if (k == 0) {
+        *used = bad;
+        memcpy(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+        return 3;
+    }
+    *used = k;
+    if (k == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+        memcpy(o, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+        return 6;
+    }
+    memcpy(o, p, k);
+    return k;
 }
 
 /*
@@ -234,19 +275,17 @@ void bn_json_escape(bn_json *j, const char *s, size_t n)
         i = run;
         if (i >= n)
             break;
-        if (jclass[p[i]] == 1) {
-            put_escape(j, p[i++]);
-            continue;
-        }
-        size_t bad, k = bn_utf8_valid_len(p + i, n - i, &bad);
-        if (k > 0) {
-            put_utf8(j, p + i, k);
-            i += k;
-        } else {
-            put(j, "\xEF\xBF\xBD", 3); /* U+FFFD */
-            i += bad;
-        }
+        char u[6];
+        size_t used, k = escape_unit(u, p + i, n - i, &used);
+        put(j, u, k);
+        i += used;
     }
+}
+
+/* bn_json_raw - append n bytes as they are (a caller's template piece) */
+void bn_json_raw(bn_json *j, const char *s, size_t n)
+{
+    put(j, s, n);
 }
 
 #if defined(__SSE2__)
@@ -297,37 +336,76 @@ static inline void copy_8_16(char *o, const unsigned char *p, size_t n)
     memcpy(o + n - 8, &b, 8);
 }
 
+#if defined(__SSE2__)
+/* copy_plain_4_15 - copy n bytes (4 <= n < 16) when none needs an
+   escape: two overlapping loads of 8 (or 4) bytes tested together in one
+   register, so short values cost no loop and one branch */
+static inline bool copy_plain_4_15(char *o, const unsigned char *p, size_t n)
+{
+    if (n >= 8) {
+        __m128i a = _mm_loadl_epi64((const __m128i *)(const void *)p);
+        __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(p + n - 8));
+        if (bad16(_mm_unpacklo_epi64(a, b)))
+            return false;
+        _mm_storel_epi64((__m128i *)(void *)o, a);
+        _mm_storel_epi64((__m128i *)(void *)(o + n - 8), b);
+        return true;
+    }
+    uint32_t a, b;
+    memcpy(&a, p, 4);
+    memcpy(&b, p + n - 4, 4);
+    __m128i v = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)a), _mm_cvtsi32_si128((int)b));
+    if (bad16(v) & 0xFF) /* the 8 upper bytes are zeros, not ours */
+        return false;
+    memcpy(o, &a, 4);
+    memcpy(o + n - 4, &b, 4);
+    return true;
+}
+#endif
+
+/* copy_plain - copy (p, n) to o when no byte needs an escape (most
+   values: codes, names, addresses); false otherwise, o then holding part
+   of it for the caller to overwrite. Tested and copied 16 bytes (SSE2) or
+   a word at a time, the last piece overlapping: only values under 4
+   (8 without SSE2) bytes take a byte loop. */
+BN_ALWAYS_INLINE bool copy_plain(char *o, const unsigned char *p, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16)
+        return copy_plain_16(o, p, n);
+    if (n >= 4)
+        return copy_plain_4_15(o, p, n);
+#else
+    if (n >= 16) {
+        if (plain_run(p, 0, n) != n)
+            return false;
+        memcpy(o, p, n);
+        return true;
+    }
+    if (n >= 8) {
+        if (!plain_8_16(p, n))
+            return false;
+        copy_8_16(o, p, n);
+        return true;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) {
+        if (jclass[p[i]])
+            return false;
+        o[i] = (char)p[i];
+    }
+    return true;
+}
+
 /* quoted_plain - "p" copied straight into the buffer when it fits and no
-   byte needs an escape (most values: codes, names, addresses); false, with
-   nothing counted, otherwise. Tested and copied 16 bytes (SSE2) or a word
-   at a time, the last piece overlapping: only values under 8 bytes take a
-   byte loop. */
+   byte needs an escape; false, with nothing counted, otherwise */
 static bool quoted_plain(bn_json *j, const unsigned char *p, size_t n)
 {
     if (j->len >= j->size || j->size - j->len <= n + 2)
         return false;
     char *o = j->buf + j->len;
-#if defined(__SSE2__)
-    if (n >= 16) {
-        if (!copy_plain_16(o + 1, p, n))
-            return false;
-    } else
-#endif
-    if (n >= 16) {
-        if (plain_run(p, 0, n) != n)
-            return false;
-        memcpy(o + 1, p, n);
-    } else if (n >= 8) {
-        if (!plain_8_16(p, n))
-            return false;
-        copy_8_16(o + 1, p, n);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            if (jclass[p[i]])
-                return false;
-            o[i + 1] = (char)p[i];
-        }
-    }
+    if (!copy_plain(o + 1, p, n))
+        return false;
     o[0] = '"';
     o[n + 1] = '"';
     j->len += n + 2;
@@ -439,4 +517,35 @@ void bn_json_kv_bool(bn_json *j, const char *key, bool v)
 {
     bn_json_key(j, key);
     bn_json_bool(j, v);
+}
+
+/* escape_general_to - bn_json_escape_to past the plain copy: runs of
+   plain bytes, escapes, UTF-8 checked. Not inlined: its stack canary
+   would be paid by every value. */
+BN_NOINLINE char *escape_general_to(char *o, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = plain_run(p, i, n);
+        memcpy(o, p + i, run - i);
+        o += run - i;
+        i = run;
+        if (i >= n)
+            break;
+        size_t used;
+        o += escape_unit(o, p + i, n - i, &used);
+        i += used;
+    }
+    return o;
+}
+
+/* bn_json_escape_to - escaped body of (s, n) at o, which has room for
+   6 * n bytes (the worst case: a control byte becomes \u00XX); its end.
+   No bounds checks: the caller reserved the worst case once. */
+char *bn_json_escape_to(char *o, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (copy_plain(o, p, n)) /* the common case, inline and without a canary */
+        return o + n;
+    return escape_general_to(o, p, n);
 }

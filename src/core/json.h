@@ -83,6 +83,15 @@ void bn_json_kv_bool(bn_json *j, const char *key, bool v);
  */
 void bn_json_escape(bn_json *j, const char *p, size_t n);
 
+/*
+ * bn_json_escape_to - the same escaped body written at o, which must have
+ * room for 6 * n bytes (the worst case: a control byte becomes \u00XX);
+ * returns the end. For writers that reserve the worst case once.
+ */
+char *bn_json_escape_to(char *o, const char *s, size_t n);
+/* bn_json_raw - append n bytes as they are (a template piece of ours) */
+void bn_json_raw(bn_json *j, const char *s, size_t n);
+
 /* bn_utf8_valid_len - length of the valid UTF-8 sequence at p, or 0 */
 size_t bn_utf8_valid_len(const unsigned char *p, size_t n, size_t *bad_len);
 

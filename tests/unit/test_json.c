@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -274,6 +275,116 @@ static void test_key_lit(void **state)
     assert_string_equal(a, want);
 }
 
+/* escape_to_exact - bn_json_escape_to of (p, n) into a heap block of
+   exactly 6 * n bytes (the room its contract asks for: ASan sees any byte
+   written past it), as a NUL-terminated string in out */
+static size_t escape_to_exact(const char *p, size_t n, char *out, size_t size)
+{
+    char *room = malloc(6 * n + 1);
+    assert_non_null(room);
+    char *end = bn_json_escape_to(room, p, n);
+    size_t len = (size_t)(end - room);
+    assert_true(len <= 6 * n && len < size);
+    memcpy(out, room, len);
+    out[len] = 0;
+    free(room);
+    return len;
+}
+
+/* test_escape_to_cases - the unchecked writer gives every case's body
+   (the expected string without its quotes), in exactly 6n bytes of room */
+static void test_escape_to_cases(void **state)
+{
+    (void)state;
+    char out[256];
+    for (size_t i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]); i++) {
+        const char *want = esc_cases[i].want + 1;
+        size_t wn = strlen(want) - 1;
+        size_t n = escape_to_exact(esc_cases[i].in, esc_cases[i].n, out, sizeof(out));
+        if (n != wn || memcmp(out, want, wn) != 0)
+            fail_msg("case %zu: got [%s] want [%.*s]", i, out, (int)wn, want);
+    }
+}
+
+/* test_escape_to_every_position - values of every length up to 56 (the
+   byte, 4-, 8- and 16-byte paths of the plain copy and their overlapping
+   windows) with a byte or sequence needing care at each position: quote,
+   backslash, controls, NUL, a lone 8-bit byte, a truncated and an overlong
+   sequence, a valid 3-byte one and U+2028; written by hand, not taken from
+   the other writer */
+static void test_escape_to_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *esc;
+    } sp[] = {{"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x1f", "\\u001f"},
+              {"\x01", "\\u0001"}, {"\xff", "\xef\xbf\xbd"}, {"\xe2\x82", "\xef\xbf\xbd"},
+              {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"}, {"\xe2\x82\xac", "\xe2\x82\xac"},
+              {"\xe2\x80\xa8", "\\u2028"}};
+    char in[64], want[96], out[400];
+    for (size_t n = 0; n <= 56; n++) {
+        memset(in, 'a', n);
+        assert_int_equal(escape_to_exact(in, n, out, sizeof(out)), n);
+        for (size_t k = 0; k < n; k++)
+            assert_true(out[k] == 'a');
+        for (size_t k = 0; k < n; k++) {
+            for (size_t s = 0; s < sizeof(sp) / sizeof(sp[0]); s++) {
+                size_t sn = strlen(sp[s].in), e = strlen(sp[s].esc);
+                if (k + sn > n)
+                    continue;
+                memcpy(in + k, sp[s].in, sn);
+                memset(want, 'a', k);
+                memcpy(want + k, sp[s].esc, e);
+                memset(want + k + e, 'a', n - k - sn);
+                want[n - sn + e] = 0;
+                escape_to_exact(in, n, out, sizeof(out));
+                if (strcmp(out, want) != 0)
+                    fail_msg("n %zu at %zu case %zu: got [%s] want [%s]", n, k, s, out, want);
+                memset(in + k, 'a', sn);
+            }
+        }
+    }
+}
+
+/* test_escape_to_worst_case - all control bytes take the whole 6n room */
+static void test_escape_to_worst_case(void **state)
+{
+    (void)state;
+    char in[40], out[256];
+    memset(in, '\x02', sizeof(in));
+    for (size_t n = 1; n <= sizeof(in); n++) {
+        assert_int_equal(escape_to_exact(in, n, out, sizeof(out)), 6 * n);
+        for (size_t k = 0; k < n; k++)
+            assert_memory_equal(out + 6 * k, "\\u0002", 6);
+    }
+}
+
+/* test_escape_to_same_as_checked - on pseudo-random bytes (a fixed LCG,
+   biased to the bytes that need care), the unchecked writer and the
+   counting one give the same bytes */
+static void test_escape_to_same_as_checked(void **state)
+{
+    (void)state;
+    static const unsigned char pick[] = {'a', 'a', 'a', 'a', '"', '\\', 0, '\n', 0x1f, 0x7f,
+                                         0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xff};
+    uint32_t x = 12345;
+    char in[100], a[700], b[700];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = (size_t)round % sizeof(in);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            in[i] = (char)pick[(x >> 16) % sizeof(pick)];
+        }
+        size_t an = escape_to_exact(in, n, a, sizeof(a));
+        bn_json j;
+        bn_json_init(&j, b, sizeof(b));
+        bn_json_escape(&j, in, n);
+        size_t bnn = bn_json_finish(&j);
+        assert_int_equal(an, bnn);
+        assert_memory_equal(a, b, an);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +396,10 @@ int main(void)
         cmocka_unit_test(test_key_plain_and_short),
         cmocka_unit_test(test_key_lit),
         cmocka_unit_test(test_special_at_every_position),
+        cmocka_unit_test(test_escape_to_cases),
+        cmocka_unit_test(test_escape_to_every_position),
+        cmocka_unit_test(test_escape_to_worst_case),
+        cmocka_unit_test(test_escape_to_same_as_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

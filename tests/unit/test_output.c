@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,12 +267,102 @@ static void test_iso8601(void **state)
     assert_string_equal(got, "0000-01-01T00:00:00Z");
 }
 
+/* hostile - a record whose values need every kind of escape, with empty
+   values between non-empty ones, all anomaly bits (unknown ones have no
+   name), the largest numbers and a long value of control bytes (the worst
+   case: six output bytes for each) */
+static bn_record hostile(char *ctl, size_t ctl_n)
+{
+    bn_record r;
+    memset(&r, 0, sizeof(r));
+    memset(ctl, '\x01', ctl_n);
+    r.recipient = BN_STR("q\"u\\o@example.net");
+    r.diagnostic = (bn_str){ctl, ctl_n};
+    r.remote_mta = BN_STR("\xff\xfe\xe2\x82 \xe2\x80\xa8");
+    r.subject = BN_STR("\0nul\0");
+    r.source_ip = BN_STR("\t");
+    r.command = (bn_str){NULL, 4}; /* NULL is "", whatever its length says */
+    r.format = "f\"mt";
+    r.recipient_src = "";
+    r.status_src = NULL;
+    r.reason_src = "r";
+    r.anomalies = ~0u;
+    r.verdict.reason = (bn_reason)9999; /* out of range: "undefined" */
+    r.verdict.replycode = INT_MAX;
+    r.verdict.retry_after = LONG_MAX;
+    r.verdict.rule = "x";
+    return r;
+}
+
+/* check_every_size - at every buffer size from 0 to well past the worst
+   case (the size that switches to the unchecked writer is inside), the
+   same length and the same bytes: the whole record when it fits, else its
+   prefix and a NUL. Each buffer is a heap block of exactly that size, so
+   ASan sees a byte written past it. */
+static void check_every_size(const bn_record *r, const char *source, size_t last)
+{
+    char *full = malloc(last + 1);
+    assert_non_null(full);
+    size_t n = bn_record_json(r, source, full, last + 1);
+    assert_true(n < last && strlen(full) == n);
+    for (size_t size = 0; size <= last; size++) {
+        char *b = size ? malloc(size) : NULL;
+        assert_true(size == 0 || b != NULL);
+        if (bn_record_json(r, source, b, size) != n)
+            fail_msg("size %zu: length differs", size);
+        size_t keep = size > n ? n : (size ? size - 1 : 0);
+        if (size && (memcmp(b, full, keep) != 0 || b[keep] != 0))
+            fail_msg("size %zu: bytes differ", size);
+        free(b);
+    }
+    free(full);
+}
+
+/* test_record_json_every_size - the snprintf contract at every size, for
+   the sample and a hostile record (the fast and the checked writer) */
+static void test_record_json_every_size(void **state)
+{
+    (void)state;
+    bn_record r = sample();
+    check_every_size(&r, "box.mbox:2", 12000);
+    char ctl[300];
+    bn_record h = hostile(ctl, sizeof(ctl));
+    check_every_size(&h, "s\x01rc", 12000);
+    bn_record e; /* the template alone: no explanation, no anomaly */
+    memset(&e, 0, sizeof(e));
+    e.verdict.reason = (bn_reason)9999;
+    e.verdict.replycode = INT_MAX;
+    e.verdict.retry_after = LONG_MAX;
+    check_every_size(&e, NULL, 3000);
+    char out[8192];
+    size_t n = bn_record_json(&h, "src", out, sizeof(out));
+    assert_true(n < sizeof(out));
+    /* written out by hand: the escapes, the empty values, the numbers */
+    assert_non_null(strstr(out, "{\"source\":\"src\",\"recipient\":\"q\\\"u\\\\o@example.net\","
+                                "\"addresser\":\"\",\"timestamp\":\"\",\"status\":\"\","
+                                "\"replycode\":2147483647,\"reason\":\"undefined\","));
+    assert_true(sizeof(long) < 8 ||
+                strstr(out, "\"retry_after\":9223372036854775807,\"command\":\"\","
+                            "\"diagnostic\":\"\\u0001\\u0001") != NULL);
+    assert_non_null(strstr(out, "\\u0001\",\"remote_mta\":\"\xef\xbf\xbd\xef\xbf\xbd"
+                                "\xef\xbf\xbd \\u2028\",\"reporting_mta\":\"\","
+                                "\"format\":\"f\\\"mt\",\"rule\":\"x\","));
+    assert_non_null(strstr(out, "\"subject\":\"\\u0000nul\\u0000\""));
+    assert_non_null(strstr(out, "\"source_ip\":\"\\t\",\"anomalies\":[\"truncated\","));
+    assert_non_null(strstr(out, "\"decode-limit\"],\"recipient_src\":\"\",\"status_src\":\"\","
+                                "\"reason_src\":\"r\"}"));
+    char buf[48];
+    snprintf(buf, sizeof(buf), "\"retry_after\":%ld,", LONG_MAX);
+    assert_non_null(strstr(out, buf));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_json),
         cmocka_unit_test(test_unknowns_are_empty),
         cmocka_unit_test(test_record_json_short_buffer),
+        cmocka_unit_test(test_record_json_every_size),
         cmocka_unit_test(test_sisimai_json),
         cmocka_unit_test(test_sisimai_defaults),
         cmocka_unit_test(test_term_text),
