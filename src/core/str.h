@@ -124,8 +124,8 @@ static inline const char *bn_mem_eol(const char *p, size_t n)
  * text (byte frequencies measured on the corpus); the search compares 16
  * or 32 bytes at a time with the few distinct anchor bytes (on AVX2 CPUs
  * an anchor byte and the byte after it at once, by nibble lookups), the
- * byte after an anchor narrows the needles to compare, and only those are
- * compared.
+ * bytes after and before an anchor narrow the needles to compare, and only
+ * those are compared.
  * Building costs a pass over the needles: build once per table and keep it
  * (extract: bn_x_multi caches them per parser).
  */
@@ -136,12 +136,15 @@ typedef struct bn_multi {
     size_t len[BN_MULTI_MAX];
     unsigned char at[BN_MULTI_MAX];     /* offset of the needle's anchor byte */
     unsigned char first[BN_MULTI_MAX];  /* its first byte, folded (| 0x20) */
+    unsigned char last[BN_MULTI_MAX];   /* its last byte, folded */
     unsigned long long alone;           /* needles of one byte (no next byte) */
     unsigned char slot[256];            /* folded byte -> anchor index + 1, 0: none */
     unsigned char anchor[BN_MULTI_ANCHORS]; /* folded (| 0x20) anchor bytes */
     unsigned long long group[BN_MULTI_ANCHORS]; /* needles anchored on each */
     /* the needles of an anchor whose next byte, folded, is b: [anchor][b & 63] */
     unsigned long long pair[BN_MULTI_ANCHORS][64];
+    /* the needles of an anchor whose byte before it, folded, is b */
+    unsigned long long prev[BN_MULTI_ANCHORS][64];
     /* nibble tables of a two-byte filter (anchor slot s is bucket bit s & 7):
        nib[0]/nib[1] the anchor byte's low/high nibble, nib[2]/nib[3] the
        byte after it; a byte pair passes when all four share a bucket bit */

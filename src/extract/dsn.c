@@ -2,6 +2,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/str.h"
 #include "extract/extract.h"
 
@@ -10,36 +14,42 @@ enum { F_NONE, F_MSG, F_RCPT };
 /* Where a known field goes: per-message slot or per-recipient slot offset. */
 typedef struct dsn_field {
     const char *name;
-    size_t len;  /* strlen(name): most names differ in length, a cheap test */
+    size_t len;  /* strlen(name) (dsn_lens holds them all for lookup) */
     int scope;
     size_t off; /* offsetof in bn_dsn or bn_dsn_rcpt */
 } dsn_field;
 
-#define M(n, f) {n, sizeof n - 1, F_MSG, offsetof(bn_dsn, f)}
-#define R(n, f) {n, sizeof n - 1, F_RCPT, offsetof(bn_dsn_rcpt, f)}
-/* Most used first: lookup() walks the table for every field of every DSN
-   (the names differ, so the order changes no answer) */
-static const dsn_field dsn_fields[] = {
-    R("Final-Recipient", final_rcpt),
-    R("Action", action),
-    R("Status", status),
-    R("Diagnostic-Code", diag),
-    R("Remote-MTA", remote_mta),
-    M("Reporting-MTA", reporting_mta),
-    M("Arrival-Date", arrival_date),
-    R("Last-Attempt-Date", last_attempt),
-    R("Original-Recipient", orig_rcpt),
-    M("Received-From-MTA", received_from_mta),
-    M("X-Postfix-Sender", x_sender),
-    R("Will-Retry-Until", will_retry),
-    R("X-Actual-Recipient", x_actual_rcpt),
-    M("Original-Envelope-Id", envid),
-    M("X-Original-Message-ID", x_orig_msgid),
-    M("DSN-Gateway", reporting_mta), /* only used when Reporting-MTA is absent */
-    R("Final-Log-ID", final_log_id),
-};
+/* Most used first: lookup() tries the names of the field's length in this
+   order (the names differ, so the order changes no answer) */
+#define DSN_FIELDS(M, R)                                                        \
+    R("Final-Recipient", final_rcpt)                                            \
+    R("Action", action)                                                         \
+    R("Status", status)                                                         \
+    R("Diagnostic-Code", diag)                                                  \
+    R("Remote-MTA", remote_mta)                                                 \
+    M("Reporting-MTA", reporting_mta)                                           \
+    M("Arrival-Date", arrival_date)                                             \
+    R("Last-Attempt-Date", last_attempt)                                        \
+    R("Original-Recipient", orig_rcpt)                                          \
+    M("Received-From-MTA", received_from_mta)                                   \
+    M("X-Postfix-Sender", x_sender)                                             \
+    R("Will-Retry-Until", will_retry)                                           \
+    R("X-Actual-Recipient", x_actual_rcpt)                                      \
+    M("Original-Envelope-Id", envid)                                            \
+    M("X-Original-Message-ID", x_orig_msgid)                                    \
+    M("DSN-Gateway", reporting_mta) /* only used when Reporting-MTA is absent */ \
+    R("Final-Log-ID", final_log_id)
+#define M(n, f) {n, sizeof n - 1, F_MSG, offsetof(bn_dsn, f)},
+#define R(n, f) {n, sizeof n - 1, F_RCPT, offsetof(bn_dsn_rcpt, f)},
+static const dsn_field dsn_fields[] = {DSN_FIELDS(M, R)};
 #undef M
 #undef R
+/* The names' lengths, in table order (zero after the last): lookup()
+   compares a name's length with all of them at once */
+#define L(n, f) sizeof n - 1,
+static const unsigned char dsn_lens[32] = {DSN_FIELDS(L, L)};
+#undef L
+_Static_assert(sizeof dsn_fields / sizeof dsn_fields[0] <= 32, "dsn_lens: too many fields");
 
 /* fold8 - 8 bytes at p with the case bit set */
 static uint64_t fold8(const char *p)
@@ -47,6 +57,14 @@ static uint64_t fold8(const char *p)
     uint64_t v;
     memcpy(&v, p, sizeof v);
     return v | 0x2020202020202020ULL;
+}
+
+/* fold4 - 4 bytes at p with the case bit set */
+static uint32_t fold4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v | 0x20202020u;
 }
 
 /*
@@ -67,18 +85,41 @@ static bool name_eq(bn_str name, const dsn_field *f)
                 return false;
         return fold8(name.p + n - 8) == fold8(f->name + n - 8); /* the tail, overlapping */
     }
+    if (n >= 4) /* "Action", "Status": two overlapping 4-byte compares */
+        return fold4(name.p) == fold4(f->name) && fold4(name.p + n - 4) == fold4(f->name + n - 4);
     for (; i < n; i++)
         if (((unsigned char)name.p[i] | 0x20) != ((unsigned char)f->name[i] | 0x20))
             return false;
     return true;
 }
 
+/* same_length - bit i set when dsn_fields[i] is n bytes long (n > 0) */
+static unsigned same_length(size_t n)
+{
+    unsigned m = 0;
+    if (n >= 32)
+        return 0;
+#if defined(__SSE2__)
+    /* 32 lengths in two compares: a walk of the table was most of lookup() */
+    __m128i k = _mm_set1_epi8((char)n);
+    const __m128i *t = (const __m128i *)(const void *)dsn_lens;
+    m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(t), k)) |
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(t + 1), k)) << 16;
+#else
+    for (size_t i = 0; i < 32; i++)
+        m |= (unsigned)(dsn_lens[i] == n) << i;
+#endif
+    return m;
+}
+
 /* lookup - the table entry for a field name, or NULL */
 static const dsn_field *lookup(bn_str name)
 {
-    for (size_t i = 0; i < sizeof dsn_fields / sizeof dsn_fields[0]; i++)
-        if (name_eq(name, &dsn_fields[i]))
-            return &dsn_fields[i];
+    for (unsigned m = name.n ? same_length(name.n) : 0; m; m &= m - 1) {
+        const dsn_field *f = &dsn_fields[__builtin_ctz(m)];
+        if (name_eq(name, f))
+            return f;
+    }
     return NULL;
 }
 

@@ -128,6 +128,59 @@ static void test_dsn_standard(void **state)
     assert_span(d.r[1].will_retry, "Sun, 2 May 2010 23:34:45 +0900");
 }
 
+/* test_dsn_every_field - every field name of RFC 3464 and the extensions,
+   in any case, lands in its slot; names of the same length that differ
+   (in their first, middle or last byte) and longer names are no field */
+static void test_dsn_every_field(void **state)
+{
+    (void)state;
+    bn_str t = S("REPORTING-MTA: dns; r.example\n"
+                 "Received-From-MTA: dns; f.example\n"
+                 "arrival-date: Mon, 3 May 2010\n"
+                 "Original-Envelope-Id: env1\n"
+                 "X-Postfix-Sender: rfc822; s@example.org\n"
+                 "X-Original-Message-ID: <m1@example.org>\n"
+                 "Xction: ignored\n"
+                 "Final-Recipienz: rfc822; no@example.org\n"
+                 "Status-And-More-Than-Thirty-Two-Bytes: 4.0.0\n"
+                 "\n"
+                 "Original-Recipient: rfc822; o@example.com\n"
+                 "final-recipient: rfc822; f@example.com\n"
+                 "X-Actual-Recipient: rfc822; a@example.com\n"
+                 "ACTION: failed\n"
+                 "Status: 5.1.1\n"
+                 "Remote-MTA: dns; mx.example.com\n"
+                 "Diagnostic-Code: smtp; 550 no\n"
+                 "Last-Attempt-Date: Tue, 4 May 2010\n"
+                 "Will-Retry-Until: Wed, 5 May 2010\n"
+                 "Final-Log-ID: log1\n");
+    bn_dsn d;
+    assert_int_equal(bn_dsn_parse(&d, &arena, t, false, 100), BN_OK);
+    assert_int_equal(d.fields, 16);
+    assert_int_equal(d.n, 1);
+    assert_span(d.reporting_mta, "dns; r.example");
+    assert_span(d.received_from_mta, "dns; f.example");
+    assert_span(d.arrival_date, "Mon, 3 May 2010");
+    assert_span(d.envid, "env1");
+    assert_span(d.x_sender, "rfc822; s@example.org");
+    assert_span(d.x_orig_msgid, "<m1@example.org>");
+    assert_span(d.r[0].orig_rcpt, "rfc822; o@example.com");
+    assert_span(d.r[0].final_rcpt, "rfc822; f@example.com");
+    assert_span(d.r[0].x_actual_rcpt, "rfc822; a@example.com");
+    assert_span(d.r[0].action, "failed");
+    assert_span(d.r[0].status, "5.1.1");
+    assert_span(d.r[0].remote_mta, "dns; mx.example.com");
+    assert_span(d.r[0].diag, "550 no");
+    assert_span(d.r[0].last_attempt, "Tue, 4 May 2010");
+    assert_span(d.r[0].will_retry, "Wed, 5 May 2010");
+    assert_span(d.r[0].final_log_id, "log1");
+    /* DSN-Gateway stands in for a missing Reporting-MTA */
+    assert_int_equal(bn_dsn_parse(&d, &arena, S("DSN-Gateway: dns; g.example\n"), false, 100),
+                     BN_OK);
+    assert_int_equal(d.fields, 1);
+    assert_span(d.reporting_mta, "dns; g.example");
+}
+
 /* Deviations: no blank lines between recipients, "Status :" spacing, LF only. */
 static void test_dsn_missing_blank_lines(void **state)
 {
@@ -395,6 +448,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dsn_standard),
+        cmocka_unit_test(test_dsn_every_field),
         cmocka_unit_test(test_dsn_missing_blank_lines),
         cmocka_unit_test(test_dsn_double_blank_and_cr),
         cmocka_unit_test(test_dsn_inline),

@@ -253,6 +253,36 @@ static void test_multi_random(void **state)
     }
 }
 
+/* test_multi_shared_start - needles that share their anchor pair and their
+   first byte, told apart only further on (the last byte is compared before
+   the rest): texts of their pieces in random case, against the naive loops */
+static void test_multi_shared_start(void **state)
+{
+    (void)state;
+    static const char *const nd[] = {"after data", "after helo", "after rcpt to:",
+                                     "after rcpt command", "after rcpt toX", "after rcpt",
+                                     "afteR", "a:", "a;", "A["};
+    static const char *const pieces[] = {"after ", "AFTER", "data", "helo", "rcpt ", "to:",
+                                         "to;", "tox", "command", "a", ":", ";", "[", "{", " "};
+    uint32_t s = 31337;
+    char hay[200];
+    for (int round = 0; round < 5000; round++) {
+        size_t hn = 0;
+        while (hn < sizeof hay - 20 && rng(&s) % 16) {
+            const char *pc = pieces[rng(&s) % (sizeof pieces / sizeof pieces[0])];
+            for (size_t i = 0; pc[i]; i++) {
+                unsigned char c = (unsigned char)pc[i];
+                hay[hn++] = (char)(bn_is_alpha(c) && rng(&s) % 2 ? c ^ 0x20 : c);
+            }
+        }
+        char *exact = malloc(hn ? hn : 1); /* ASan: no byte after the text is read */
+        assert_non_null(exact);
+        memcpy(exact, hay, hn);
+        check_multi(exact, hn, nd, sizeof nd / sizeof nd[0]);
+        free(exact);
+    }
+}
+
 /* test_multi_long - texts long enough for the 16- and 32-byte loops (and
    their tails), up to 64 needles of up to 12 bytes, against the naive loops */
 static void test_multi_long(void **state)
@@ -319,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_multi_known),
         cmocka_unit_test(test_multi_random),
         cmocka_unit_test(test_multi_long),
+        cmocka_unit_test(test_multi_shared_start),
         cmocka_unit_test(test_multi_every_offset),
         cmocka_unit_test(test_multi_lowest_slow),
         cmocka_unit_test(test_mem_eol),
