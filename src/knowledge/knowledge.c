@@ -150,7 +150,17 @@ static bool word_ok(const unsigned char *t, size_t n, size_t start, size_t end)
     return true;
 }
 
-/* note_phrase - keep the phrase with the highest priority (first wins ties) */
+/* keep_phrase - the phrase row (with a reason) of priority prio replaces
+   the best so far when it is the first or ranks higher (first wins ties) */
+static inline void keep_phrase(bn_kb_hits *h, int row, int prio)
+{
+    if (h->phrase < 0 || prio > h->phrase_prio) {
+        h->phrase = row;
+        h->phrase_prio = prio;
+    }
+}
+
+/* note_phrase - the phrase's hints, and keep it if it has a reason */
 static void note_phrase(bn_kb_hits *h, int row)
 {
     const bn_kb_phrase *ph = &bn_kb_phrases[row];
@@ -162,10 +172,7 @@ static void note_phrase(bn_kb_hits *h, int row)
         h->failure = true;
     if (ph->reason < 0)
         return;
-    if (h->phrase < 0 || ph->prio > h->phrase_prio) {
-        h->phrase = row;
-        h->phrase_prio = ph->prio;
-    }
+    keep_phrase(h, row, ph->prio);
 }
 
 /* note_provider - a marker or wording with a reason (longest wins) or a host name (first) */
@@ -387,8 +394,11 @@ static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t e
         h->retry |= (m->flags & BN_PF_RETRY) != 0;
         h->failure |= (m->flags & BN_PF_FAILURE) != 0;
     }
+    /* the summary holds the phrase's priority and hints, and only phrases
+       with a reason: its phrase row need not be read (a cache miss per
+       state with output, the table being cold between messages) */
     if (m->phrase >= 0)
-        note_phrase(h, m->phrase);
+        keep_phrase(h, m->phrase, m->prio);
     if (!m->other)
         return;
     if (m->marker >= 0)

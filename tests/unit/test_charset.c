@@ -463,6 +463,41 @@ static void test_euc_ascii_runs(void **state)
     tmsg_fini(&t);
 }
 
+/* test_euc_every_code - every EUC-JP-MS code (two-byte, kana, three-byte
+   JIS X 0212) and every lead byte followed by each trail byte comes out as
+   valid UTF-8 and as glibc writes it: convert_named skips the UTF-8 check
+   of this converter's output, which is safe only while this holds */
+static void test_euc_every_code(void **state)
+{
+    (void)state;
+    size_t cap = (size_t)128 * 256 * 4 * 2;
+    char *in = malloc(cap), *want = malloc(cap * 3 + 64);
+    assert_non_null(in);
+    assert_non_null(want);
+    tmsg t;
+    tmsg_init(&t);
+    for (int pre = 0; pre < 2; pre++) { /* without and with the 0x8F prefix */
+        size_t n = 0;
+        for (int a = 0x80; a < 0x100; a++) {
+            for (int b = 0x00; b < 0x100; b += (b < 0x80 ? 0x21 : 1)) {
+                if (pre)
+                    in[n++] = (char)0x8F;
+                in[n++] = (char)a;
+                in[n++] = (char)b;
+                in[n++] = 'x'; /* a bad pair ends here: the next one starts clean */
+            }
+        }
+        size_t wn = ref_euc(in, n, want, cap * 3 + 64);
+        bn_str r = convert(&t, "euc-jp", in, n, NULL);
+        assert_true(bn_utf8_valid(r.p, r.n));
+        assert_int_equal(r.n, wn);
+        assert_memory_equal(r.p, want, wn);
+    }
+    tmsg_fini(&t);
+    free(in);
+    free(want);
+}
+
 /* test_jis_escape_offsets - an escape (and SO/SI) after an ASCII run of
    every length up to 40 is found, before, in and after the 16-byte blocks */
 static void test_jis_escape_offsets(void **state)
@@ -534,7 +569,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid),    cmocka_unit_test(test_cache_churn),
         cmocka_unit_test(test_decode_limit), cmocka_unit_test(test_passthrough_glibc),
         cmocka_unit_test(test_passthrough),   cmocka_unit_test(test_euc_ascii_runs),
-        cmocka_unit_test(test_jis_escape_offsets), cmocka_unit_test(test_latin1_runs),
+        cmocka_unit_test(test_jis_escape_offsets), cmocka_unit_test(test_euc_every_code), cmocka_unit_test(test_latin1_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
