@@ -225,33 +225,37 @@ static size_t find_inline(bn_xctx *x, bn_str text, bn_orig *o)
     return text.n;
 }
 
-/* count_byte - how many bytes c the span holds */
-static size_t count_byte(bn_str t, char c)
+/* quote_starts - how many lines of t start with '>' (a '>' at the start or
+   after a CR or LF: where bn_x_line starts its lines) */
+static size_t quote_starts(bn_str t)
 {
     size_t k = 0;
     if (!t.n)
         return 0;
     const char *e = t.p + t.n;
-    for (const char *p = t.p; p < e && (p = memchr(p, c, (size_t)(e - p))) != NULL; p++)
-        k++;
+    for (const char *p = t.p; p < e && (p = memchr(p, '>', (size_t)(e - p))) != NULL; p++)
+        k += p == t.p || p[-1] == '\n' || p[-1] == '\r';
     return k;
 }
 
 /* mostly_quoted - at least 4 non-blank lines, three in four starting with
-   ">"; the count of '>' bounds the quoted lines, so an ordinary text stops
-   after its first few lines instead of being split whole */
+   ">"; the count of quoted lines is known first, so a text with fewer than
+   3 (most: an address's '>' is not at a line start) is not walked at all,
+   and a walk stops once its unquoted lines are more than a third of them */
 static bool mostly_quoted(bn_str t)
 {
-    size_t pos = 0, q = 0, total = 0, gt = count_byte(t, '>');
+    size_t pos = 0, q = 0, total = 0, qall = quote_starts(t);
     bn_str line;
+    if (qall < 3)
+        return false; /* 4 lines, 3 in 4 quoted: at least 3 quoted */
     while (bn_x_line(t, &pos, &line)) {
         if (bn_x_is_blank(line))
             continue;
         total++;
         if (line.p[0] == '>')
             q++;
-        else if (3 * (total - q) > gt)
-            return false; /* even if every '>' began a line, too few would */
+        else if (3 * (total - q) > qall)
+            return false; /* q * 4 >= total * 3 needs q >= 3 * unquoted */
     }
     return total >= 4 && q * 4 >= total * 3;
 }

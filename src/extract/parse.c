@@ -355,16 +355,19 @@ static bool needs_retry_check(const bn_xctx *x)
 
 /* The message's Date, parsed on first use: most records carry their own. */
 typedef struct lazy_date {
-    bn_str text;
+    bn_xctx *x;
     time_t t;
     bool done;
 } lazy_date;
 
-/* lazy_date_get - the time of d->text (0 when absent or unreadable) */
+/* lazy_date_get - the time of the bounce's Date (0 when absent or
+   unreadable); the field is looked up only here: most records carry their
+   own date, and a message without records needs none */
 static time_t lazy_date_get(lazy_date *d)
 {
     if (!d->done) {
-        d->t = d->text.n ? bn_x_date(d->text) : 0;
+        bn_str date = bn_x_top(d->x, BN_XTOP_DATE);
+        d->t = date.n ? bn_x_date(date) : 0;
         d->done = true;
     }
     return d->t;
@@ -404,8 +407,7 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str ver
 static int finalize(bn_parser *p, bn_xctx *x)
 {
     find_addresser(x);
-    bn_str date = bn_x_top(x, BN_XTOP_DATE);
-    lazy_date msg_date = {date, 0, false};
+    lazy_date msg_date = {x, 0, false};
     bn_str verp = bn_x_verp(x->arena, p->opts.envelope_to);
     p->out = x->n ? bn_arena_calloc(x->arena, x->n, sizeof *p->out) : NULL;
     if (x->n && !p->out)

@@ -1067,12 +1067,30 @@ static bn_str word_command(bn_str l)
     return BN_STR_NULL;
 }
 
+/* may_turn - turn_of(l) can find a turn: after the indent an "In:" or
+   "Out:" prompt's first letter, or an angle bracket in the stamp window
+   (every other prompt and arrow holds one; the untrimmed end holds none
+   more); turn_of's first tests without its call and trims: most lines of a
+   block are prose */
+static inline bool may_turn(bn_str l)
+{
+    size_t i = 0;
+    while (i < l.n && bn_is_space((unsigned char)l.p[i]))
+        i++;
+    if (i == l.n)
+        return false;
+    unsigned char c = bn_lc((unsigned char)l.p[i]);
+    return c == 'i' || c == 'o' || angle_within((bn_str){l.p + i, l.n - i});
+}
+
 /* transcript_command - in a ">>> CMD" / "<<< 550" transcript, the command refused */
 static bn_str transcript_command(scan *s, size_t a, size_t b, bn_str addr)
 {
     bn_str last = BN_STR_NULL;
     for (size_t i = a; i < b; i++) {
         bn_str t;
+        if (!may_turn(s->lines[i]))
+            continue;
         enum turn turn = turn_of(s->lines[i], &t);
         if (turn == TURN_CLIENT) { /* sendmail ">>> RCPT", Postfix "In:  RCPT" */
             last = word_command(t);
