@@ -474,11 +474,35 @@ bn_str bn_hdr_unfold(bn_msg *msg, bn_str raw)
     return bn_str_make(o, k);
 }
 
+/* special8 - one of the 8 bytes at p is CR, LF, '=' or 8-bit (a byte
+   equal to c makes a zero byte of w ^ c; the zero-byte test is exact as to
+   whether there is one) */
+static inline bool special8(const char *p)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    uint64_t w, cr, lf, eq;
+    memcpy(&w, p, 8);
+    cr = w ^ ones * '\r';
+    lf = w ^ ones * '\n';
+    eq = w ^ ones * '=';
+    return ((((cr - ones) & ~cr) | ((lf - ones) & ~lf) | ((eq - ones) & ~eq) | w) & high) != 0;
+}
+
 /* plain_ascii - p[0..n) has no CR, LF, '=' or 8-bit byte: unfolding,
-   RFC 2047 decoding and the charset conversion all leave it as it is */
+   RFC 2047 decoding and the charset conversion all leave it as it is.
+   The tail is read in overlapping words (values are 10-60 bytes: a byte
+   loop over the last 0-15 cost more than the rest) */
 static bool plain_ascii(const char *p, size_t n)
 {
     size_t i = 0;
+    if (n < 8) {
+        for (; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            if (c >= 0x80 || c == '\r' || c == '\n' || c == '=')
+                return false;
+        }
+        return true;
+    }
 #if defined(__SSE2__)
     const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), eq = _mm_set1_epi8('=');
     for (; i + 16 <= n; i += 16) {
@@ -489,12 +513,10 @@ static bool plain_ascii(const char *p, size_t n)
             return false;
     }
 #endif
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x80 || c == '\r' || c == '\n' || c == '=')
+    for (; i + 8 <= n; i += 8)
+        if (special8(p + i))
             return false;
-    }
-    return true;
+    return i == n || !special8(p + n - 8);
 }
 
 /* bn_hdr_get_n - the first header named name[0..n), unfolded, RFC 2047-decoded, trimmed */

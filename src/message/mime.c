@@ -127,11 +127,23 @@ static inline bool is_multipart(bn_str t)
     return t.n >= 10 && fold_eq8(t.p, "multipar") && fold_eq4(t.p + 6, "art/");
 }
 
-/* valid_type - "type/subtype" with both halves present */
-static bool valid_type(bn_str t)
+/* type_token - first_token of a Content-Type value, and whether it is a
+   valid "type/subtype" (both halves present): the '/' is looked for in the
+   same byte loop (a memchr call per part cost more than the type's bytes) */
+static inline bn_str type_token(bn_str v, bool *valid)
 {
-    const char *sl = t.n ? memchr(t.p, '/', t.n) : NULL;
-    return sl && sl > t.p && sl < t.p + t.n - 1;
+    size_t i = 0, st, sl = SIZE_MAX;
+    *valid = false;
+    if (!v.n)
+        return BN_STR_NULL;
+    while (i < v.n && token_class[(unsigned char)v.p[i]] == TK_SKIP)
+        i++;
+    st = i;
+    for (; i < v.n && !token_class[(unsigned char)v.p[i]]; i++)
+        if (v.p[i] == '/' && sl == SIZE_MAX)
+            sl = i;
+    *valid = sl != SIZE_MAX && sl > st && sl + 1 < i;
+    return bn_str_make(v.p + st, i - st);
 }
 
 /* parse_cte - the transfer encoding named by a Content-Transfer-Encoding value */
@@ -201,8 +213,9 @@ static void read_type(bn_msg *msg, bn_part *pt, bn_str deftype)
 {
     bn_str ct, cte, cd;
     find_mime_fields(&pt->hdrs, &ct, &cte, &cd);
-    bn_str t = first_token(ct);
-    if (valid_type(t)) {
+    bool valid;
+    bn_str t = type_token(ct, &valid);
+    if (valid) {
         pt->type = lower_span(msg, t);
     } else {
         if (ct.n)
@@ -211,7 +224,7 @@ static void read_type(bn_msg *msg, bn_part *pt, bn_str deftype)
     }
     pt->cte = parse_cte(cte);
     pt->is_attachment = EQ_WORD(first_token(cd), "attachment");
-    if (!ct.n || !valid_type(t))
+    if (!ct.n || !valid)
         return;
     pt->ctype = ct;
     bool multi = is_multipart(pt->type);
@@ -235,11 +248,32 @@ static void read_type(bn_msg *msg, bn_part *pt, bn_str deftype)
 
 /* ---- boundary lines ---- */
 
+/*
+ * dashes - the line starts beginning with "--" that a multipart's scan met
+ * in the range of the child it is about to parse. The child's own
+ * multiparts (a returned original's, nested ones) take their candidates
+ * from here instead of scanning those bytes again: a quarter of the bytes
+ * the boundary scan read were read twice or more. At most DASH_MAX are
+ * kept, on the stack (no allocation that could fail or count against the
+ * arena's cap); past that the rest of the range is not covered.
+ */
+#define DASH_MAX 64
+typedef struct dashes {
+    uintptr_t lo, hi;  /* every candidate line start in (lo, hi) is in pos */
+    size_t n;
+    uintptr_t full_at; /* the first candidate not kept (0: none) */
+    const char *pos[DASH_MAX]; /* ascending */
+} dashes;
+
 typedef struct lcur {
     const char *s;
     size_t n;
     size_t lf, cr; /* next LF / CR at or after the last query (n if none) */
     bool avx2;     /* the CPU has AVX2 (next_dash_line) */
+    const dashes *use; /* candidates to read instead of scanning, or NULL */
+    size_t k;          /* use->pos[k] is the next one not yet passed */
+    dashes *rec;       /* where to record the candidates met, or NULL */
+    size_t last;       /* where next_delim's last walk stopped */
 } lcur;
 
 #define LCUR_UNKNOWN SIZE_MAX /* lf / cr not searched for yet */
@@ -253,6 +287,9 @@ static void lcur_init(lcur *c, const char *s, size_t n)
     c->s = s;
     c->n = n;
     c->lf = c->cr = LCUR_UNKNOWN;
+    c->use = NULL;
+    c->rec = NULL;
+    c->k = 0;
 #if defined(MIME_AVX2)
     c->avx2 = n >= 64 && __builtin_cpu_supports("avx2");
 #else
@@ -393,6 +430,42 @@ static size_t next_dash_line(const lcur *c, size_t j)
     return c->n;
 }
 
+/* dash_record - keep the candidate line start s + at in c->rec */
+static void dash_record(lcur *c, size_t at)
+{
+    dashes *r = c->rec;
+    if (r->full_at)
+        return;
+    if (r->n == DASH_MAX)
+        r->full_at = (uintptr_t)(c->s + at);
+    else
+        r->pos[r->n++] = c->s + at;
+}
+
+/* dash_cached - next_dash_line(c, at) + 1 from c->use: the first kept line
+   start after at whose "--" lies inside the cursor's range, n + 1 if none */
+static size_t dash_cached(lcur *c, size_t at)
+{
+    const dashes *u = c->use;
+    while (c->k < u->n && u->pos[c->k] <= c->s + at)
+        c->k++;
+    if (c->k < u->n && (size_t)(u->pos[c->k] - c->s) + 1 < c->n)
+        return (size_t)(u->pos[c->k] - c->s);
+    return c->n + 1;
+}
+
+/* next_candidate - the next line start after at that starts with "--"
+   (n + 1 if none): scanned (and recorded) or read from c->use */
+static size_t next_candidate(lcur *c, size_t at)
+{
+    if (c->use)
+        return dash_cached(c, at);
+    size_t l = next_dash_line(c, at) + 1;
+    if (c->rec && l < c->n)
+        dash_record(c, l);
+    return l;
+}
+
 /*
  * next_delim - the first delimiter line starting at a line start >= i
  * (a line start). Only lines that start with "--" are looked at, found 64
@@ -411,12 +484,40 @@ static bool next_delim(lcur *c, size_t i, bn_str b, delim *d)
             if (is_delim(c->s, at, e, b, &d->close)) {
                 d->start = at;
                 d->next = after_eol(c, e);
+                c->last = at;
                 return true;
             }
         }
-        at = next_dash_line(c, at) + 1; /* past the line end: n + 1 when none */
+        at = next_candidate(c, at); /* past the line end: n + 1 when none */
     }
+    c->last = at;
     return false;
+}
+
+/* dash_covers - the candidates of u cover the whole of body (same bytes) */
+static bool dash_covers(const dashes *u, bn_str body)
+{
+    uintptr_t p = (uintptr_t)body.p;
+    return u && p >= u->lo && u->hi >= p && body.n <= u->hi - p;
+}
+
+/* dash_start - start recording into r for the walk from i */
+static void dash_start(lcur *c, dashes *r, size_t i)
+{
+    r->n = 0;
+    r->full_at = 0;
+    r->lo = (uintptr_t)(c->s + i);
+    c->rec = r;
+}
+
+/* dash_end - close the recording: everything met up to where the walk stopped */
+static void dash_end(lcur *c, dashes *r)
+{
+    size_t hi = c->last < c->n ? c->last + 1 : c->n;
+    r->hi = (uintptr_t)(c->s + hi);
+    if (r->full_at && r->full_at < r->hi)
+        r->hi = r->full_at;
+    c->rec = NULL;
 }
 
 /* body_end - end of a part that stops before the delimiter at d: its line end goes */
@@ -463,7 +564,7 @@ static size_t skip_blank_lines(const char *p, size_t n)
 }
 
 static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsigned depth,
-                        bn_str deftype, bool headers_only);
+                        bn_str deftype, bool headers_only, const dashes *dc);
 
 /* new_part - append a zeroed part; its index, or a negative error */
 static int new_part(bn_msg *msg)
@@ -510,8 +611,9 @@ static bn_str content(bn_msg *msg, int idx)
     return pt->body_raw;
 }
 
-/* parse_multipart - split part idx on its boundary and parse the children */
-static int parse_multipart(bn_msg *msg, int idx)
+/* parse_multipart - split part idx on its boundary and parse the children;
+   dc: candidates recorded by an enclosing multipart (may cover this body) */
+static int parse_multipart(bn_msg *msg, int idx, const dashes *dc)
 {
     bn_part *pt = &msg->parts[idx];
     unsigned depth = pt->depth;
@@ -526,17 +628,26 @@ static int parse_multipart(bn_msg *msg, int idx)
     }
     lcur c;
     delim d, nd;
+    dashes mine; /* filled by dash_start before any use */
     lcur_init(&c, body.p, body.n);
+    if (dash_covers(dc, body))
+        c.use = dc;
     if (!next_delim(&c, 0, b, &d)) {
         msg->anomalies |= BN_ANOM_NO_CLOSE_BOUNDARY;
         return BN_OK; /* no part at all: the body stays a leaf */
     }
     while (!d.close) {
+        bool rec = !c.use;
+        if (rec)
+            dash_start(&c, &mine, d.next);
         bool found = next_delim(&c, d.next, b, &nd);
         size_t end = found ? body_end(body.p, d.next, nd.start) : body.n;
+        if (rec)
+            dash_end(&c, &mine);
         if (!found)
             msg->anomalies |= BN_ANOM_NO_CLOSE_BOUNDARY;
-        int r = parse_entity(msg, body.p + d.next, end - d.next, idx, depth + 1, deftype, false);
+        int r = parse_entity(msg, body.p + d.next, end - d.next, idx, depth + 1, deftype, false,
+                             c.use ? c.use : rec ? &mine : NULL);
         if (r == BN_ENOMEM)
             return r;
         if (r < 0 || !found)
@@ -555,14 +666,14 @@ static bool is_nested(const bn_part *pt, bool *hdr_only)
 }
 
 /* descend - parse what part idx contains: child parts or a nested message */
-static int descend(bn_msg *msg, int idx)
+static int descend(bn_msg *msg, int idx, const dashes *dc)
 {
     bn_part *pt = &msg->parts[idx];
     bool hdr_only;
     if (is_multipart(pt->type)) {
         if (!depth_ok(msg, pt->depth + 1))
             return BN_OK;
-        return parse_multipart(msg, idx);
+        return parse_multipart(msg, idx, dc);
     }
     if (is_nested(pt, &hdr_only)) {
         unsigned depth = pt->depth;
@@ -573,7 +684,8 @@ static int descend(bn_msg *msg, int idx)
         body.n -= skip;
         if (!body.n || !depth_ok(msg, depth + 1))
             return BN_OK;
-        int r = parse_entity(msg, body.p, body.n, idx, depth + 1, BN_STR("text/plain"), hdr_only);
+        int r = parse_entity(msg, body.p, body.n, idx, depth + 1, BN_STR("text/plain"), hdr_only,
+                             dc);
         return r == BN_ENOMEM ? r : BN_OK;
     }
     return BN_OK;
@@ -581,7 +693,7 @@ static int descend(bn_msg *msg, int idx)
 
 /* parse_entity - headers, type and contents of one entity; its index or error */
 static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsigned depth,
-                        bn_str deftype, bool headers_only)
+                        bn_str deftype, bool headers_only, const dashes *dc)
 {
     int idx = new_part(msg);
     if (idx < 0)
@@ -598,7 +710,7 @@ static int parse_entity(bn_msg *msg, const char *p, size_t n, int parent, unsign
     read_type(msg, pt, deftype);
     if (headers_only)
         return idx;
-    int r = descend(msg, idx);
+    int r = descend(msg, idx, dc);
     return r < 0 ? r : idx;
 }
 
@@ -617,7 +729,7 @@ int bn_msg_parse_entity(bn_msg *msg, const char *p, size_t n, int parent)
     } else {
         parent = -1;
     }
-    return parse_entity(msg, p, n, parent, depth, BN_STR("text/plain"), false);
+    return parse_entity(msg, p, n, parent, depth, BN_STR("text/plain"), false, NULL);
 }
 
 /* skip_prologue - length of a UTF-8 BOM and an mbox "From " line at the start */
@@ -663,7 +775,7 @@ int bn_msg_parse(bn_msg *msg, const char *buf, size_t len)
     }
     msg->len = len;
     size_t skip = skip_prologue(buf, len);
-    int r = parse_entity(msg, buf + skip, len - skip, -1, 0, BN_STR("text/plain"), false);
+    int r = parse_entity(msg, buf + skip, len - skip, -1, 0, BN_STR("text/plain"), false, NULL);
     if (r == BN_ENOMEM)
         return r;
     if (nul_unseen(msg, buf, len, skip))

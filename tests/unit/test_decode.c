@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -234,6 +235,41 @@ static void test_params_every_byte(void **state)
     }
 }
 
+/* test_params_long_spans - the byte that ends a type (white space, ';')
+   or a bare value (those and '(') at every offset of spans up to 48 bytes
+   (read 16 at a time), and bytes that end neither (8-bit, controls next to
+   the white-space range, ')') */
+static void test_params_long_spans(void **state)
+{
+    (void)state;
+    static const char bytes[] = " \t\n\v\f\r;(\xe9\x08\x0e)a";
+    for (size_t b = 0; b < sizeof bytes - 1; b++) {
+        char c = bytes[b];
+        bool type_end = strchr(" \t\n\v\f\r;", c) != NULL;
+        bool value_end = type_end || c == '(';
+        for (size_t k = 0; k < 48; k++) {
+            char v[128];
+            tmsg t;
+            tmsg_init(&t);
+            /* the type: ends at c (then v=2 is read) or runs on to the ';' */
+            int n = snprintf(v, sizeof v, "t/%.*s%cv=2; v=1", (int)k,
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", c);
+            bn_str r = bn_param_get(&t.msg, bn_str_make(v, (size_t)n), "v");
+            if (!str_is(r, type_end ? "2" : "1"))
+                fail_msg("type byte %#x at %zu: got '%.*s'", (unsigned char)c, k, (int)r.n, r.p);
+            /* a bare value (not empty: blanks after '=' are skipped): ends
+               at c or runs to the end */
+            n = snprintf(v, sizeof v, "t/p; v=%.*s%cbbbbbbbbbbbbbbbbbbbb", (int)k,
+                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", c);
+            r = bn_param_get(&t.msg, bn_str_make(v, (size_t)n), "v");
+            size_t want = value_end ? k : (size_t)n - 7;
+            if (k && (r.n != want || memcmp(r.p, v + 7, want) != 0))
+                fail_msg("value byte %#x at %zu: got '%.*s'", (unsigned char)c, k, (int)r.n, r.p);
+            tmsg_fini(&t);
+        }
+    }
+}
+
 /* ---- RFC 2047 ---- */
 
 typedef struct ecase {
@@ -329,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_params_many),
         cmocka_unit_test(test_params_every_byte),
+        cmocka_unit_test(test_params_long_spans),
         cmocka_unit_test(test_rfc2047),
         cmocka_unit_test(test_rfc2047_hostile),
     };

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -324,6 +325,37 @@ static void test_hdr_get_values(void **state)
                      (int)slow.n, slow.p, c[i].want);
         tmsg_fini(&t);
     }
+}
+
+/* test_hdr_get_every_position - a fold, an encoded word or an 8-bit byte
+   at every offset of values of 1-40 bytes is seen (the plain-value test
+   reads the tail in overlapping words): bn_hdr_get decodes it */
+static void test_hdr_get_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ins, *out;
+    } sp[] = {{"\n ", " "}, {"\r\n\t", " "}, {"=?utf-8?q?b?=", "b"}, {"\xe9", "\xc3\xa9"}};
+    for (size_t s = 0; s < sizeof sp / sizeof sp[0]; s++)
+        for (size_t len = 1; len <= 40; len++)
+            for (size_t k = 1; k < len; k++) {
+                char in[64], want[64];
+                memset(in, 'a', k);
+                memset(want, 'a', k);
+                snprintf(in + k, sizeof in - k, "%s%.*s", sp[s].ins, (int)(len - k),
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+                snprintf(want + k, sizeof want - k, "%s%.*s", sp[s].out, (int)(len - k),
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+                tmsg t;
+                tmsg_init(&t);
+                bn_header f = {BN_STR("X"), bn_str_cstr(in)};
+                bn_headers h = {&f, 1};
+                bn_str got = bn_hdr_get(&t.msg, &h, "x");
+                if (!str_is(got, want))
+                    fail_msg("special %zu at %zu of %zu: got '%.*s'", s, k, len, (int)got.n,
+                             got.p);
+                tmsg_fini(&t);
+            }
 }
 
 /* ---- the MIME walk ---- */
@@ -670,6 +702,57 @@ static void walk_all(const char *p, size_t n)
     tmsg_fini(&t);
 }
 
+/* dash_nest_case - a multipart/alternative (boundary i) inside a
+   multipart/mixed (boundary o), directly (same bytes: the inner walk reads
+   the "--" lines the outer one met) or as a message/rfc822 part, its first
+   part led by k lines that start with "--" (fewer, as many as, and more
+   than the outer walk keeps), a third level (boundary j) inside it */
+static void dash_nest_case(size_t k, bool rfc822, const char *eol)
+{
+    char *in = malloc(k * 16 + 1024), *w = in;
+    assert_non_null(in);
+    w += sprintf(w, "Content-Type: multipart/mixed; boundary=o%s%s--o%s", eol, eol, eol);
+    if (rfc822)
+        w += sprintf(w, "Content-Type: message/rfc822%s%sSubject: x%s", eol, eol, eol);
+    w += sprintf(w, "Content-Type: multipart/alternative; boundary=i%s%s--i%s%s", eol, eol, eol, eol);
+    for (size_t j = 0; j < k; j++)
+        w += sprintf(w, "%s%s", j % 2 ? "-- sig" : "--ix", eol);
+    w += sprintf(w, "A%s--i%sContent-Type: multipart/mixed; boundary=j%s%s--j%s%sB%s--j--%s--i--%s",
+                 eol, eol, eol, eol, eol, eol, eol, eol, eol);
+    w += sprintf(w, "--o%s%sC%s--o--%s", eol, eol, eol, eol);
+    tmsg t;
+    tmsg_init(&t);
+    assert_int_equal(bn_msg_parse(&t.msg, in, (size_t)(w - in)), BN_OK);
+    size_t base = rfc822 ? 2 : 1; /* index of the inner multipart */
+    if (t.msg.nparts != base + 5 || t.msg.anomalies)
+        fail_msg("k=%zu rfc822=%d: %zu parts, anomalies %#x", k, rfc822, t.msg.nparts,
+                 t.msg.anomalies);
+    bn_str a = t.msg.parts[base + 1].body_raw;
+    size_t el = strlen(eol);
+    assert_int_equal(a.n, (k + 1) / 2 * (4 + el) + k / 2 * (6 + el) + 1); /* "--ix", "-- sig" */
+    assert_true(a.p[a.n - 1] == 'A');
+    assert_true(bn_part_is(&t.msg.parts[base + 2], "multipart/mixed"));
+    assert_true(str_is(t.msg.parts[base + 3].body_raw, "B"));
+    assert_true(bn_part_is(&t.msg.parts[base + 4], "text/plain"));
+    assert_int_equal(t.msg.parts[base + 4].parent, 0);
+    assert_true(str_is(t.msg.parts[base + 4].body_raw, "C"));
+    tmsg_fini(&t);
+    free(in);
+}
+
+/* test_nested_dash_lines - nested multiparts split the same whether the
+   inner walk scans its bytes or reads the candidates the outer walk met */
+static void test_nested_dash_lines(void **state)
+{
+    (void)state;
+    static const size_t ks[] = {0, 1, 2, 58, 59, 60, 61, 62, 63, 64, 65, 300};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        dash_nest_case(ks[i], false, "\n");
+        dash_nest_case(ks[i], true, "\n");
+        dash_nest_case(ks[i], false, "\r\n");
+    }
+}
+
 /* test_guard_prefixes - every prefix of every MIME case at a guard page */
 static void test_guard_prefixes(void **state)
 {
@@ -1013,10 +1096,12 @@ int main(void)
         cmocka_unit_test(test_folded_limit),
         cmocka_unit_test(test_hdr_access),
         cmocka_unit_test(test_hdr_get_values),
+        cmocka_unit_test(test_hdr_get_every_position),
         cmocka_unit_test(test_mime_table),
         cmocka_unit_test(test_mime_field_case),
         cmocka_unit_test(test_guard_prefixes),
         cmocka_unit_test(test_delimiter_offsets),
+        cmocka_unit_test(test_nested_dash_lines),
         cmocka_unit_test(test_report_fields),
         cmocka_unit_test(test_parse_entity),
         cmocka_unit_test(test_limits_parts_depth),
