@@ -63,4 +63,17 @@ bool bn_ip_scan(const char *p, size_t n, char out[BN_IP_MAX]);
  */
 bool bn_ip_scan_padded(const char *p, size_t n, char out[BN_IP_MAX]);
 
+/*
+ * bn_verdict_explain_json - the text of bn_verdict_explain, escaped as the
+ * body of a JSON string (json.h's rules), written at o, which has room for
+ * bn_verdict_explain_json_bound(v) bytes; its end. For the record writer:
+ * no copy through a buffer of its own and one escaping pass only over the
+ * verdict's own strings (ours, the reasons' words included, need none).
+ * Not terminated.
+ */
+char *bn_verdict_explain_json(const bn_verdict *v, char *o);
+
+/* bn_verdict_explain_json_bound - bytes bn_verdict_explain_json may write */
+size_t bn_verdict_explain_json_bound(const bn_verdict *v);
+
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "classify/classify.h"
+#include "core/json.h"
 #include "knowledge/knowledge.h"
 
 /*
@@ -20,12 +22,23 @@
 typedef struct out {
     char *buf;
     size_t size, len;
+    bool json; /* straight into a JSON record (bn_verdict_explain_json): no
+                  bounds, the verdict's own strings escaped, ours copied */
 } out;
+
+/* INLINE - the builders are inlined into the two entry points with json
+   known, so neither copy keeps a test per piece */
+#define INLINE static inline __attribute__((always_inline))
 
 /* put_mem - append n bytes of s: as many as fit before the terminator
    (inline: most pieces are literals, whose length and copy then fold) */
-static inline __attribute__((always_inline)) void put_mem(out *o, const char *s, size_t n)
+INLINE void put_mem(out *o, const char *s, size_t n)
 {
+    if (o->json) { /* the caller reserved bn_verdict_explain_json_bound */
+        memcpy(o->buf + o->len, s, n);
+        o->len += n;
+        return;
+    }
     if (o->len < o->size) {
         size_t room = o->size - o->len - 1, k = n < room ? n : room;
         memcpy(o->buf + o->len, s, k);
@@ -34,14 +47,26 @@ static inline __attribute__((always_inline)) void put_mem(out *o, const char *s,
     o->len += n;
 }
 
-/* put - append a string (a literal's strlen folds once inlined) */
-static inline __attribute__((always_inline)) void put(out *o, const char *s)
+/* put - append a string of ours (a literal's strlen folds once inlined) */
+INLINE void put(out *o, const char *s)
 {
     put_mem(o, s, strlen(s));
 }
 
+/* put_var - append a string the verdict holds (IP, status, provider,
+   blocklist): escaped when the text goes straight into JSON. Every one is
+   between ASCII pieces, so escaping it alone gives the bytes escaping the
+   whole text would. */
+INLINE void put_var(out *o, const char *s)
+{
+    if (o->json)
+        o->len = (size_t)(bn_json_escape_to(o->buf + o->len, s, strlen(s)) - o->buf);
+    else
+        put(o, s);
+}
+
 /* put_num - append a number in decimal */
-static void put_num(out *o, long v)
+INLINE void put_num(out *o, long v)
 {
     char d[24];
     size_t i = sizeof d;
@@ -55,16 +80,16 @@ static void put_num(out *o, long v)
 }
 
 /* explain_blocklist - the listed-sender case: which list, what to check */
-static void explain_blocklist(out *o, const bn_verdict *v)
+INLINE void explain_blocklist(out *o, const bn_verdict *v)
 {
     put(o, "The receiving server refused the mail because the sender is listed on ");
-    put(o, v->blocklist);
+    put_var(o, v->blocklist);
     put(o, "; the recipient address is probably fine.");
     if (v->ip[0]) {
         put(o, " Check the listing of ");
-        put(o, v->ip);
+        put_var(o, v->ip);
         put(o, " (bounce doctor --ip ");
-        put(o, v->ip);
+        put_var(o, v->ip);
         put(o, "), request delisting, and make sure SPF, DKIM and DMARC pass.");
     } else {
         put(o, " Check the sending IP's listing, request delisting, and make sure SPF, DKIM "
@@ -73,7 +98,7 @@ static void explain_blocklist(out *o, const bn_verdict *v)
 }
 
 /* explain_codes - " (550 5.1.1, Google)": the codes and provider when known */
-static void explain_codes(out *o, const bn_verdict *v)
+INLINE void explain_codes(out *o, const bn_verdict *v)
 {
     bool open = false; /* " (" written */
     if (v->replycode) {
@@ -83,12 +108,12 @@ static void explain_codes(out *o, const bn_verdict *v)
     }
     if (v->status[0] && !v->status_derived) {
         put(o, open ? " " : " (");
-        put(o, v->status);
+        put_var(o, v->status);
         open = true;
     }
     if (v->provider) {
         put(o, open ? ", " : " (");
-        put(o, v->provider);
+        put_var(o, v->provider);
         open = true;
     }
     if (open)
@@ -96,7 +121,7 @@ static void explain_codes(out *o, const bn_verdict *v)
 }
 
 /* explain_general - the reason's own words plus codes, IP and retry delay */
-static void explain_general(out *o, const bn_verdict *v)
+INLINE void explain_general(out *o, const bn_verdict *v)
 {
     const bn_kb_reason *r = &bn_kb_reasons[v->reason];
     put_mem(o, r->what, r->what_len);
@@ -105,9 +130,9 @@ static void explain_general(out *o, const bn_verdict *v)
     put_mem(o, r->advice, r->advice_len);
     if (v->ip[0] && (v->fault == BN_FAULT_SENDER)) {
         put(o, " The reply names the IP ");
-        put(o, v->ip);
+        put_var(o, v->ip);
         put(o, " (bounce doctor --ip ");
-        put(o, v->ip);
+        put_var(o, v->ip);
         put(o, ").");
     }
     if (v->retry_after >= 0) {
@@ -117,17 +142,48 @@ static void explain_general(out *o, const bn_verdict *v)
     }
 }
 
+/* explain - the text of a valid verdict into o */
+INLINE void explain(out *o, const bn_verdict *v)
+{
+    if (v->blocklist && (v->reason == BN_REASON_BLOCKED || v->reason == BN_REASON_REJECTED))
+        explain_blocklist(o, v);
+    else
+        explain_general(o, v);
+}
+
 /* bn_verdict_explain - one or two plain sentences: what, whose side, what to do */
 size_t bn_verdict_explain(const bn_verdict *v, char *buf, size_t size)
 {
-    out o = {buf, size, 0};
+    out o = {buf, size, 0, false};
     if (buf && size)
         buf[0] = 0;
     if (!v || (unsigned)v->reason >= BN_REASON_COUNT)
         return 0;
-    if (v->blocklist && (v->reason == BN_REASON_BLOCKED || v->reason == BN_REASON_REJECTED))
-        explain_blocklist(&o, v);
-    else
-        explain_general(&o, v);
+    explain(&o, v);
     return o.len;
+}
+
+/* EXPLAIN_FIXED - more than our literal pieces of either text and two
+   numbers (~220 bytes); test_explain checks the bound on the longest */
+#define EXPLAIN_FIXED 512
+
+/* bn_verdict_explain_json_bound - see classify.h */
+size_t bn_verdict_explain_json_bound(const bn_verdict *v)
+{
+    if (!v || (unsigned)v->reason >= BN_REASON_COUNT)
+        return 0;
+    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    size_t var = 2 * sizeof v->ip + sizeof v->status; /* the IP is named twice */
+    var += (v->provider ? strlen(v->provider) : 0) + (v->blocklist ? strlen(v->blocklist) : 0);
+    return EXPLAIN_FIXED + r->what_len + r->advice_len + 6 * var;
+}
+
+/* bn_verdict_explain_json - see classify.h */
+char *bn_verdict_explain_json(const bn_verdict *v, char *o)
+{
+    out w = {o, 0, 0, true};
+    if (!v || (unsigned)v->reason >= BN_REASON_COUNT)
+        return o;
+    explain(&w, v);
+    return o + w.len;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "classify/classify.h"
 #include "core/alloc.h"
 #include "core/json.h"
 #include "output/output.h"
@@ -119,6 +120,7 @@ typedef struct rec_out {
     bool fast;  /* the worst case fits: no checks */
     bn_json *j; /* the counting writer, when not fast (a pointer: the
                    fast copy's rec_out then lives in registers) */
+    const bn_verdict *vd; /* explained in place, when fast */
 } rec_out;
 
 /* piece - n bytes of the template, as they are */
@@ -142,6 +144,19 @@ ALWAYS_INLINE void text(rec_out *w, bn_str v)
         w->o = bn_json_escape_to(w->o, v.p, v.n);
     else
         bn_json_escape(w->j, v.p, v.n);
+}
+
+/* fixed - a value that needs no escape, with width readable bytes (a
+   padded name of ours, the timestamp): one fixed move, the cursor then
+   advanced by its length */
+ALWAYS_INLINE void fixed(rec_out *w, bn_str v, size_t width)
+{
+    if (w->fast) {
+        memcpy(w->o, v.p, width); /* the buffer's worst case leaves room past it */
+        w->o += v.n;
+    } else {
+        text(w, v);
+    }
 }
 
 /* num_or_empty - a number, or "" when the value is unknown */
@@ -172,6 +187,21 @@ static inline bn_str cspan(const char *s)
     return (bn_str){s, strlen(s)};
 }
 
+/*
+ * Our names (reason, permanence, fault, action) padded to 16 bytes: the
+ * fast writer stores one 16-byte move whatever the length and skips the
+ * escaping call (none holds a byte to escape; test_output checks each
+ * against names.c). Five calls less a record, and no strlen.
+ */
+typedef char name16[16];
+
+/* reason16 - the reason names (bn_reason_name), padded */
+static const name16 reason16[] = {
+#define REASON16_(id, name) name,
+    BN_REASON_LIST(REASON16_)
+#undef REASON16_
+};
+
 /* reason_len - the lengths of the reason names, known when compiled */
 static const unsigned char reason_len[] = {
 #define REASON_LEN_(id, name) sizeof(name) - 1,
@@ -183,7 +213,40 @@ static const unsigned char reason_len[] = {
 static bn_str reason_span(bn_reason reason)
 {
     unsigned i = (unsigned)reason < BN_REASON_COUNT ? (unsigned)reason : BN_REASON_UNDEFINED;
-    return (bn_str){bn_reason_name((bn_reason)i), reason_len[i]};
+    return (bn_str){reason16[i], reason_len[i]};
+}
+
+/* N16 - a padded name and its length */
+#define N16(s) {s, sizeof(s) - 1}
+typedef struct named {
+    name16 s;
+    unsigned char n;
+} named;
+
+/* permanence_span - bn_permanence_name, padded */
+static bn_str permanence_span(bn_permanence p)
+{
+    static const named t[] = {N16("unknown"), N16("permanent"), N16("transient")};
+    const named *e = &t[(unsigned)p <= BN_PERM_TRANSIENT ? p : BN_PERM_UNKNOWN];
+    return (bn_str){e->s, e->n};
+}
+
+/* fault_span - bn_fault_name, padded */
+static bn_str fault_span(bn_fault f)
+{
+    static const named t[] = {N16("unknown"), N16("recipient"), N16("sender"), N16("message"),
+                              N16("network"), N16("remote-system"), N16("none")};
+    const named *e = &t[(unsigned)f <= BN_FAULT_NONE ? f : BN_FAULT_UNKNOWN];
+    return (bn_str){e->s, e->n};
+}
+
+/* action_span - bn_action_name, padded */
+static bn_str action_span(bn_action a)
+{
+    static const named t[] = {N16("review"), N16("suppress"), N16("retry"),
+                              N16("fix-sender"), N16("fix-message"), N16("none")};
+    const named *e = &t[(unsigned)a <= BN_ACTION_NONE ? a : BN_ACTION_REVIEW];
+    return (bn_str){e->s, e->n};
 }
 
 /* anomalies_len - the total length of the names of the flags set */
@@ -220,7 +283,7 @@ ALWAYS_INLINE void put_anomalies(rec_out *w, unsigned flags)
 
 /* gather - the record's string values, in template order */
 static void gather(bn_str v[V_COUNT], const bn_record *r, const char *source,
-                   const char *ts, bn_str expl)
+                   const char *ts)
 {
     const bn_verdict *vd = &r->verdict;
     v[V_SOURCE] = cspan(source);
@@ -229,9 +292,9 @@ static void gather(bn_str v[V_COUNT], const bn_record *r, const char *source,
     v[V_TIMESTAMP] = (bn_str){ts, ts[0] ? 20 : 0}; /* bn_iso8601: 20 characters or none */
     v[V_STATUS] = cspan(vd->status);
     v[V_REASON] = reason_span(vd->reason);
-    v[V_PERMANENCE] = cspan(bn_permanence_name(vd->permanence));
-    v[V_FAULT] = cspan(bn_fault_name(vd->fault));
-    v[V_ACTION] = cspan(bn_action_name(vd->action));
+    v[V_PERMANENCE] = permanence_span(vd->permanence);
+    v[V_FAULT] = fault_span(vd->fault);
+    v[V_ACTION] = action_span(vd->action);
     v[V_COMMAND] = r->command;
     v[V_DIAGNOSTIC] = r->diagnostic;
     v[V_REMOTE_MTA] = r->remote_mta;
@@ -241,7 +304,7 @@ static void gather(bn_str v[V_COUNT], const bn_record *r, const char *source,
     v[V_FEEDBACK_TYPE] = r->feedback_type;
     v[V_MESSAGE_ID] = r->message_id;
     v[V_SUBJECT] = r->subject;
-    v[V_EXPLANATION] = expl;
+    v[V_EXPLANATION] = (bn_str){"", 0}; /* written in place, or by explained_checked */
     v[V_ORIGINAL_RECIPIENT] = r->original_recipient;
     v[V_LIST_ID] = r->list_id;
     v[V_PROVIDER] = cspan(vd->provider);
@@ -282,22 +345,22 @@ ALWAYS_INLINE void put_what(rec_out *w, const bn_str *v, const bn_record *r)
     LIT(w, "\",\"addresser\":\"");
     text(w, v[V_ADDRESSER]);
     LIT(w, "\",\"timestamp\":\"");
-    text(w, v[V_TIMESTAMP]);
+    fixed(w, v[V_TIMESTAMP], 20); /* ts[21]: 20 characters or "" */
     LIT(w, "\",\"status\":\"");
     text(w, v[V_STATUS]);
     LIT(w, "\",\"replycode\":");
     num_or_empty(w, vd->replycode, vd->replycode > 0);
     LIT(w, ",\"reason\":\"");
-    text(w, v[V_REASON]);
+    fixed(w, v[V_REASON], sizeof(name16));
     if (vd->hardbounce)
         LIT(w, "\",\"hardbounce\":true,\"permanence\":\"");
     else
         LIT(w, "\",\"hardbounce\":false,\"permanence\":\"");
-    text(w, v[V_PERMANENCE]);
+    fixed(w, v[V_PERMANENCE], sizeof(name16));
     LIT(w, "\",\"fault\":\"");
-    text(w, v[V_FAULT]);
+    fixed(w, v[V_FAULT], sizeof(name16));
     LIT(w, "\",\"action\":\"");
-    text(w, v[V_ACTION]);
+    fixed(w, v[V_ACTION], sizeof(name16));
     LIT(w, "\",\"retry_after\":");
     num_or_empty(w, vd->retry_after, vd->retry_after >= 0);
 }
@@ -324,7 +387,10 @@ ALWAYS_INLINE void put_where(rec_out *w, const bn_str *v)
     LIT(w, "\",\"subject\":\"");
     text(w, v[V_SUBJECT]);
     LIT(w, "\",\"explanation\":\"");
-    text(w, v[V_EXPLANATION]);
+    if (w->fast) /* built in place: no buffer of its own, no second pass */
+        w->o = bn_verdict_explain_json(w->vd, w->o);
+    else
+        text(w, v[V_EXPLANATION]);
 }
 
 /* put_more - the fields after the explanation */
@@ -369,7 +435,7 @@ ALWAYS_INLINE void put_record(rec_out *w, const bn_str *v, const bn_record *r)
    cursor stays in a register; the length */
 NOINLINE static size_t write_fast(const bn_str *v, const bn_record *r, char *buf)
 {
-    rec_out f = {.o = buf, .fast = true};
+    rec_out f = {.o = buf, .fast = true, .vd = &r->verdict};
     put_record(&f, v, r);
     *f.o = '\0';
     return (size_t)(f.o - buf);
@@ -386,34 +452,39 @@ NOINLINE static size_t write_checked(const bn_str *v, const bn_record *r, char *
     return bn_json_finish(&j);
 }
 
-/* write_record - the record into buf (size bytes); the length it needs */
-static size_t write_record(const bn_record *r, const char *source, bn_str expl,
-                           char *buf, size_t size)
+/* explained_checked - the record through the counting writer, its
+   explanation built first (on the stack, or on the heap when longer) */
+static size_t explained_checked(bn_str *v, const bn_record *r, char *buf, size_t size)
 {
-    char ts[21];
-    bn_str v[V_COUNT];
-    bn_iso8601(r->timestamp, ts);
-    gather(v, r, source, ts, expl);
-    size_t worst = worst_case(v, r->anomalies);
-    if (!buf || worst == 0 || size < worst)
+    char small[768];
+    size_t need = bn_verdict_explain(&r->verdict, small, sizeof(small));
+    v[V_EXPLANATION] = (bn_str){small, need};
+    if (need < sizeof(small))
         return write_checked(v, r, buf, size);
-    size_t n = write_fast(v, r, buf);
-    assert(n < worst);
+    char *big = bn_malloc(need + 1);
+    if (!big) { /* out of memory: the prefix is still true */
+        v[V_EXPLANATION].n = sizeof(small) - 1;
+        return write_checked(v, r, buf, size);
+    }
+    bn_verdict_explain(&r->verdict, big, need + 1);
+    v[V_EXPLANATION].p = big;
+    size_t n = write_checked(v, r, buf, size);
+    bn_free(big);
     return n;
 }
 
 /* bn_record_json - one JSON object (no newline) for a record */
 size_t bn_record_json(const bn_record *r, const char *source, char *buf, size_t size)
 {
-    char small[768];
-    size_t need = bn_verdict_explain(&r->verdict, small, sizeof(small));
-    if (need < sizeof(small))
-        return write_record(r, source, (bn_str){small, need}, buf, size);
-    char *big = bn_malloc(need + 1);
-    if (!big) /* out of memory: the prefix is still true */
-        return write_record(r, source, (bn_str){small, sizeof(small) - 1}, buf, size);
-    bn_verdict_explain(&r->verdict, big, need + 1);
-    size_t n = write_record(r, source, (bn_str){big, need}, buf, size);
-    bn_free(big);
+    char ts[21] = {0}; /* all defined: the fast writer moves 20 bytes even of "" */
+    bn_str v[V_COUNT];
+    bn_iso8601(r->timestamp, ts);
+    gather(v, r, source, ts);
+    size_t worst = worst_case(v, r->anomalies);
+    size_t expl = bn_verdict_explain_json_bound(&r->verdict);
+    if (!buf || worst == 0 || size < worst || size - worst < expl)
+        return explained_checked(v, r, buf, size);
+    size_t n = write_fast(v, r, buf);
+    assert(n < worst + expl);
     return n;
 }

@@ -4,7 +4,9 @@
  * say them) and compares every verdict shape, cut at buffer sizes around
  * the ends and the middle, and every 16th shape at every size (the
  * snprintf contract: as much as fits, terminated, the needed length
- * returned).
+ * returned). bn_verdict_explain_json, the text written straight into a
+ * JSON record, must equal the text escaped as a whole and stay within its
+ * bound, hostile verdict strings included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,8 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "classify/classify.h"
+#include "core/json.h"
 #include "knowledge/knowledge.h"
 
 typedef struct ref {
@@ -97,6 +101,24 @@ static void compare_at(const bn_verdict *v, size_t size)
     assert_memory_equal(want, got, size + 1 < sizeof want ? size + 1 : sizeof want);
 }
 
+/* compare_json - bn_verdict_explain_json writes the escaped text of
+   bn_verdict_explain, within its bound, nothing past its end */
+static void compare_json(const bn_verdict *v)
+{
+    static char text[4096], want[6 * 4096], got[6 * 4096 + 1];
+    size_t n = bn_verdict_explain(v, text, sizeof text);
+    assert_true(n < sizeof text);
+    size_t wn = (size_t)(bn_json_escape_to(want, text, n) - want);
+    size_t bound = bn_verdict_explain_json_bound(v);
+    assert_true(bound < sizeof got);
+    memset(got, 'X', sizeof got);
+    size_t gn = (size_t)(bn_verdict_explain_json(v, got) - got);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(got, want, wn);
+    assert_true(gn <= bound);
+    assert_int_equal(got[gn], 'X');
+}
+
 /* compare - the whole text and its cuts: every size when every is set,
    else the sizes around the ends and the middle */
 static void compare(const bn_verdict *v, bool every)
@@ -104,6 +126,7 @@ static void compare(const bn_verdict *v, bool every)
     char full[2048];
     size_t n = ref_explain(v, full, sizeof full);
     assert_true(n > 0 && n < sizeof full);
+    compare_json(v);
     if (every) {
         for (size_t size = 0; size <= n + 1; size++)
             compare_at(v, size);
@@ -142,6 +165,55 @@ static void test_every_shape(void **state)
     assert_true(shapes > 1000);
 }
 
+/* The verdict's strings at their longest and full of bytes to escape
+   (quotes, backslashes, controls, invalid UTF-8, a cut sequence): the JSON
+   text is the escaped whole and within its bound for every reason. */
+static void test_json_hostile_strings(void **state)
+{
+    (void)state;
+    char provider[300], blocklist[300];
+    for (size_t i = 0; i < sizeof provider - 1; i++) {
+        provider[i] = "\"\\\x01\xff\xc3" "a"[i % 6];
+        blocklist[i] = "\x1f\xe2\x82\"\n\\"[i % 6];
+    }
+    provider[sizeof provider - 1] = blocklist[sizeof blocklist - 1] = '\0';
+    for (int r = 0; r < BN_REASON_COUNT; r++)
+        for (int bits = 0; bits < 4; bits++) {
+            bn_verdict v;
+            memset(&v, 0, sizeof v);
+            v.reason = (bn_reason)r;
+            v.fault = BN_FAULT_SENDER;
+            v.replycode = INT_MIN;
+            v.retry_after = LONG_MIN;
+            memset(v.status, bits & 1 ? '"' : '\x01', sizeof v.status - 1);
+            memset(v.ip, bits & 1 ? '\x02' : '\xf0', sizeof v.ip - 1);
+            v.provider = bits & 2 ? provider : "\xe2\x82";
+            v.blocklist = bits & 2 ? blocklist : "\xc3";
+            compare_json(&v);
+        }
+    bn_verdict bad;
+    memset(&bad, 0, sizeof bad);
+    bad.reason = (bn_reason)BN_REASON_COUNT; /* no text, like bn_verdict_explain */
+    char out[4] = "XX";
+    assert_ptr_equal(bn_verdict_explain_json(&bad, out), out);
+    assert_int_equal(bn_verdict_explain_json_bound(&bad), 0);
+}
+
+/* The reasons' words are copied into JSON as they are: none needs escaping. */
+static void test_reason_words_plain(void **state)
+{
+    (void)state;
+    static char got[6 * 4096];
+    for (int r = 0; r < BN_REASON_COUNT; r++) {
+        const bn_kb_reason *k = &bn_kb_reasons[r];
+        assert_true(k->what_len < 4096 && k->advice_len < 4096);
+        assert_int_equal(bn_json_escape_to(got, k->what, k->what_len) - got, k->what_len);
+        assert_memory_equal(got, k->what, k->what_len);
+        assert_int_equal(bn_json_escape_to(got, k->advice, k->advice_len) - got, k->advice_len);
+        assert_memory_equal(got, k->advice, k->advice_len);
+    }
+}
+
 /* A known sentence, written out by hand. */
 static void test_known_sentence(void **state)
 {
@@ -167,6 +239,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_shape),
         cmocka_unit_test(test_known_sentence),
+        cmocka_unit_test(test_json_hostile_strings),
+        cmocka_unit_test(test_reason_words_plain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,6 +356,44 @@ static void test_record_json_every_size(void **state)
     assert_non_null(strstr(out, buf));
 }
 
+/* has_field - the record in out holds "key":"want", want from names.c */
+static void has_field(const char *out, const char *key, const char *want)
+{
+    char field[96];
+    snprintf(field, sizeof(field), "\"%s\":\"%s\",", key, want);
+    if (!strstr(out, field))
+        fail_msg("no %s in %s", field, out);
+}
+
+/* test_record_names - the record's copies of our names (padded for one
+   fixed move) are those of names.c, for every value and out-of-range ones,
+   written straight (big buffer) and through the counting writer */
+static void test_record_names(void **state)
+{
+    (void)state;
+    static char out[8192], exact[8192];
+    for (int k = -2; k < BN_REASON_COUNT + 2; k++) {
+        bn_record r;
+        memset(&r, 0, sizeof(r));
+        r.verdict.rule = "x";
+        r.verdict.retry_after = -1;
+        r.verdict.reason = (bn_reason)k;
+        r.verdict.permanence = (bn_permanence)(k % 5 - 1);
+        r.verdict.fault = (bn_fault)(k % 9 - 1);
+        r.verdict.action = (bn_action)(k % 8 - 1);
+        r.timestamp = k % 2 ? 1772532901 : 0;
+        size_t n = bn_record_json(&r, "s", out, sizeof(out));
+        assert_true(n < sizeof(out));
+        has_field(out, "reason", bn_reason_name(r.verdict.reason));
+        has_field(out, "permanence", bn_permanence_name(r.verdict.permanence));
+        has_field(out, "fault", bn_fault_name(r.verdict.fault));
+        has_field(out, "action", bn_action_name(r.verdict.action));
+        has_field(out, "timestamp", k % 2 ? "2026-03-03T10:15:01Z" : "");
+        assert_int_equal(bn_record_json(&r, "s", exact, n + 1), n); /* too small for the worst case */
+        assert_string_equal(exact, out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_unknowns_are_empty),
         cmocka_unit_test(test_record_json_short_buffer),
         cmocka_unit_test(test_record_json_every_size),
+        cmocka_unit_test(test_record_names),
         cmocka_unit_test(test_sisimai_json),
         cmocka_unit_test(test_sisimai_defaults),
         cmocka_unit_test(test_term_text),
