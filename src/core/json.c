@@ -461,11 +461,11 @@ void bn_json_key(bn_json *j, const char *key)
     j->after_key = true;
 }
 
-/* bn_json_int - a number (digits by hand: snprintf costs more than the rest) */
-void bn_json_int(bn_json *j, long long v)
+/* bn_json_digits - v in decimal at the end of tmp; where it starts (digits
+   by hand: snprintf costs more than the rest of a number) */
+size_t bn_json_digits(char tmp[BN_JSON_DIGITS], long long v)
 {
-    char tmp[24];
-    size_t k = sizeof(tmp);
+    size_t k = BN_JSON_DIGITS;
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
     do {
         tmp[--k] = (char)('0' + u % 10);
@@ -473,6 +473,14 @@ void bn_json_int(bn_json *j, long long v)
     } while (u > 0);
     if (v < 0)
         tmp[--k] = '-';
+    return k;
+}
+
+/* bn_json_int - a number */
+void bn_json_int(bn_json *j, long long v)
+{
+    char tmp[BN_JSON_DIGITS];
+    size_t k = bn_json_digits(tmp, v);
     sep(j);
     put(j, tmp + k, sizeof(tmp) - k);
 }

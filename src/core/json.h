@@ -67,6 +67,10 @@ static inline void bn_json_key_lit_(bn_json *j, const char *q, size_t n)
 /* Values: a string (ptr, len; NULL is ""), a C string, numbers, literals. */
 void bn_json_str(bn_json *j, const char *p, size_t n);
 void bn_json_cstr(bn_json *j, const char *s);
+/* BN_JSON_DIGITS - room for any long long in decimal, sign included */
+#define BN_JSON_DIGITS 24
+/* bn_json_digits - v in decimal at the end of tmp; the offset it starts at */
+size_t bn_json_digits(char tmp[BN_JSON_DIGITS], long long v);
 void bn_json_int(bn_json *j, long long v);
 void bn_json_bool(bn_json *j, bool v);
 void bn_json_null(bn_json *j);

@@ -162,19 +162,12 @@ ALWAYS_INLINE void fixed(rec_out *w, bn_str v, size_t width)
 /* num_or_empty - a number, or "" when the value is unknown */
 ALWAYS_INLINE void num_or_empty(rec_out *w, long long v, bool known)
 {
-    char tmp[24];
-    size_t k = sizeof(tmp);
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    char tmp[BN_JSON_DIGITS];
     if (!known) {
         LIT(w, "\"\"");
         return;
     }
-    do {
-        tmp[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (v < 0)
-        tmp[--k] = '-';
+    size_t k = bn_json_digits(tmp, v);
     piece(w, tmp + k, sizeof(tmp) - k);
 }
 
