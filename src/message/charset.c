@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -863,6 +864,17 @@ static bool label_ok(const char *t)
     return true;
 }
 
+/*
+ * glibc_unsafe - a converter glibc gets wrong on hostile input: its
+ * ISO-2022-CN-EXT decoder reads a byte past the input after a lone SO
+ * (fuzz_rfc2047, fuzz/regressions/rfc2047/crash-080b7153...; the same
+ * module had CVE-2024-2961). Such a name is treated as unknown.
+ */
+static bool glibc_unsafe(const char *t)
+{
+    return strcasecmp(t, "ISO-2022-CN-EXT") == 0 || strcasecmp(t, "ISO2022CNEXT") == 0;
+}
+
 /* auto_convert - UTF-8 when valid, else windows-1252 (never invalid) */
 static bn_str auto_convert(bn_obuf *out, bn_str b)
 {
@@ -886,7 +898,7 @@ static bool convert_named(bn_msg *msg, bn_obuf *out, const char *target, bn_str 
             return convert_named(msg, out, "EUC-JP-MS", bn_obuf_str(&euc)) && !euc.full;
         target = "ISO-2022-JP-2";
     }
-    iconv_t cd = label_ok(target) ? cs_open(msg, target) : (iconv_t)-1;
+    iconv_t cd = label_ok(target) && !glibc_unsafe(target) ? cs_open(msg, target) : (iconv_t)-1;
     if (cd == (iconv_t)-1) {
         msg->anomalies |= BN_ANOM_BAD_CHARSET; /* unknown charset: best guess */
         if (bn_utf8_valid(b.p, b.n))

@@ -241,6 +241,15 @@ static void test_unknown_charset(void **state)
     assert_true(t.msg.anomalies & BN_ANOM_BAD_CHARSET);
     /* the failed open is cached: a second use gives the same answer */
     assert_true(str_is(convert(&t, "x-no-such-charset", "\xc3\xa9", 2, NULL), "\xc3\xa9"));
+    /* glibc's ISO-2022-CN-EXT reads past the input after a lone SO: never opened */
+    static const char *const cn_ext[] = {"iso-2022-cn-ext", "ISO2022CNEXT", "\"Iso-2022-Cn-Ext\""};
+    for (size_t i = 0; i < sizeof cn_ext / sizeof cn_ext[0]; i++) {
+        t.msg.anomalies = 0;
+        bad = false;
+        assert_true(str_is(convert(&t, cn_ext[i], "a\x0e", 2, &bad), "a\x0e"));
+        assert_true(bad);
+        assert_true(t.msg.anomalies & BN_ANOM_BAD_CHARSET);
+    }
     tmsg_fini(&t);
 }
 
