@@ -283,6 +283,19 @@ static void count_result(bn_log_stats *st, bn_logres res)
         st->other++;
 }
 
+/* line_size - what max_line limits: the line without its LF and the one CR
+   before it. bn_log_feed must judge a line cut before its LF by the same
+   measure, and there only one CR can be its end (fuzz_logline: a line of
+   max_line bytes and a CR was too long when the chunk ended after the CR) */
+static size_t line_size(const char *line, size_t len)
+{
+    if (len && line[len - 1] == '\n')
+        len--;
+    if (len && line[len - 1] == '\r')
+        len--;
+    return len;
+}
+
 /* bn_log_line - read one line; records valid until the next call */
 int bn_log_line(bn_log_reader *r, const char *line, size_t len, const bn_record **recs,
                 size_t *count)
@@ -293,12 +306,12 @@ int bn_log_line(bn_log_reader *r, const char *line, size_t len, const bn_record 
     *recs = NULL;
     *count = 0;
     r->st.lines++;
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    if (len > r->opts.max_line) {
+    if (line_size(line, len) > r->opts.max_line) {
         r->st.too_long++;
         return BN_OK;
     }
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
     if (!bn_log_header(&l, line, len)) {
         if (len == 0)
             r->st.other++;
@@ -350,7 +363,7 @@ int bn_log_feed(bn_log_reader *r, const char *buf, size_t len, bool eof, size_t 
     while (pos < len && rc == 0) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - buf) - pos : len - pos;
-        if (!nl && !eof && !r->discarding && n <= r->opts.max_line)
+        if (!nl && !eof && !r->discarding && line_size(buf + pos, n) <= r->opts.max_line)
             break; /* a partial line: wait for the rest */
         if (r->discarding) {
             r->discarding = nl == NULL; /* the tail of an overlong line */

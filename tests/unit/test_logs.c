@@ -770,6 +770,55 @@ static void test_feed_limits(void **state)
     bn_log_reader_free(r);
 }
 
+/* feed_cut - records from text fed in two chunks cut at cut (the second
+   with the unconsumed rest, at end of input); *too_long from the stats */
+static size_t feed_cut(const char *text, size_t len, size_t cut, size_t max_line, size_t *too_long)
+{
+    bn_log_opts o = BN_LOG_OPTS_INIT;
+    o.utc_offset = 0;
+    o.now = NOW_2027;
+    o.max_line = max_line;
+    bn_log_reader *r;
+    assert_int_equal(bn_log_reader_new(&r, &o), BN_OK);
+    static collect c;
+    c.n = 0;
+    size_t used = 0, used2 = 0;
+    assert_int_equal(bn_log_feed(r, text, cut, false, &used, collect_cb, &c), BN_OK);
+    assert_int_equal(bn_log_feed(r, text + used, len - used, true, &used2, collect_cb, &c), BN_OK);
+    assert_int_equal(used + used2, len);
+    bn_log_stats st;
+    bn_log_stats_get(r, &st);
+    *too_long = st.too_long;
+    bn_log_reader_free(r);
+    return st.records;
+}
+
+/* a line of exactly max_line bytes before its CR LF (or a CR at the end)
+   is read wherever the chunks are cut, one byte more is too long wherever
+   they are cut (fuzz_logline: a chunk ending after the CR made it too long) */
+static void test_feed_limit_crlf(void **state)
+{
+    (void)state;
+    const char *ok = "Nov 30 07:00:01 mx postfix/smtp[2]: 3F1A2B3C4D: to=<u@x.example>, relay=none, "
+                     "delay=1, dsn=5.4.4, status=bounced (Host or domain name not found)";
+    static const char *const ends[] = {"\r\n", "\r", "\n"};
+    for (size_t e = 0; e < 3; e++) {
+        for (size_t extra = 0; extra < 2; extra++) {
+            char buf[512];
+            size_t max = strlen(ok) + 20;
+            int n = snprintf(buf, sizeof buf, "%s%*s%s", ok, (int)(20 + extra), ")", ends[e]);
+            assert_true(n > 0 && (size_t)n == max + extra + strlen(ends[e]));
+            for (size_t cut = 0; cut <= (size_t)n; cut++) {
+                size_t too_long;
+                size_t recs = feed_cut(buf, (size_t)n, cut, max, &too_long);
+                if (recs != 1 - extra || too_long != extra)
+                    fail_msg("end %zu, %zu over, cut %zu: %zu records, %zu too long", e, extra,
+                             cut, recs, too_long);
+            }
+        }
+    }
+}
+
 /* garbage: random bytes and mangled lines never crash, never yield records
    without a recipient */
 static void test_garbage(void **state)
@@ -901,7 +950,7 @@ int main(void)
         cmocka_unit_test(test_sendmail_lines),
         cmocka_unit_test(test_qmap_eviction),
         cmocka_unit_test(test_feed_chunks),
-        cmocka_unit_test(test_feed_limits),
+        cmocka_unit_test(test_feed_limits), cmocka_unit_test(test_feed_limit_crlf),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_empty_recipient),
         cmocka_unit_test(test_alloc_failures),
