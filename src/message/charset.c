@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -868,11 +867,23 @@ static bool label_ok(const char *t)
  * glibc_unsafe - a converter glibc gets wrong on hostile input: its
  * ISO-2022-CN-EXT decoder reads a byte past the input after a lone SO
  * (fuzz_rfc2047, fuzz/regressions/rfc2047/crash-080b7153...; the same
- * module had CVE-2024-2961). Such a name is treated as unknown.
+ * module had CVE-2024-2961). Such a name is treated as unknown. iconv_open
+ * drops bytes such as ')' from a name, so the name is compared by its
+ * letters and digits alone ("iso-2022-cn-ex)t": crash-9c77f27c...).
  */
 static bool glibc_unsafe(const char *t)
 {
-    return strcasecmp(t, "ISO-2022-CN-EXT") == 0 || strcasecmp(t, "ISO2022CNEXT") == 0;
+    static const char key[] = "ISO2022CNEXT";
+    size_t k = 0;
+    for (; *t; t++) {
+        unsigned char c = (unsigned char)*t;
+        if (!bn_is_alnum(c))
+            continue;
+        if (k == sizeof key - 1 || bn_lc(c) != bn_lc((unsigned char)key[k]))
+            return false;
+        k++;
+    }
+    return k == sizeof key - 1;
 }
 
 /* auto_convert - UTF-8 when valid, else windows-1252 (never invalid) */
