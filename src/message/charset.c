@@ -510,6 +510,29 @@ void bn_iconv_cache_free(void **cache)
     *cache = NULL;
 }
 
+/*
+ * glibc_unsafe - a converter glibc gets wrong on hostile input: its
+ * ISO-2022-CN-EXT decoder reads a byte past the input after a lone SO
+ * (fuzz_rfc2047, fuzz/regressions/rfc2047/crash-080b7153...; the same
+ * module had CVE-2024-2961). Such a name is treated as unknown. iconv_open
+ * drops bytes such as ')' from a name, so the name is compared by its
+ * letters and digits alone ("iso-2022-cn-ex)t": crash-9c77f27c...).
+ */
+static bool glibc_unsafe(const char *t)
+{
+    static const char key[] = "ISO2022CNEXT";
+    size_t k = 0;
+    for (; *t; t++) {
+        unsigned char c = (unsigned char)*t;
+        if (!bn_is_alnum(c))
+            continue;
+        if (k == sizeof key - 1 || bn_lc(c) != bn_lc((unsigned char)key[k]))
+            return false;
+        k++;
+    }
+    return k == sizeof key - 1;
+}
+
 /* cs_open - cached descriptor name -> UTF-8, or (iconv_t)-1 */
 static iconv_t cs_open(bn_msg *msg, const char *name)
 {
@@ -533,7 +556,7 @@ static iconv_t cs_open(bn_msg *msg, const char *name)
             iconv_close(e->cd);
     }
     snprintf(e->name, sizeof e->name, "%s", name);
-    e->cd = iconv_open("UTF-8", name);
+    e->cd = glibc_unsafe(name) ? (iconv_t)-1 : iconv_open("UTF-8", name);
     return e->cd;
 }
 
@@ -863,29 +886,6 @@ static bool label_ok(const char *t)
     return true;
 }
 
-/*
- * glibc_unsafe - a converter glibc gets wrong on hostile input: its
- * ISO-2022-CN-EXT decoder reads a byte past the input after a lone SO
- * (fuzz_rfc2047, fuzz/regressions/rfc2047/crash-080b7153...; the same
- * module had CVE-2024-2961). Such a name is treated as unknown. iconv_open
- * drops bytes such as ')' from a name, so the name is compared by its
- * letters and digits alone ("iso-2022-cn-ex)t": crash-9c77f27c...).
- */
-static bool glibc_unsafe(const char *t)
-{
-    static const char key[] = "ISO2022CNEXT";
-    size_t k = 0;
-    for (; *t; t++) {
-        unsigned char c = (unsigned char)*t;
-        if (!bn_is_alnum(c))
-            continue;
-        if (k == sizeof key - 1 || bn_lc(c) != bn_lc((unsigned char)key[k]))
-            return false;
-        k++;
-    }
-    return k == sizeof key - 1;
-}
-
 /* auto_convert - UTF-8 when valid, else windows-1252 (never invalid) */
 static bn_str auto_convert(bn_obuf *out, bn_str b)
 {
@@ -909,7 +909,7 @@ static bool convert_named(bn_msg *msg, bn_obuf *out, const char *target, bn_str 
             return convert_named(msg, out, "EUC-JP-MS", bn_obuf_str(&euc)) && !euc.full;
         target = "ISO-2022-JP-2";
     }
-    iconv_t cd = label_ok(target) && !glibc_unsafe(target) ? cs_open(msg, target) : (iconv_t)-1;
+    iconv_t cd = label_ok(target) ? cs_open(msg, target) : (iconv_t)-1;
     if (cd == (iconv_t)-1) {
         msg->anomalies |= BN_ANOM_BAD_CHARSET; /* unknown charset: best guess */
         if (bn_utf8_valid(b.p, b.n))
