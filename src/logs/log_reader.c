@@ -113,11 +113,24 @@ static void now_civil(const bn_log_reader *r, int *year, int *mon, int *day)
     *day = tm.tm_mday;
 }
 
+/* first_year - the year of a log's first RFC 3164 stamp: the latest of
+   the years around now's that puts the date at most a day ahead of now (a
+   log is never written ahead of its reading; a day is for clock skew, so
+   "Jan  1" read late on 31 December is tomorrow, not last January) */
+static int first_year(const bn_log_reader *r, int mon, int day)
+{
+    int ny, nm, nd;
+    now_civil(r, &ny, &nm, &nd);
+    long today = bn_log_days(ny, nm, nd);
+    for (int y = ny + 1; y >= ny; y--)
+        if (bn_log_days(y, mon, day) <= today + 1)
+            return y;
+    return ny - 1;
+}
+
 /*
- * infer_year - the year of an RFC 3164 stamp. The first one takes the
- * current year, or the previous one when the date would lie in the future
- * (more than a day ahead, for clock skew): a log is never written ahead of
- * its reading. Later stamps follow the file: a jump back by six months or
+ * infer_year - the year of an RFC 3164 stamp. The first one takes
+ * first_year(). Later stamps follow the file: a jump back by six months or
  * more (Dec -> Jan) starts the next year; a jump forward as large (a stray
  * December line after January began) belongs to the year before and leaves
  * the state alone.
@@ -125,10 +138,7 @@ static void now_civil(const bn_log_reader *r, int *year, int *mon, int *day)
 static int infer_year(bn_log_reader *r, int mon, int day)
 {
     if (r->last_mon == 0) {
-        int ny, nm, nd;
-        now_civil(r, &ny, &nm, &nd);
-        bool ahead = bn_log_days(ny, mon, day) > bn_log_days(ny, nm, nd) + 1;
-        r->year = r->opts.year ? r->opts.year : (ahead ? ny - 1 : ny);
+        r->year = r->opts.year ? r->opts.year : first_year(r, mon, day);
     } else if (mon + 6 <= r->last_mon) {
         r->year++;
     } else if (mon >= r->last_mon + 6) {

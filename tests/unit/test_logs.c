@@ -397,6 +397,20 @@ static void test_year_inference(void **state)
     assert_int_equal(rec->timestamp, 1764633600); /* 2025-12-02 */
     bn_log_reader_free(r);
 
+    /* read late on 31 December 2026: "Jan  1" is tomorrow's (skew), not
+       last January's; "Jan  2" is too far ahead, so last January's */
+    o.now = 1798759800; /* 2026-12-31T23:30:00Z */
+    assert_int_equal(bn_log_reader_new(&r, &o), BN_OK);
+    snprintf(line, sizeof(line), "Jan  1 00:10:00%s", tail);
+    assert_int_equal(one_line(r, line, &rec), 1);
+    assert_int_equal(rec->timestamp, 1798762200); /* 2027-01-01T00:10:00Z */
+    bn_log_reader_free(r);
+    assert_int_equal(bn_log_reader_new(&r, &o), BN_OK);
+    snprintf(line, sizeof(line), "Jan  2 00:10:00%s", tail);
+    assert_int_equal(one_line(r, line, &rec), 1);
+    assert_int_equal(rec->timestamp, 1767312600); /* 2026-01-02T00:10:00Z */
+    bn_log_reader_free(r);
+
     /* an explicit year wins; a fixed offset applies to zone-less stamps */
     o.year = 2024;
     o.utc_offset = 120;
