@@ -110,12 +110,34 @@ static bool gave_up(bn_str t)
            BN_LOG_FIND(t, "have been failing for a long time");
 }
 
+/* token_end - end of the first token of s: its first space outside a
+   quoted local part ("john doe"@x); when a quote never closes, its first
+   space, so a stray '"' cannot swallow the line */
+static size_t token_end(bn_str s)
+{
+    size_t i = 0;
+    while (i < s.n && s.p[i] != ' ') {
+        if (s.p[i] != '"') {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < s.n && s.p[j] != '"')
+            j += s.p[j] == '\\' ? 2 : 1;
+        if (j >= s.n) {
+            while (i < s.n && s.p[i] != ' ')
+                i++;
+            return i;
+        }
+        i = j + 1;
+    }
+    return i;
+}
+
 /* address - first token: "rcpt@x", "rcpt@x:" (text follows) or "user" */
 static bn_str address(bn_str s, bool *colon)
 {
-    size_t i = 0;
-    while (i < s.n && s.p[i] != ' ')
-        i++;
+    size_t i = token_end(s);
     *colon = i > 0 && s.p[i - 1] == ':';
     return (bn_str){s.p, *colon ? i - 1 : i};
 }

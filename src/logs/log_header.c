@@ -62,15 +62,50 @@ static bool tag(bn_logline *out, bn_str s)
     return true;
 }
 
+/* exim_pid - s after Exim's "[pid] " (log_selector +pid), when it has one;
+   false for a '[' that is never closed */
+static bool exim_pid(bn_str *s)
+{
+    if (s->n && s->p[0] == '[') {
+        const char *e = memchr(s->p, ']', s->n);
+        if (!e)
+            return false;
+        *s = skip(*s, (size_t)(e - s->p) + 1);
+    }
+    return true;
+}
+
+/* exim_own_stamp - Exim logging through syslog keeps its own stamp before
+   the message id (syslog_timestamp, true by default): the text after it
+   and the optional "[pid] " (the syslog stamp stays the line's time) */
+static void exim_own_stamp(bn_logline *out)
+{
+    bn_logtime tm;
+    bn_str s = out->text;
+    if (!s.n || !bn_is_digit((unsigned char)s.p[0]))
+        return;
+    size_t t = bn_log_parse_time(&tm, s.p, s.n);
+    if (t < 19 || s.p[10] != ' ')
+        return;
+    s = skip(s, t);
+    if (exim_pid(&s) && s.n)
+        out->text = s;
+}
+
 /* frame_syslog - after the time: "[host] prog[pid]: text" */
 static bool frame_syslog(bn_logline *out, bn_str s)
 {
     bn_str first = token(s);
     out->frame = BN_LOGFRAME_SYSLOG;
-    if (first.n && (first.p[first.n - 1] == ':' || memchr(first.p, '[', first.n)))
-        return tag(out, s);
-    out->host = first;
-    return tag(out, skip(s, first.n));
+    if (!(first.n && (first.p[first.n - 1] == ':' || memchr(first.p, '[', first.n)))) {
+        out->host = first;
+        s = skip(s, first.n);
+    }
+    if (!tag(out, s))
+        return false;
+    if (bn_log_is_exim(out->prog))
+        exim_own_stamp(out);
+    return true;
 }
 
 /*
@@ -125,12 +160,8 @@ static bool frame_exim(bn_logline *out, bn_str s)
 {
     out->frame = BN_LOGFRAME_EXIM;
     out->prog = BN_STR("exim");
-    if (s.n && s.p[0] == '[') {
-        const char *e = memchr(s.p, ']', s.n);
-        if (!e)
-            return false;
-        s = skip(s, (size_t)(e - s.p) + 1);
-    }
+    if (!exim_pid(&s))
+        return false;
     out->text = s;
     return s.n > 0;
 }

@@ -603,6 +603,47 @@ static void test_exim_lines(void **state)
                                  "size exceeds fixed limit", &rec), 1);
     assert_true(span_is(rec->command, "DATA"));
     assert_int_equal(rec->verdict.reason, BN_REASON_EMAILTOOLARGE);
+    /* a quoted local part holds a space: the address is one token, and the
+       text after it is still found; a quote that never closes ends at the
+       first space as any token does */
+    assert_int_equal(one_line(r, "2026-11-30 07:00:07 1qABCD-0001xY-AB ** \"john doe\"@x.example "
+                                 "R=dnslookup T=remote_smtp H=mx.x.example [192.0.2.1]: SMTP error "
+                                 "from remote mail server after RCPT TO:<\"john doe\"@x.example>: "
+                                 "550 5.1.1 User unknown", &rec), 1);
+    assert_true(span_is(rec->recipient, "\"john doe\"@x.example"));
+    assert_int_equal(rec->verdict.replycode, 550);
+    assert_string_equal(rec->verdict.status, "5.1.1");
+    assert_int_equal(rec->verdict.reason, BN_REASON_USERUNKNOWN);
+    assert_int_equal(one_line(r, "2026-11-30 07:00:08 1qABCD-0001xY-AB ** jo\"hn@x.example "
+                                 "R=dnslookup T=remote_smtp H=mx.x.example [192.0.2.1]: SMTP error "
+                                 "from remote mail server after RCPT TO:<x@x.example>: "
+                                 "550 5.1.1 User unknown", &rec), 1);
+    assert_true(span_is(rec->recipient, "jo\"hn@x.example"));
+    assert_int_equal(rec->verdict.replycode, 550);
+    bn_log_reader_free(r);
+}
+
+/* Exim through syslog keeps its own stamp (syslog_timestamp, the default)
+   and, with +pid, "[pid]" between the two stamps and the message id */
+static void test_exim_syslog_stamp(void **state)
+{
+    bn_log_reader *r = reader_utc();
+    const bn_record *rec;
+    assert_int_equal(one_line(r, "Nov 30 07:00:00 mx exim[123]: 2026-11-30 07:00:00 "
+                                 "1qABCD-0001xY-AB <= s@me.example H=localhost [127.0.0.1] "
+                                 "P=esmtpa S=1234 id=m1@me.example", &rec), 0);
+    assert_int_equal(one_line(r, "Nov 30 07:00:01 mx exim[124]: 2026-11-30 07:00:01 [124] "
+                                 "1qABCD-0001xY-AB ** bob@x.example R=dnslookup T=remote_smtp "
+                                 "H=mx.x.example [192.0.2.2]: SMTP error from remote mail server "
+                                 "after RCPT TO:<bob@x.example>: 550 5.1.1 <bob@x.example>: "
+                                 "Recipient address rejected: User unknown", &rec), 1);
+    assert_true(span_is(rec->recipient, "bob@x.example"));
+    assert_true(span_is(rec->addresser, "s@me.example"));
+    assert_true(span_is(rec->message_id, "m1@me.example"));
+    assert_string_equal(rec->verdict.status, "5.1.1");
+    assert_int_equal(rec->timestamp, 1796022001); /* the syslog stamp, 2026-11-30T07:00:01Z */
+    /* a text that only starts with digits is left as it is */
+    assert_int_equal(one_line(r, "Nov 30 07:00:02 mx exim[125]: 2026 was a year", &rec), 0);
     bn_log_reader_free(r);
 }
 
@@ -961,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_postfix_local),
         cmocka_unit_test(test_postfix_truncated),
         cmocka_unit_test(test_exim_lines),
+        cmocka_unit_test(test_exim_syslog_stamp),
         cmocka_unit_test(test_sendmail_lines),
         cmocka_unit_test(test_qmap_eviction),
         cmocka_unit_test(test_feed_chunks),
