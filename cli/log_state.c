@@ -197,6 +197,7 @@ static void load_entry(char *line, bn_qmap *map)
     *val++ = '\0';
     bn_str r = {rcpt, strlen(rcpt)}, v = {val, strlen(val)};
     bn_qmap_put(map, BN_LOG_DEFER_MTA, (bn_str){line, strlen(line)}, &r, &v);
+    bn_log_defer_mark(map, (bn_str){line, strlen(line)});
 }
 
 /* log_pending_take - a log's saved deferred recipients into map, and

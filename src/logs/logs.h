@@ -170,6 +170,13 @@ bn_logev *bn_logout_add(bn_logout *out);
  * defer map have mta BN_LOG_DEFER_MTA.
  */
 #define BN_LOG_DEFER_MTA 'P'
+/* A queue id with deferred recipients has an entry of this mta, keyed by
+   the queue id alone, that lists their keys: removing the message looks
+   there first. */
+#define BN_LOG_DEFER_MARK 'p'
+/* bn_log_defer_mark - note a deferred recipient ("QID:hash" key) on its
+   queue id's mark (log_postfix.c; cli/log_state.c restores them with it) */
+void bn_log_defer_mark(bn_qmap *m, bn_str key);
 typedef struct bn_log_reader bn_log_reader;
 bn_logstate *bn_log_reader_state(bn_log_reader *r);
 

@@ -495,6 +495,41 @@ static void test_postfix_expired(void **state)
     bn_log_reader_free(r);
 }
 
+/* a message that leaves the queue (qmgr "removed", or deleted by postsuper)
+   takes its deferred recipients along: a later message that reuses the
+   queue id and expires names only its own. 40 recipients are more than the
+   queue id's mark lists (32), so removal falls back to a scan of the map. */
+static void test_postfix_queue_id_reuse(void **state)
+{
+    static const char *const removals[] = {
+        "Nov 30 07:30:00 mx postfix/postsuper[9]: 3F1A2B3C4D: removed",
+        "Nov 30 07:30:00 mx postfix/qmgr[1]: 3F1A2B3C4D: removed",
+    };
+    static const int deferred[] = {1, 2, 40};
+    char line[512];
+    for (size_t k = 0; k < 2 * 3; k++) {
+        bn_log_reader *r = reader_utc();
+        const bn_record *rec;
+        one_line(r, "Nov 30 07:00:00 mx postfix/qmgr[1]: 3F1A2B3C4D: from=<s@me.example>, "
+                    "size=1, nrcpt=40 (queue active)", &rec);
+        for (int i = 0; i < deferred[k % 3]; i++) {
+            snprintf(line, sizeof line, DEFER_LINE("x%d@x.example"), i);
+            assert_int_equal(one_line(r, line, &rec), 1);
+            assert_int_equal(one_line(r, line, &rec), 1); /* retried: noted once */
+        }
+        assert_int_equal(one_line(r, removals[k / 3], &rec), 0);
+        one_line(r, "Dec  1 07:00:00 mx postfix/qmgr[1]: 3F1A2B3C4D: from=<t@me.example>, "
+                    "size=1, nrcpt=1 (queue active)", &rec);
+        assert_int_equal(one_line(r, DEFER_LINE("y@x.example"), &rec), 1);
+        assert_int_equal(one_line(r, "Dec  6 07:00:00 mx postfix/qmgr[1]: 3F1A2B3C4D: "
+                                     "from=<t@me.example>, status=expired, returned to sender",
+                                  &rec), 1);
+        assert_true(span_is(rec->recipient, "y@x.example"));
+        assert_true(span_is(rec->addresser, "t@me.example"));
+        bn_log_reader_free(r);
+    }
+}
+
 /* local deliveries: the MTA's own words, not a server's reply */
 static void test_postfix_local(void **state)
 {
@@ -999,6 +1034,7 @@ int main(void)
         cmocka_unit_test(test_year_inference),
         cmocka_unit_test(test_postfix_sender_map),
         cmocka_unit_test(test_postfix_expired),
+        cmocka_unit_test(test_postfix_queue_id_reuse),
         cmocka_unit_test(test_postfix_local),
         cmocka_unit_test(test_postfix_truncated),
         cmocka_unit_test(test_exim_lines),
