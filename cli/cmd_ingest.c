@@ -360,6 +360,8 @@ static int open_all(ingest_run *r, bn_source **src, int argc, char **argv,
     bn_parse_opts po = BN_PARSE_OPTS_INIT;
     po.envelope_to = r->envelope_to;
     int rc = bn_source_new(src, po.max_message_size);
+    if (rc == BN_OK && r->pipe) /* one message, as the MTA delivers it */
+        bn_source_stdin_one(*src);
     for (int i = first; rc == BN_OK && i < argc; i++)
         rc = bn_source_add(*src, argv[i]);
     if (rc == BN_OK && (first >= argc || r->pipe))

@@ -1,4 +1,5 @@
 /* main.c - bounce: dispatch to a command (see cli.h) */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,11 @@ int main(int argc, char **argv)
         printf("bounce %s\n", bn_version());
         return 0;
     }
+    /* past a file-size limit (ulimit -f, an MTA's mailbox_size_limit on a
+       pipe command) a write fails with EFBIG, which every command reports
+       (ingest --pipe: EX_TEMPFAIL), instead of SIGXFSZ killing the process
+       after a commit, which an MTA would retry for ever */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

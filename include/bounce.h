@@ -348,6 +348,11 @@ BN_API int bn_source_new(bn_source **out, size_t max_message_size);
 BN_API int bn_source_add(bn_source *s, const char *path);
 /* bn_source_next - the next message or error item; false when all is read */
 BN_API bool bn_source_next(bn_source *s, bn_source_msg *m);
+/* bn_source_stdin_one - stdin ("-") holds one message, as an MTA pipes it
+ * (Postfix local(8) writes a From_ line first and quotes no body line):
+ * a leading From_ line is dropped, and no later line starts another
+ * message or loses a '>' */
+BN_API void bn_source_stdin_one(bn_source *s);
 BN_API void bn_source_free(bn_source *s);
 
 /* ------------------------------------------------------------------ */

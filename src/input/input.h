@@ -43,6 +43,7 @@ typedef struct bn_mbox {
     bool sep_here;       /* the line at pos is a From_ line (the last message ended there) */
     bool line_text;      /* the current line has a byte other than CR/LF */
     unsigned long count; /* messages returned so far */
+    bool one;            /* the stream is one message: only a leading From_ line is read as one */
 } bn_mbox;
 
 /* bn_mbox_init - a splitter reading through fn(ctx); max bytes kept per message */

@@ -556,6 +556,18 @@ static int next_single(bn_mbox *m, bool *truncated)
     }
 }
 
+/* next_one - the stream as one message (not an mbox, or m->one): without
+   the From_ line an MTA pipe puts first */
+static int next_one(bn_mbox *m, bool *truncated)
+{
+    if (m->is_mbox) {
+        int rc = skip_line(m);
+        if (rc != BN_OK)
+            return rc;
+    }
+    return next_single(m, truncated);
+}
+
 /* bn_mbox_next - the next message of the stream */
 int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
                  bool *more)
@@ -570,12 +582,12 @@ int bn_mbox_next(bn_mbox *m, const char **buf, size_t *len, bool *truncated,
         m->probed = true;
         m->is_mbox = bn_mbox_is_from_line(m->in + m->pos, m->end - m->pos);
     }
-    if (m->is_mbox)
+    if (m->is_mbox && !m->one)
         rc = next_mbox(m, truncated, more);
     else if (m->count > 0)
         rc = BN_ENOTFOUND;
     else
-        rc = next_single(m, truncated);
+        rc = next_one(m, truncated);
     if (rc != BN_OK)
         return rc;
     m->count++;

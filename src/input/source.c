@@ -33,6 +33,7 @@ typedef struct walk_frame {
 
 struct bn_source {
     size_t max;
+    bool stdin_one; /* stdin holds one message (bn_source_stdin_one) */
     char **paths; /* queued paths, in the order given */
     size_t npaths, ipath;
     walk_frame stack[WALK_MAX_DEPTH];
@@ -318,6 +319,14 @@ static void open_file(bn_source *s, char *path, int fd)
     s->fd = fd;
     s->path = path;
     bn_mbox_init(&s->mbox, read_fd, &s->fd, s->max);
+    s->mbox.one = fd == 0 && s->stdin_one;
+}
+
+/* bn_source_stdin_one - stdin holds one message (an MTA pipe) */
+void bn_source_stdin_one(bn_source *s)
+{
+    if (s)
+        s->stdin_one = true;
 }
 
 /* open_path - begin one path: true when it produced an (error) item */

@@ -119,6 +119,20 @@ t_pipe() {
   expect_status 1 "pipe: custom VERP recipient suppressed" "$BOUNCE" check --db p2.db x.y@example.info
   expect_status 75 "pipe: paths are refused, the MTA keeps the message" "$BOUNCE" ingest --pipe --db p.db "$EML"
   expect_status 75 "pipe: a bad option too" sh -c "'$BOUNCE' ingest --pipe --db p.db --soft-window 15x < '$EML/hard-userunknown.eml'"
+  # Postfix local(8) pipes a message with a From_ line first and quotes no
+  # body line: a later "From " line after an empty one (here a forwarded
+  # bounce pasted at the end) is text of the one message, not a second one
+  { echo "From MAILER-DAEMON  Mon Nov 30 10:00:00 2026"; cat "$EML/hard-userunknown.eml"
+    printf '\nFrom MAILER-DAEMON Thu Nov 12 10:00:00 2026\nFrom: MAILER-DAEMON@mx.example.org\n'
+    printf 'Subject: Undelivered Mail Returned to Sender\n\n'
+    printf '<pasted.person@example.com>: host mx.example.com said: 550 5.1.1 User unknown\n'
+    printf '\n>From the desk of the postmaster\n'; } > local8.eml
+  expect_status 0 "pipe: a message as local(8) delivers it" sh -c "'$BOUNCE' ingest --pipe --json --db p3.db $POLICY < local8.eml"
+  grep -q '"messages":1,' out.txt || fail "pipe: local(8) copy read as more than one message: $(cat out.txt)"
+  expect_status 1 "pipe: its recipient is suppressed" "$BOUNCE" check --db p3.db gone.user@example.com
+  expect_status 0 "pipe: an address in its body is not" "$BOUNCE" check --db p3.db pasted.person@example.com
+  # past a file-size limit the write fails (EFBIG): EX_TEMPFAIL, not death by SIGXFSZ
+  expect_status 75 "pipe: file-size limit" sh -c "ulimit -f 1; '$BOUNCE' ingest --pipe --db p4.db $POLICY < '$EML/hard-userunknown.eml'"
 }
 
 t_bad_input() {
