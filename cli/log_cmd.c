@@ -307,8 +307,9 @@ static int open_file(log_run *r, log_file *f)
     abs_key(f);
     if (!f->in && !r->from_start)
         saved = log_state_get(r->s, f->key, &pos);
-    rc = bn_tail_open(&f->tail, f->in ? "/dev/stdin" : f->path, r->follow && !f->in,
-                      saved ? &pos : NULL);
+    /* stdin is not resumed: its last line is read even without a newline */
+    unsigned flags = f->in ? 0 : BN_TAIL_SAVED | (r->follow ? BN_TAIL_FOLLOW : 0);
+    rc = bn_tail_open(&f->tail, f->in ? "/dev/stdin" : f->path, flags, saved ? &pos : NULL);
     if (rc != BN_OK) {
         cli_error("%s: %s", f->path, strerror(errno));
         return rc;

@@ -7,13 +7,14 @@
 #                           after SIGKILL, rotation while stopped, a Postfix
 #                           expiry across restarts, garbage, SIGKILL right
 #                           after commits (nothing read twice or missed), the
-#                           import of an older version's DB.logpos file
-#                           (tests/logs/follow_test.py)
+#                           import of an older version's DB.logpos file,
+#                           one-shot runs while the last line is being
+#                           written (partial) (tests/logs/follow_test.py)
 #   logs/parse-<mta>        `bounce parse --log --json` on each sample prints
 #                           one JSON line per expected record
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
-  foreach(scenario rotation restart downtime expiry garbage sigkill legacy)
+  foreach(scenario rotation restart downtime expiry garbage sigkill legacy partial)
     add_test(NAME logs/follow-${scenario}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/logs/follow_test.py
                      $<TARGET_FILE:bounce> ${scenario})

@@ -24,8 +24,10 @@
 struct bn_tail {
     char *path;
     bool follow;
+    bool saved;           /* BN_TAIL_SAVED */
     int fd;
     uint64_t dev, ino;    /* identity of fd */
+    bool regular;         /* fd is a regular file (its end may move on) */
     bn_tailpos pos;       /* handled bytes of fd */
     char *buf;
     size_t len, cap;      /* unhandled bytes buf[0..len) */
@@ -75,6 +77,7 @@ static void adopt(bn_tail *t, int fd, const struct stat *st, const bn_tailpos *p
     t->fd = fd;
     t->dev = (uint64_t)st->st_dev;
     t->ino = (uint64_t)st->st_ino;
+    t->regular = S_ISREG(st->st_mode);
     t->len = 0;
     t->switch_pending = false;
     memset(&t->pos, 0, sizeof(t->pos));
@@ -159,7 +162,7 @@ static void resume_at(bn_tail *t, const bn_tailpos *p)
 }
 
 /* bn_tail_open - read path, optionally following it, from a saved position */
-int bn_tail_open(bn_tail **out, const char *path, bool follow, const bn_tailpos *resume)
+int bn_tail_open(bn_tail **out, const char *path, unsigned flags, const bn_tailpos *resume)
 {
     *out = NULL;
     bn_tail *t = bn_calloc(1, sizeof(*t));
@@ -169,7 +172,8 @@ int bn_tail_open(bn_tail **out, const char *path, bool follow, const bn_tailpos 
         return BN_ENOMEM;
     }
     t->cap = TAIL_BUF_MIN;
-    t->follow = follow;
+    t->follow = (flags & BN_TAIL_FOLLOW) != 0;
+    t->saved = (flags & BN_TAIL_SAVED) != 0;
     t->fd = -1;
     struct stat st;
     int fd = open_path(path, &st);
@@ -177,7 +181,7 @@ int bn_tail_open(bn_tail **out, const char *path, bool follow, const bn_tailpos 
         adopt(t, fd, &st, NULL);
     if (resume && (resume->dev || resume->ino))
         resume_at(t, resume);
-    if (t->fd < 0 && !follow) {
+    if (t->fd < 0 && !t->follow) {
         bn_tail_free(t);
         return BN_EIO;
     }
@@ -286,8 +290,12 @@ static int at_end(bn_tail *t, bn_tail_state *state, bool *eof)
     }
     if (t->follow) {
         *state = BN_TAIL_IDLE;
+    } else if (t->saved && t->regular && t->len) {
+        /* the writer may be in the middle of the last line: the saved
+           position stays at its start and the next run reads it whole */
+        *state = BN_TAIL_END;
     } else {
-        *eof = true;
+        *eof = true; /* nobody reads on: the last line is what it is */
         *state = t->len ? BN_TAIL_DATA : BN_TAIL_END;
     }
     return BN_OK;

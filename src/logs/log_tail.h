@@ -39,7 +39,9 @@ typedef struct bn_tailpos {
 typedef enum bn_tail_state {
     BN_TAIL_DATA = 0,   /* bytes are waiting in the buffer */
     BN_TAIL_IDLE,       /* nothing new: wait and call again */
-    BN_TAIL_END         /* not following and the file is read */
+    BN_TAIL_END         /* not following and the file is read (with
+                           BN_TAIL_SAVED, up to an unterminated last line,
+                           which may still be in the buffer: left unread) */
 } bn_tail_state;
 
 typedef struct bn_tail_stats {
@@ -51,19 +53,30 @@ typedef struct bn_tail_stats {
 
 typedef struct bn_tail bn_tail;
 
+/* flags of bn_tail_open */
+enum {
+    BN_TAIL_FOLLOW = 1u, /* keep reading as the file grows and rotates */
+    BN_TAIL_SAVED = 2u   /* the position is saved for a next run, which reads
+                            what this one leaves: not following, an
+                            unterminated last line of a regular file stays
+                            unread (it may still be being written) */
+};
+
 /*
- * bn_tail_open - read path (follow: keep reading as it grows and rotates).
+ * bn_tail_open - read path (flags: BN_TAIL_FOLLOW, BN_TAIL_SAVED).
  * resume: a position saved earlier, or NULL to start at the beginning.
  * BN_EIO when the file cannot be opened (in follow mode a missing file is
  * waited for instead); BN_ENOMEM.
  */
-int bn_tail_open(bn_tail **out, const char *path, bool follow, const bn_tailpos *resume);
+int bn_tail_open(bn_tail **out, const char *path, unsigned flags, const bn_tailpos *resume);
 void bn_tail_free(bn_tail *t);
 /*
  * bn_tail_read - make new bytes available: (*p, *n) are the bytes not yet
  * handled (the last line may be partial). eof is set when the bytes end
- * for good (not following) or a rotated-away file ends without a newline:
- * the caller then reads a partial last line too. BN_TAIL_IDLE: nothing new
+ * for good (not following; with BN_TAIL_SAVED not for an unterminated last
+ * line of a regular file, which is left to the next run) or a rotated-away
+ * file ends without a newline: the caller then reads a partial last line
+ * too. BN_TAIL_IDLE: nothing new
  * now (following: wait a little; not following: call again at once, the
  * tail moved from a rotated file to the current one). BN_EIO on a read
  * error.

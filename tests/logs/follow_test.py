@@ -2,7 +2,7 @@
 """follow_test.py - `bounce ingest --log --follow` against rotation and restarts.
 
 usage: follow_test.py BOUNCE SCENARIO
-       (rotation | restart | downtime | expiry | garbage | sigkill | legacy)
+       (rotation | restart | downtime | expiry | garbage | sigkill | legacy | partial)
 
 Every scenario writes Postfix bounce lines (one distinct recipient each,
 stamped now) into a log in a temporary directory while `bounce ingest --log
@@ -285,6 +285,37 @@ def legacy(d):
         fail("--log-state: exit %d: %s" % (r.returncode, r.stderr))
 
 
+def partial(d):
+    """one-shot runs (cron) while the MTA is writing the last line: it is left
+    for the next run, which reads it whole; a reading with nothing saved
+    (parse --log, ingest --log -) takes an unterminated last line as it is"""
+    log = os.path.join(d, "mail.log")
+    db = os.path.join(d, "list.db")
+    append(log, 2)
+    last = lines(1)
+    with open(log, "a") as f:
+        f.write(last[:120])          # no newline yet
+    check_run(ingest_once(db, log)[0], 2)
+    if (os.stat(log).st_ino, os.stat(log).st_size - 120) not in saved_positions(db):
+        fail("the saved position is not at the start of the unfinished line")
+    with open(log, "a") as f:
+        f.write(last[120:])
+    check_run(ingest_once(db, log)[0], 1)
+    check_nothing_missed(d, db, [log])
+    cut = os.path.join(d, "cut.log")
+    with open(cut, "w") as f:
+        f.write(lines(1).rstrip("\n"))
+    r = subprocess.run([BOUNCE, "parse", "--log", "--json", cut], capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0 or len(r.stdout.strip().splitlines()) != 1:
+        fail("parse --log of a file without a last newline: %s %s" % (r.stdout, r.stderr))
+    with open(cut) as inp:
+        r = subprocess.run([BOUNCE, "ingest", "--log", "--json", "--db", db, "-"], stdin=inp,
+                           capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 or json.loads(r.stdout.strip().splitlines()[-1])["new_events"] != 1:
+        fail("ingest --log - of a file without a last newline: %s %s" % (r.stdout, r.stderr))
+
+
 def garbage(d):
     log = os.path.join(d, "mail.log")
     with open(log, "wb") as f:
@@ -304,7 +335,7 @@ def garbage(d):
 def main():
     scen = {"rotation": rotation, "restart": restart, "downtime": downtime, "garbage": garbage,
             "expiry": expiry, "sigkill": sigkill,
-            "legacy": legacy}
+            "legacy": legacy, "partial": partial}
     d = tempfile.mkdtemp(prefix="bn-follow-")
     try:
         scen[sys.argv[2]](d)

@@ -62,6 +62,15 @@ static void append(fx *f, const char *path, int n)
     fclose(out);
 }
 
+/* append_raw - write text as it is (a line cut before its newline) */
+static void append_raw(const char *path, const char *text)
+{
+    FILE *out = fopen(path, "a");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+}
+
 /* check_lines - every complete line of (p, n) must be the next number */
 static size_t check_lines(fx *f, const char *p, size_t n, bool eof)
 {
@@ -113,7 +122,7 @@ static void test_follow_grow(void **state)
     fx *f = *state;
     bn_tail *t;
     append(f, f->log, 10);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 10);
     append(f, f->log, 5);
@@ -135,7 +144,7 @@ static void test_partial_line(void **state)
     FILE *out = fopen(f->log, "a");
     fputs("line 4", out);
     fclose(out);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 3);
     out = fopen(f->log, "a");
@@ -155,7 +164,7 @@ static void test_rotate_rename(void **state)
     char old[400];
     snprintf(old, sizeof(old), "%s.1", f->log);
     append(f, f->log, 20);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     append(f, f->log, 5); /* not read yet when the rename happens */
     assert_int_equal(rename(f->log, old), 0);
@@ -180,7 +189,7 @@ static void test_copytruncate(void **state)
     fx *f = *state;
     bn_tail *t;
     append(f, f->log, 20);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     assert_int_equal(truncate(f->log, 0), 0);
     append(f, f->log, 4);
@@ -207,12 +216,12 @@ static void test_resume(void **state)
     bn_tail *t;
     bn_tailpos pos;
     append(f, f->log, 10);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     bn_tail_pos(t, &pos);
     bn_tail_free(t);
     append(f, f->log, 10); /* written while stopped */
-    assert_int_equal(bn_tail_open(&t, f->log, true, &pos), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, &pos), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 20);
     assert_int_equal(f->seen_n, 20);
@@ -231,7 +240,7 @@ static void test_resume_after_rotation(void **state)
     char old[400];
     snprintf(old, sizeof(old), "%s-20261130", f->log);
     append(f, f->log, 10);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     bn_tail_pos(t, &pos);
     bn_tail_free(t);
@@ -239,7 +248,7 @@ static void test_resume_after_rotation(void **state)
     assert_int_equal(rename(f->log, old), 0);
     append(f, f->log, 6);
     /* one-shot reading resumes too */
-    assert_int_equal(bn_tail_open(&t, f->log, false, &pos), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, &pos), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 21);
     assert_int_equal(f->seen_n, 21);
@@ -253,7 +262,7 @@ static void test_resume_inode_reused(void **state)
     bn_tail *t;
     bn_tailpos pos;
     append(f, f->log, 10);
-    assert_int_equal(bn_tail_open(&t, f->log, false, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, 0, NULL), BN_OK);
     drain(f, t);
     bn_tail_pos(t, &pos);
     bn_tail_free(t);
@@ -263,7 +272,7 @@ static void test_resume_inode_reused(void **state)
         fprintf(out, "line %d\n", i);
     fclose(out);
     f->seen = 100;
-    assert_int_equal(bn_tail_open(&t, f->log, false, &pos), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, 0, &pos), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 112);
     bn_tail_stats ts;
@@ -272,13 +281,55 @@ static void test_resume_inode_reused(void **state)
     bn_tail_free(t);
 }
 
+/*
+ * one-shot with the position saved (cron): the last line is still being
+ * written, so it is left for the next run, which reads it whole
+ */
+static void test_oneshot_partial_saved(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    append(f, f->log, 3);
+    append_raw(f->log, "lin"); /* line 4, cut */
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.offset, 3 * 7);
+    assert_int_equal(pos.line, 3);
+    bn_tail_free(t);
+    append_raw(f->log, "e 4\nline 5\n");
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 5);
+    assert_int_equal(f->seen_n, 5);
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.offset, 5 * 7);
+    bn_tail_free(t);
+}
+
+/* one-shot with nothing saved (an archived file, stdin): nobody will ever
+   read on, so an unterminated last line is complete and read */
+static void test_oneshot_partial_unsaved(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    append(f, f->log, 3);
+    append_raw(f->log, "line 4");
+    assert_int_equal(bn_tail_open(&t, f->log, 0, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 4);
+    bn_tail_free(t);
+}
+
 /* following a file that does not exist yet; one-shot on it fails */
 static void test_missing_file(void **state)
 {
     fx *f = *state;
     bn_tail *t;
-    assert_int_equal(bn_tail_open(&t, f->log, false, NULL), BN_EIO);
-    assert_int_equal(bn_tail_open(&t, f->log, true, NULL), BN_OK);
+    assert_int_equal(bn_tail_open(&t, f->log, 0, NULL), BN_EIO);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
     drain(f, t);
     assert_int_equal(f->seen, 0);
     append(f, f->log, 3);
@@ -298,6 +349,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_after_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_inode_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oneshot_partial_saved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oneshot_partial_unsaved, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
