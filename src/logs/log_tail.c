@@ -5,13 +5,17 @@
  * which start at pos.offset of the open file; the file descriptor's own
  * offset is therefore pos.offset + len. Rotation is only looked for at the
  * end of the data, so a busy file is read with plain read() calls and one
- * fstat/stat pair per idle poll.
+ * fstat/stat pair per idle poll. After a rename the writer may go on
+ * writing through its open descriptor until it reopens the name, so the
+ * old file is left only when the new one has bytes or the old one has been
+ * quiet for BN_TAIL_GRACE_MS.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounce.h"
@@ -20,6 +24,11 @@
 
 #define TAIL_BUF_MIN (64u << 10)
 #define TAIL_BUF_MAX (4u << 20)
+
+/* a rotated-away file: read on (NONE), may still be written (WAIT), done */
+typedef enum rotation { ROT_NONE, ROT_WAIT, ROT_DONE } rotation;
+
+static int64_t (*clock_hook)(void); /* bn_tail_set_clock */
 
 struct bn_tail {
     char *path;
@@ -234,13 +243,43 @@ static bool switch_to_path(bn_tail *t)
     return true;
 }
 
-/* rotated_away - path names another file than the one being read */
-static bool rotated_away(const bn_tail *t)
+/* now_ms - the wall clock, which file times are on (or the test hook's) */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    if (clock_hook)
+        return clock_hook();
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* quiet - the file being read was neither written nor renamed for the grace
+   period (its ctime moves with both; a cron run has no other clock) */
+static bool quiet(const bn_tail *t)
+{
+    struct stat st;
+    if (fstat(t->fd, &st) != 0)
+        return true;
+    int64_t changed = (int64_t)st.st_ctim.tv_sec * 1000 + st.st_ctim.tv_nsec / 1000000;
+    return now_ms() - changed >= BN_TAIL_GRACE_MS;
+}
+
+/*
+ * rotated_away - whether path names another file than the one being read
+ * and, if so, whether that one is done: the new file has bytes (the writer
+ * reopened), or the old one is quiet. Without a next read (neither
+ * following nor saving the position) it is done at once.
+ */
+static rotation rotated_away(const bn_tail *t)
 {
     struct stat st;
     if (stat(t->path, &st) != 0)
-        return false; /* renamed, new one not there yet: keep the old */
-    return (uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino;
+        return ROT_NONE; /* renamed, new one not there yet: keep the old */
+    if ((uint64_t)st.st_dev == t->dev && (uint64_t)st.st_ino == t->ino)
+        return ROT_NONE;
+    if (st.st_size > 0 || !(t->follow || t->saved) || quiet(t))
+        return ROT_DONE;
+    return ROT_WAIT;
 }
 
 /*
@@ -267,7 +306,8 @@ static bool truncated(bn_tail *t)
 /* at_end - the file gave no more bytes: rotation, truncation, or wait */
 static int at_end(bn_tail *t, bn_tail_state *state, bool *eof)
 {
-    if (rotated_away(t)) {
+    rotation rot = rotated_away(t);
+    if (rot == ROT_DONE) {
         ssize_t r = fill(t); /* written before the writer reopened */
         if (r > 0) {
             *state = BN_TAIL_DATA;
@@ -289,10 +329,11 @@ static int at_end(bn_tail *t, bn_tail_state *state, bool *eof)
         return BN_OK;
     }
     if (t->follow) {
-        *state = BN_TAIL_IDLE;
-    } else if (t->saved && t->regular && t->len) {
-        /* the writer may be in the middle of the last line: the saved
-           position stays at its start and the next run reads it whole */
+        *state = BN_TAIL_IDLE; /* rotated away (WAIT): the writer may go on */
+    } else if (rot == ROT_WAIT || (t->saved && t->regular && t->len)) {
+        /* the writer may be in the middle of the last line, or still
+           writing to the rotated file: the saved position stays there (at
+           the start of an unterminated line) and the next run reads on */
         *state = BN_TAIL_END;
     } else {
         *eof = true; /* nobody reads on: the last line is what it is */
@@ -388,4 +429,10 @@ long bn_tail_pread(bn_tail *t, char *buf, size_t n, uint64_t off)
 void bn_tail_stats_get(const bn_tail *t, bn_tail_stats *out)
 {
     *out = t->st;
+}
+
+/* bn_tail_set_clock - test hook: the clock of the grace period */
+void bn_tail_set_clock(int64_t (*fn)(void))
+{
+    clock_hook = fn;
 }

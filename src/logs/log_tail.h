@@ -12,8 +12,14 @@
  *
  * Rotation while following:
  *   - rename + new file (logrotate's default, syslog reopening): at the end
- *     of the old file, once the name points to another inode, the old file
- *     is read to its end once more and the tail moves to the new file;
+ *     of the old file, once the name points to another inode, the tail
+ *     keeps reading the old file (the writer goes on writing through its
+ *     open descriptor until it reopens) until the new file has bytes or the
+ *     old one has been neither written nor renamed for BN_TAIL_GRACE_MS;
+ *     then the old file is read to its end once more (an unterminated last
+ *     line is a line then, not before) and the tail moves to the new file.
+ *     A one-shot reading whose position is saved (BN_TAIL_SAVED) that finds
+ *     the old file not done stops there: the next run goes on;
  *   - copytruncate: the file shrinks below the position; the tail starts
  *     over at offset 0 of the same file. (Lines written between logrotate's
  *     copy and its truncation are in the copy only: a limit of copytruncate
@@ -27,6 +33,8 @@
 #include <stdint.h>
 
 #define BN_TAIL_HEAD 1024 /* bytes of the file start that identify it */
+/* a rotated-away file neither written nor renamed for this long is done */
+#define BN_TAIL_GRACE_MS 5000
 
 typedef struct bn_tailpos {
     uint64_t dev, ino;  /* file identity; 0/0 when unknown */
@@ -91,5 +99,8 @@ void bn_tail_stats_get(const bn_tail *t, bn_tail_stats *out);
 long bn_tail_pread(bn_tail *t, char *buf, size_t n, uint64_t off);
 /* bn_tail_hash - FNV-1a 64 of bytes (continues from h; start with 0) */
 uint64_t bn_tail_hash(uint64_t h, const void *p, size_t n);
+/* bn_tail_set_clock - test hook: the wall clock, in ms since the epoch, the
+   grace period is measured with (NULL: the real one) */
+void bn_tail_set_clock(int64_t (*now_ms)(void));
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,6 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
+    bn_tail_set_clock(NULL);
     char cmd[400];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
@@ -69,6 +71,22 @@ static void append_raw(const char *path, const char *text)
     assert_non_null(out);
     fputs(text, out);
     fclose(out);
+}
+
+/* create_empty - logrotate's create: a new, empty file under the name */
+static void create_empty(const char *path)
+{
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fclose(out);
+}
+
+/* grace_over - a clock past the grace period of a file written just now */
+static int64_t grace_over(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + BN_TAIL_GRACE_MS + 1000;
 }
 
 /* check_lines - every complete line of (p, n) must be the next number */
@@ -255,6 +273,171 @@ static void test_resume_after_rotation(void **state)
     bn_tail_free(t);
 }
 
+/*
+ * logrotate create + postrotate reload: the new file exists (empty) before
+ * the writer reopens, and the writer goes on a while through its old
+ * descriptor; the tail stays on the old file until the new one has bytes
+ */
+static void test_rotate_create_late_writes(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tail_stats ts;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 10);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(rename(f->log, old), 0);
+    create_empty(f->log);
+    drain(f, t);
+    append(f, old, 3); /* before syslog reopens */
+    drain(f, t);
+    assert_int_equal(f->seen, 13);
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.rotations, 0);
+    append(f, old, 2); /* the last ones, then the reopened writer's */
+    append(f, f->log, 3);
+    drain(f, t);
+    assert_int_equal(f->seen, 18);
+    assert_int_equal(f->seen_n, 18);
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.rotations, 1);
+    bn_tailpos pos;
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.line, 3);
+    bn_tail_free(t);
+}
+
+/* the writer finishes the old file's last line after the new file appeared:
+   it is read whole, not cut at the rotation */
+static void test_rotate_partial_finished_late(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 3);
+    append_raw(f->log, "lin");
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(rename(f->log, old), 0);
+    create_empty(f->log);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    append_raw(old, "e 4\n");
+    f->next = 5;
+    append(f, old, 1);
+    append(f, f->log, 2);
+    drain(f, t);
+    assert_int_equal(f->seen, 7);
+    assert_int_equal(f->seen_n, 7);
+    bn_tail_free(t);
+}
+
+/* the writer never comes back to the old file: after the grace period the
+   tail moves on, and only then is its unterminated last line a line */
+static void test_rotate_quiet_old(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tail_stats ts;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 3);
+    append_raw(f->log, "line 4");
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_FOLLOW, NULL), BN_OK);
+    drain(f, t);
+    assert_int_equal(rename(f->log, old), 0);
+    create_empty(f->log);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.rotations, 0);
+    bn_tail_set_clock(grace_over);
+    drain(f, t);
+    assert_int_equal(f->seen, 4);
+    bn_tail_stats_get(t, &ts);
+    assert_int_equal(ts.rotations, 1);
+    f->next = 5;
+    append(f, f->log, 2);
+    drain(f, t);
+    assert_int_equal(f->seen, 6);
+    bn_tailpos pos;
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.line, 2);
+    bn_tail_free(t);
+}
+
+/*
+ * one-shot runs (cron) across a rotation that happened while the last line
+ * was being written: a run that finds the new file empty and the old one
+ * just written stops in the old file; the next one finishes it, then reads
+ * the new file
+ */
+static void test_oneshot_rotated_partial(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 3);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, NULL), BN_OK);
+    drain(f, t);
+    bn_tail_pos(t, &pos);
+    bn_tail_free(t);
+    append_raw(f->log, "lin");
+    assert_int_equal(rename(f->log, old), 0);
+    create_empty(f->log);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 3);
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.offset, 3 * 7);
+    bn_tail_free(t);
+    append_raw(old, "e 4\n");
+    f->next = 5;
+    append(f, old, 1);
+    append(f, f->log, 2);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 7);
+    assert_int_equal(f->seen_n, 7);
+    bn_tail_pos(t, &pos);
+    assert_int_equal(pos.line, 2);
+    bn_tail_free(t);
+}
+
+/* ...and when the old file stays unfinished past the grace period, its
+   last line is read as it is and the run goes on in the new file */
+static void test_oneshot_rotated_quiet(void **state)
+{
+    fx *f = *state;
+    bn_tail *t;
+    bn_tailpos pos;
+    char old[400];
+    snprintf(old, sizeof(old), "%s.1", f->log);
+    append(f, f->log, 3);
+    append_raw(f->log, "line 4");
+    assert_int_equal(rename(f->log, old), 0);
+    create_empty(f->log);
+    bn_tail_set_clock(grace_over);
+    assert_int_equal(bn_tail_open(&t, old, BN_TAIL_SAVED, NULL), BN_OK);
+    drain(f, t); /* old is read as the log itself: it is not rotated away */
+    assert_int_equal(f->seen, 3);
+    bn_tail_pos(t, &pos);
+    bn_tail_free(t);
+    assert_int_equal(bn_tail_open(&t, f->log, BN_TAIL_SAVED, &pos), BN_OK);
+    drain(f, t);
+    assert_int_equal(f->seen, 4);
+    f->next = 5;
+    append(f, f->log, 2);
+    drain(f, t);
+    assert_int_equal(f->seen, 6);
+    bn_tail_free(t);
+}
+
 /* the saved inode now belongs to another file: start the log over */
 static void test_resume_inode_reused(void **state)
 {
@@ -344,9 +527,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_follow_grow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotate_rename, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotate_create_late_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotate_partial_finished_late, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotate_quiet_old, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_after_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oneshot_rotated_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oneshot_rotated_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_inode_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oneshot_partial_saved, setup, teardown),
