@@ -425,12 +425,23 @@ static void dedup_key(unsigned char out[BN_DEDUP_LEN], const bn_record *r,
     memcpy(out + 8, &h.b, 8);
 }
 
+/* Addresses a message already gave an event of some class: one bounce that
+   names a recipient twice (a DSN with two blocks for it) is one bounce. */
+#define SEEN_MAX 64
+
+typedef struct seen_addr {
+    uint64_t hash; /* of the normalised address */
+    bn_class cls;
+} seen_addr;
+
 typedef struct ingest_ctx {
     bn_store *s;
     time_t now;
     const char *source;
     uint64_t msg[2];
     bn_ingest_stats *st;
+    seen_addr seen[SEEN_MAX]; /* of this message; past SEEN_MAX not looked at */
+    size_t nseen;
     char strs[14][1024]; /* NUL-terminated copies of record fields */
 } ingest_ctx;
 
@@ -483,6 +494,22 @@ static void fill_event(ingest_ctx *c, bn_event_in *ev, const bn_record *r,
     ev->blocklist = v->blocklist ? v->blocklist : "";
 }
 
+/* repeat_in_message - the message already gave addr an event of class cls
+   (two soft events from one bounce would count as two soft bounces); else
+   notes it */
+static bool repeat_in_message(ingest_ctx *c, const char *addr, bn_class cls)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = addr; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (size_t i = 0; i < c->nseen; i++)
+        if (c->seen[i].hash == h && c->seen[i].cls == cls)
+            return true;
+    if (c->nseen < SEEN_MAX)
+        c->seen[c->nseen++] = (seen_addr){h, cls};
+    return false;
+}
+
 /* ingest_one - store one record and apply the policy */
 static int ingest_one(ingest_ctx *c, const bn_record *r, size_t index)
 {
@@ -494,8 +521,13 @@ static int ingest_one(ingest_ctx *c, const bn_record *r, size_t index)
     bool inserted, became = false;
     if (bn_address_normalize(addr, NULL, r->recipient.p, r->recipient.n, flags))
         addr[0] = '\0';
-    dedup_key(ev.dedup, r, addr, c->msg, index);
     fill_event(c, &ev, r, addr);
+    if (addr[0] && repeat_in_message(c, addr, ev.cls)) {
+        c->st->records++;
+        c->st->duplicates++;
+        return BN_OK;
+    }
+    dedup_key(ev.dedup, r, addr, c->msg, index);
     int rc = s->ops->event_put(s, &ev, &id, &inserted);
     if (rc)
         return rc;
@@ -534,6 +566,7 @@ int bn_store_ingest(bn_store *s, const bn_record *recs, size_t n,
     if (msg)
         h_bytes(&h, msg, msg_len);
     c->msg[0] = msg ? h.a : 0, c->msg[1] = msg ? h.b : 0;
+    c->nseen = 0;
     int rc = with_tx_begin(s, &own);
     for (size_t i = 0; rc == BN_OK && i < n; i++)
         rc = ingest_one(c, &recs[i], i);

@@ -152,6 +152,44 @@ static void test_soft(void **state)
     bn_store_close(s);
 }
 
+/* test_repeat_in_message - a bounce naming a recipient twice (a DSN with two
+   blocks for it) is one soft bounce, not two; a record of another class for
+   the same address in it still counts */
+static void test_repeat_in_message(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record two[3] = {
+        rec("b@x.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - 3 * DAY, "full"),
+        rec("c@x.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - 3 * DAY, "full"),
+        rec("B@X.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - 3 * DAY, "full, again"),
+    };
+    bn_ingest_stats st = {0};
+    assert_int_equal(bn_store_ingest(s, two, 3, "test", "m1", 2, &st), BN_OK);
+    assert_int_equal(st.records, 3);
+    assert_int_equal(st.events, 2);
+    assert_int_equal(st.duplicates, 1);
+    bn_record r2 = rec("b@x.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - 2 * DAY, "full");
+    ingest1(s, &r2, "m2");
+    assert_false(suppressed(s, "b@x.org")); /* two bounces, not three */
+    bn_record r3 = rec("b@x.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - DAY, "full");
+    ingest1(s, &r3, "m3");
+    assert_true(suppressed(s, "b@x.org"));
+    /* soft then hard for one address in one bounce: the hard one suppresses */
+    bn_record mixed[2] = {
+        rec("d@x.org", BN_REASON_MAILBOXFULL, "5.2.2", false, now - DAY, "full"),
+        rec("d@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now - DAY, "no such user"),
+    };
+    st = (bn_ingest_stats){0};
+    assert_int_equal(bn_store_ingest(s, mixed, 2, "test", "m4", 2, &st), BN_OK);
+    assert_int_equal(st.events, 2);
+    bn_suppression e;
+    assert_int_equal(bn_store_check(s, "d@x.org", 7, &e), BN_OK);
+    assert_int_equal(e.kind, BN_CLASS_HARD);
+    bn_store_close(s);
+}
+
 /* test_out_of_order - an old bounce ingested after an unsuppress stays old */
 static void test_out_of_order(void **state)
 {
@@ -674,6 +712,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hard_and_dedup),
         cmocka_unit_test(test_soft),
+        cmocka_unit_test(test_repeat_in_message),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
         cmocka_unit_test(test_manual_and_rebuild),
