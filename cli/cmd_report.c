@@ -123,8 +123,8 @@ static void print_text(const bn_report *r)
 }
 
 /* report_args - options */
-static int report_args(store_cli *c, int argc, char **argv, time_t *since,
-                       long *min, bool *json)
+static int report_args(store_cli *c, int argc, char **argv, time_t now,
+                       time_t *since, long *min, bool *json)
 {
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -138,7 +138,7 @@ static int report_args(store_cli *c, int argc, char **argv, time_t *since,
         if (!strcmp(argv[i], "--json")) {
             *json = true;
         } else if ((v = store_cli_value(argc, argv, &i, "--since"))) {
-            if (bn_parse_time(since, v, time(NULL)) != BN_OK)
+            if (bn_parse_time(since, v, now) != BN_OK)
                 return cli_usage_error("report", "bad date '%s' (2026-11-01, 24h, 7d, all)", v);
         } else if ((v = store_cli_value(argc, argv, &i, "--min"))) {
             char *end;
@@ -156,18 +156,19 @@ static int report_args(store_cli *c, int argc, char **argv, time_t *since,
 int cmd_report(int argc, char **argv)
 {
     store_cli c;
-    time_t since = time(NULL) - 7 * 86400;
+    time_t now = time(NULL); /* one reading: since and the report's words */
+    time_t since = now - 7 * 86400;
     long min = 3;
     bool json = false;
     bn_store *s;
     bn_report *rep;
     store_cli_init(&c, "report");
-    int status = report_args(&c, argc, argv, &since, &min, &json);
+    int status = report_args(&c, argc, argv, now, &since, &min, &json);
     if (status)
         return status == -1000 ? 0 : status;
     if ((status = store_cli_open(&c, &s, true)))
         return status;
-    int rc = bn_report_build(&rep, s, since, min);
+    int rc = bn_report_build_at(&rep, s, since, now, min);
     if (rc) {
         status = store_cli_fail(&c, s, rc);
     } else {

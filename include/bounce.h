@@ -633,6 +633,14 @@ typedef struct bn_report {
 /* bn_report_build - min_sender: fewest sender-side events for a warning */
 BN_API int bn_report_build(bn_report **out, bn_store *s, time_t since,
                            long min_sender);
+/*
+ * bn_report_build_at - the same, with the time the report is made at (the
+ * window's words, "in the last 24 h", compare since with it): a caller that
+ * computed since from its own clock reading passes that reading, so the
+ * two cannot straddle a second.
+ */
+BN_API int bn_report_build_at(bn_report **out, bn_store *s, time_t since,
+                              time_t now, long min_sender);
 BN_API void bn_report_free(bn_report *r);
 
 /* ------------------------------------------------------------------ */

@@ -2,7 +2,8 @@
 # (tests/store/run.sh): the commands on our messages, the MTA pipe, bad input
 # (exit 2, nothing changed), 16 concurrent ingests, SIGKILL mid-ingest, a
 # read-only or missing directory, a locked and a full database.
-foreach(t e2e pipe bad-input concurrency sigkill readonly locked full)
+foreach(t e2e pipe bad-input concurrency sigkill readonly locked full
+        report-empty)
   add_test(NAME store/${t}
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/store/run.sh ${t}
                    $<TARGET_FILE:bounce> ${CMAKE_SOURCE_DIR} ${BN_CORPUS_DIR})

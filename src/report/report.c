@@ -306,13 +306,15 @@ static int finish(bn_report *rep, long min_sender)
 {
     struct bn_report_priv *p = rep->priv;
     int rc = BN_OK;
-    qsort(p->d, p->nd, sizeof *p->d, cmp_domain);
+    if (p->nd > 1) /* p->d is NULL when the window holds no event */
+        qsort(p->d, p->nd, sizeof *p->d, cmp_domain);
     rep->domains = bn_calloc(p->nd ? p->nd : 1, sizeof *rep->domains);
     if (!rep->domains)
         return BN_ENOMEM;
     for (size_t i = 0; rc == BN_OK && i < p->nd; i++) {
         domain_acc *d = &p->d[i];
-        qsort(d->r, d->nr, sizeof *d->r, cmp_reason);
+        if (d->nr > 1)
+            qsort(d->r, d->nr, sizeof *d->r, cmp_reason);
         d->pub.reasons = bn_calloc(d->nr ? d->nr : 1, sizeof *d->pub.reasons);
         if (!d->pub.reasons)
             return BN_ENOMEM;
@@ -326,8 +328,9 @@ static int finish(bn_report *rep, long min_sender)
     return rc;
 }
 
-/* bn_report_build - group the events since a time */
-int bn_report_build(bn_report **out, bn_store *s, time_t since, long min_sender)
+/* bn_report_build_at - group the events since a time, as seen at now */
+int bn_report_build_at(bn_report **out, bn_store *s, time_t since, time_t now,
+                       long min_sender)
 {
     bn_report *rep = bn_calloc(1, sizeof *rep);
     *out = NULL;
@@ -337,7 +340,7 @@ int bn_report_build(bn_report **out, bn_store *s, time_t since, long min_sender)
     }
     bn_arena_init(&rep->priv->arena, REPORT_ARENA_CAP);
     rep->since = since;
-    rep->now = time(NULL);
+    rep->now = now;
     int rc = bn_store_events(s, since, add_event, rep);
     if (rc == BN_OK)
         rc = rep->priv->err;
@@ -349,6 +352,12 @@ int bn_report_build(bn_report **out, bn_store *s, time_t since, long min_sender)
     }
     *out = rep;
     return BN_OK;
+}
+
+/* bn_report_build - bn_report_build_at with the clock's time */
+int bn_report_build(bn_report **out, bn_store *s, time_t since, long min_sender)
+{
+    return bn_report_build_at(out, s, since, time(NULL), min_sender);
 }
 
 /* bn_report_free - release the report */

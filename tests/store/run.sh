@@ -161,6 +161,18 @@ t_bad_input() {
   [ "$before" = "$after" ] && ok "nothing changed" || fail "the database changed"
 }
 
+# t_report_empty - a window without events: the empty report, exit 0 (the
+# sort of no domains was a qsort of NULL, fatal under UBSan)
+t_report_empty() {
+  "$BOUNCE" ingest --db r.db $POLICY "$EML" >/dev/null 2>&1
+  expect_status 0 "report on a window without events" "$BOUNCE" report --db r.db --since 2030-01-01
+  [ "$(cat out.txt)" = "bounce report: 0 events since 2030-01-01T00:00:00Z, 0 domains" ] ||
+    fail "report text: $(cat out.txt)"
+  expect_status 0 "report --json on a window without events" "$BOUNCE" report --db r.db --since 2030-01-01 --json
+  python3 -c "import json; d=json.load(open('out.txt')); assert d['domains']==[] and d['events']==0" 2>/dev/null ||
+    fail "report json: $(cat out.txt)"
+}
+
 # inputs - the corpus when present (every .eml), else our messages
 inputs() {
   if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then echo "$CORPUS"; else echo "$EML $SRC/samples"; fi
@@ -329,6 +341,7 @@ t_full() {
 case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
+  report-empty) t_report_empty ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }

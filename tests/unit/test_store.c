@@ -228,7 +228,7 @@ static void test_sender_side(void **state)
     bn_record h = rec("gone@gmail.com", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 60, "unknown");
     ingest1(s, &h, "hard");
     bn_report *rep;
-    assert_int_equal(bn_report_build(&rep, s, now - DAY, 3), BN_OK);
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 3), BN_OK);
     assert_int_equal(rep->ndomains, 1);
     const bn_report_domain *d = &rep->domains[0];
     assert_string_equal(d->domain, "gmail.com");
@@ -245,8 +245,75 @@ static void test_sender_side(void **state)
     assert_int_equal(d->reasons[0].count, 4);
     bn_report_free(rep);
     /* below --min: no warning */
-    assert_int_equal(bn_report_build(&rep, s, now - DAY, 5), BN_OK);
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 5), BN_OK);
     assert_null(rep->domains[0].warning);
+    bn_report_free(rep);
+    bn_store_close(s);
+}
+
+typedef struct window_case {
+    long since_ago; /* seconds before now; -1: since 0 (all) */
+    const char *words;
+} window_case;
+
+static const window_case window_cases[] = {
+    {DAY, "in the last 24 h"},
+    {3 * DAY, "in the last 72 h"},
+    {7 * DAY, "in the last 7 days"},
+    {DAY + 1, "since "},
+    {-1, "in all stored events"},
+};
+
+/* test_report_window - the window's words come from the report's now, not
+ * from a second clock reading that may have passed the next second */
+static void test_report_window(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t t0 = time(NULL) - 2 * 3600;
+    char addr[64], msg[64];
+    for (int i = 0; i < 3; i++) {
+        snprintf(addr, sizeof addr, "u%d@example.net", i);
+        snprintf(msg, sizeof msg, "blocked %d", i);
+        bn_record r = rec(addr, BN_REASON_BLOCKED, "5.7.1", false, t0 + 60,
+                          "550 5.7.1 listed at a blocklist");
+        ingest1(s, &r, msg);
+    }
+    for (size_t i = 0; i < sizeof window_cases / sizeof window_cases[0]; i++) {
+        const window_case *c = &window_cases[i];
+        /* now is an hour before the clock: the words must use it */
+        time_t now = t0 + 3600;
+        time_t since = c->since_ago < 0 ? 0 : now - c->since_ago;
+        bn_report *rep;
+        assert_int_equal(bn_report_build_at(&rep, s, since, now, 1), BN_OK);
+        assert_int_equal(rep->now, now);
+        assert_int_equal(rep->ndomains, 1);
+        const char *w = rep->domains[0].warning;
+        if (!w || !strstr(w, c->words))
+            fail_msg("case %zu: warning '%s' lacks '%s'", i, w ? w : "(none)",
+                     c->words);
+        bn_report_free(rep);
+    }
+    bn_store_close(s);
+}
+
+/* test_report_empty - no event in the window: an empty report, not a
+ * qsort of a NULL array (undefined behaviour, fatal under UBSan) */
+static void test_report_empty(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_report *rep;
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 3), BN_OK);
+    assert_int_equal(rep->ndomains, 0);
+    assert_int_equal(rep->events, 0);
+    bn_report_free(rep);
+    bn_record r = rec("old@example.net", BN_REASON_USERUNKNOWN, "5.1.1", true,
+                      now - 30 * DAY, "unknown");
+    ingest1(s, &r, "old");
+    assert_int_equal(bn_report_build(&rep, s, now - DAY, 3), BN_OK);
+    assert_int_equal(rep->ndomains, 0);
     bn_report_free(rep);
     bn_store_close(s);
 }
@@ -715,6 +782,8 @@ int main(void)
         cmocka_unit_test(test_repeat_in_message),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
+        cmocka_unit_test(test_report_window),
+        cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_manual_and_rebuild),
         cmocka_unit_test(test_list_and_set),
         cmocka_unit_test(test_history),
