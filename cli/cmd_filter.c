@@ -3,7 +3,8 @@
  *
  * The suppressed set is loaded into memory once (bn_suppset: a hash table),
  * then every line costs one normalisation and one lookup; no query per
- * address. Lines are passed through unchanged, so a CSV keeps its columns.
+ * address. Lines are passed through unchanged, so a CSV keeps its columns
+ * (with --column a record is a CSV record: a quoted field may span lines).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -119,18 +120,18 @@ static bool address_of(filter_run *r, const char *line, size_t len, char *buf,
     return csv_field(line, len, r->column, buf, size, an);
 }
 
-/* filter_line - one line: pass, reject, or skip when empty */
-static void filter_line(filter_run *r, const char *line, size_t len)
+/* filter_line - one record: pass, reject, or skip when empty */
+static void filter_line(filter_run *r, const char *line, size_t len,
+                        bool unclosed)
 {
     char buf[1024];
     const char *a, *reason = NULL;
     size_t an;
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
     if (len == 0)
         return;
     r->lines++;
-    int rc = address_of(r, line, len, buf, sizeof buf, &a, &an)
+    int rc = unclosed ? BN_EINVAL /* its fields cannot be trusted */
+             : address_of(r, line, len, buf, sizeof buf, &a, &an)
                  ? bn_suppset_lookup(r->set, a, an, &reason) : BN_EINVAL;
     if (rc == BN_ENOTFOUND) {
         r->kept++;
@@ -141,15 +142,13 @@ static void filter_line(filter_run *r, const char *line, size_t len)
         reject(r, line, len, reason);
     } else {
         r->invalid++;
-        reject(r, line, len, "not an address");
+        reject(r, line, len, unclosed ? "quoted field not closed" : "not an address");
     }
 }
 
 /* copy_header - the header line to both outputs; resolve --column NAME */
 static int copy_header(filter_run *r, const char *line, size_t len)
 {
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
     if (r->column_name && !(r->column = header_column(line, len, r->column_name)))
         return cli_usage_error("filter", "no column named '%s' in the header of %s",
                                r->column_name, r->input);
@@ -162,25 +161,29 @@ static int copy_header(filter_run *r, const char *line, size_t len)
     return 0;
 }
 
-/* run_lines - every line of the input */
+/* run_lines - every record of the input: a line, or with a CSV column a
+ * CSV record (a quoted field may hold line breaks) */
 static int run_lines(filter_run *r)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int status = 0;
+    store_cli_records in;
+    char *line;
+    size_t n;
+    int status = 0, got = 0;
     bool first = true;
-    while (status == 0 && (n = getline(&line, &cap, r->in)) >= 0) {
+    store_cli_records_init(&in, r->in, r->column != 0 || r->column_name);
+    while (status == 0 && (got = store_cli_records_next(&in, &line, &n)) > 0) {
         if (first && r->header)
-            status = copy_header(r, line, (size_t)n);
+            status = copy_header(r, line, n);
         else
-            filter_line(r, line, (size_t)n);
+            filter_line(r, line, n, in.unclosed);
         first = false;
     }
+    if (status == 0 && got < 0)
+        status = (cli_error("filter: out of memory"), 1);
     if (status == 0 && first && r->column_name)
         status = cli_usage_error("filter", "%s is empty: no header to find '%s' in",
                                  r->input, r->column_name);
-    free(line); /* getline's buffer comes from libc */
+    store_cli_records_free(&in);
     return status;
 }
 

@@ -291,20 +291,24 @@ static int add_row(import_run *r, char **f, int n, unsigned long lineno)
     return row.address ? 0 : 1;
 }
 
-/* read_rows - every row of the file, checked */
+/* read_rows - every row of the file (a CSV record: a quoted field, such
+ * as a note exported with a line break, may span lines), checked */
 static int read_rows(import_run *r, FILE *in)
 {
-    char *line = NULL, *f[64];
-    size_t cap = 0;
-    ssize_t len;
-    unsigned long lineno = 0;
-    int status = 0;
-    while (status == 0 && (len = getline(&line, &cap, in)) >= 0) {
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        lineno++;
+    store_cli_records rd;
+    char *line, *f[64];
+    size_t len;
+    int status = 0, got = 0;
+    store_cli_records_init(&rd, in, true);
+    while (status == 0 && (got = store_cli_records_next(&rd, &line, &len)) > 0) {
+        unsigned long lineno = rd.lineno;
         if (len == 0)
             continue;
+        if (rd.unclosed) {
+            status = cli_usage_error("import", "%s:%lu: a quoted field is not "
+                                     "closed", r->path, lineno);
+            break;
+        }
         int n = split_csv(line, f, 64);
         if (lineno == 1 && !strchr(f[0], '@') && header_names(r, f, n))
             continue;
@@ -314,7 +318,9 @@ static int read_rows(import_run *r, FILE *in)
         else
             status = add_row(r, f, n, lineno);
     }
-    free(line); /* getline's buffer comes from libc */
+    if (status == 0 && got < 0)
+        status = (cli_error("out of memory"), 1);
+    store_cli_records_free(&rd);
     return status;
 }
 

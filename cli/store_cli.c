@@ -1,5 +1,6 @@
 /* store_cli.c - options and helpers shared by the suppression-list commands */
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include "cli.h"
@@ -222,4 +223,115 @@ void store_cli_csv_field(FILE *out, const char *s, bool last)
         fputs(s, out);
     }
     fputc(last ? '\n' : ',', out);
+}
+
+/* ---- records: lines, or CSV records whose quoted fields hold line breaks */
+
+typedef struct csv_state {
+    bool quoted;      /* inside a quoted field */
+    bool field_start; /* at the first byte of a field */
+} csv_state;
+
+/* csv_scan - carry the quote state over bytes (RFC 4180: a field is quoted
+ * when its first byte is '"'; '""' inside is one quote; a '"' inside an
+ * unquoted field is a byte like any other) */
+static void csv_scan(csv_state *st, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (st->quoted) {
+            if (p[i] == '"' && i + 1 < n && p[i + 1] == '"')
+                i++;
+            else if (p[i] == '"')
+                st->quoted = false;
+        } else if (p[i] == '"' && st->field_start) {
+            st->quoted = true;
+            st->field_start = false;
+        } else {
+            st->field_start = p[i] == ',';
+        }
+    }
+}
+
+/* chomp - the length without the line end ("\n" or "\r\n") */
+static size_t chomp(const char *p, size_t n)
+{
+    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    return n;
+}
+
+/* rec_append - append bytes to the joined record */
+static bool rec_append(store_cli_records *r, const char *p, size_t n)
+{
+    if (r->rec_n + n + 1 > r->rec_cap) {
+        size_t cap = r->rec_cap ? r->rec_cap : 256;
+        while (cap < r->rec_n + n + 1)
+            cap *= 2;
+        char *v = bn_realloc(r->rec, cap);
+        if (!v)
+            return false;
+        r->rec = v, r->rec_cap = cap;
+    }
+    memcpy(r->rec + r->rec_n, p, n);
+    r->rec_n += n;
+    r->rec[r->rec_n] = '\0';
+    return true;
+}
+
+/* read_line - one physical line, the BOM dropped from the first */
+static ssize_t read_line(store_cli_records *r, char **p)
+{
+    ssize_t n = getline(&r->line, &r->line_cap, r->in);
+    *p = r->line;
+    if (n >= 0 && r->lines++ == 0 && n >= 3 && !memcmp(r->line, "\xef\xbb\xbf", 3))
+        *p += 3, n -= 3; /* a BOM says UTF-8; it is not the first line's text */
+    return n;
+}
+
+/* store_cli_records_init - read in; csv: join quoted line breaks */
+void store_cli_records_init(store_cli_records *r, FILE *in, bool csv)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->csv = csv;
+}
+
+/* store_cli_records_next - the next record, its line end removed */
+int store_cli_records_next(store_cli_records *r, char **rec, size_t *len)
+{
+    char *p;
+    ssize_t n = read_line(r, &p);
+    csv_state st = {false, true};
+    r->unclosed = false;
+    r->lineno = r->lines;
+    if (n < 0)
+        return 0;
+    if (r->csv)
+        csv_scan(&st, p, (size_t)n);
+    if (!st.quoted) { /* the common case: the line is the record, no copy */
+        *rec = p, *len = chomp(p, (size_t)n);
+        p[*len] = '\0';
+        return 1;
+    }
+    r->rec_n = 0;
+    if (!rec_append(r, p, (size_t)n))
+        return -1;
+    while (st.quoted && r->rec_n < STORE_CLI_RECORD_MAX &&
+           (n = read_line(r, &p)) >= 0) {
+        csv_scan(&st, p, (size_t)n);
+        if (!rec_append(r, p, (size_t)n))
+            return -1;
+    }
+    r->unclosed = st.quoted;
+    *rec = r->rec, *len = chomp(r->rec, r->rec_n);
+    r->rec[*len] = '\0';
+    return 1;
+}
+
+/* store_cli_records_free - the buffers */
+void store_cli_records_free(store_cli_records *r)
+{
+    free(r->line); /* getline's buffer comes from libc */
+    bn_free(r->rec);
+    r->line = r->rec = NULL;
 }

@@ -50,4 +50,32 @@ int store_cli_json_line(FILE *out, store_cli_json_fn fn, void *ctx);
 /* store_cli_csv_field - write a CSV field (quoted when needed) */
 void store_cli_csv_field(FILE *out, const char *s, bool last);
 
+/*
+ * store_cli_records - the records of a text input, for filter and import.
+ * A record is a line; in CSV mode (RFC 4180) it is the physical lines
+ * joined while a quoted field is open, so a quoted newline stays in its
+ * field. The record is returned without its final line end (inner line ends
+ * as written) and without a UTF-8 BOM at the start of the input. A record
+ * joined past STORE_CLI_RECORD_MAX bytes, or cut by the end of the input,
+ * with a quote still open, is returned with unclosed set: the caller must
+ * not trust its fields.
+ */
+#define STORE_CLI_RECORD_MAX (1u << 20)
+typedef struct store_cli_records {
+    FILE *in;
+    bool csv;
+    bool unclosed;           /* the last record ended inside a quoted field */
+    unsigned long lineno;    /* physical line the last record started on */
+    unsigned long lines;     /* physical lines read */
+    char *line, *rec;        /* getline's buffer; the joined record */
+    size_t line_cap, rec_n, rec_cap;
+} store_cli_records;
+/* store_cli_records_init - read in; csv: join quoted line breaks */
+void store_cli_records_init(store_cli_records *r, FILE *in, bool csv);
+/* store_cli_records_next - the next record (valid until the next call):
+ * 1, or 0 at the end of the input, -1 out of memory */
+int store_cli_records_next(store_cli_records *r, char **rec, size_t *len);
+/* store_cli_records_free - the buffers */
+void store_cli_records_free(store_cli_records *r);
+
 #endif

@@ -173,6 +173,58 @@ t_report_empty() {
     fail "report json: $(cat out.txt)"
 }
 
+# filter_case NAME INPUT WANT ARGS... - filter INPUT (printf format) with
+# ARGS against the list s.db; stdout must be WANT (printf format)
+filter_case() {
+  name=$1; input=$2; want=$3; shift 3
+  printf "$input" >case.in
+  "$BOUNCE" filter --db s.db "$@" case.in >out.txt 2>err.txt || { fail "$name: exit $?"; return; }
+  if [ "$(cat out.txt)" = "$(printf "$want")" ]; then ok "$name"; else
+    fail "$name: got"; sed 's/^/  stdout: /' out.txt; fi
+}
+
+# t_csv_records - a CSV record is the lines joined while a quoted field is
+# open (RFC 4180), in filter and import; export | import keeps a note with a
+# line break; a BOM before the header is not part of its first name
+t_csv_records() {
+  "$BOUNCE" suppress --db s.db alice@example.org --reason x >/dev/null
+  filter_case "filter: a quoted line break stays in its record" \
+    'email,note\nok@example.org,"line1\nline2"\nalice@example.org,x\n' \
+    'email,note\nok@example.org,"line1\nline2"' --header --column email
+  filter_case "filter: CRLF records, a quoted CRLF" \
+    'email,note\r\nok@example.org,"a\r\nb"\r\nalice@example.org,"c\r\nd"\r\n' \
+    'email,note\nok@example.org,"a\r\nb"' --column email
+  filter_case "filter: quotes doubled, a quote inside an unquoted field" \
+    'email,note\nok@example.org,"say ""hi""\nthen"\nb@x.org,O"Brien\nalice@example.org,1\n' \
+    'email,note\nok@example.org,"say ""hi""\nthen"\nb@x.org,O"Brien' --column email
+  filter_case "filter: the address in a field after a multi-line one" \
+    'note,email\n"x\ny",alice@example.org\n"x\ny",ok@example.org\n' \
+    'note,email\n"x\ny",ok@example.org' --column 2 --header
+  filter_case "filter: a quote never closed hides no address" \
+    'email,note\nok@example.org,"open\nalice@example.org,x\n' \
+    'email,note' --column email
+  filter_case "filter: lines mode does not join" \
+    'ok@example.org\n"note\nalice@example.org\nnew@example.org\n' 'ok@example.org\nnew@example.org'
+  filter_case "filter: a BOM before the header" \
+    '\357\273\277email,n\nalice@example.org,1\nok@example.org,2\n' \
+    'email,n\nok@example.org,2' --column email
+  filter_case "filter: a BOM before the first address" \
+    '\357\273\277alice@example.org\nok@example.org\n' 'ok@example.org'
+  "$BOUNCE" suppress --db j.db a@b.com --reason "$(printf 'first\nsecond')" >/dev/null
+  "$BOUNCE" export --db j.db exp.csv
+  expect_status 0 "export | import with a note holding a line break" "$BOUNCE" import --db j2.db exp.csv
+  [ "$(sqlite3 j2.db 'SELECT address FROM suppression')" = "a@b.com" ] ||
+    fail "imported: $("$BOUNCE" list --db j2.db --csv)"
+  sqlite3 j2.db "SELECT note FROM manual" | grep -q "second" || fail "note: $(sqlite3 j2.db 'SELECT note FROM manual')"
+  printf '\357\273\277email,reason\ntom@example.com,x\n' >bom.csv
+  expect_status 0 "import: a BOM before the header" "$BOUNCE" import --db j3.db bom.csv
+  [ "$(sqlite3 j3.db 'SELECT hex(address) FROM suppression')" = "$(printf 'tom@example.com' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] ||
+    fail "stored key: $(sqlite3 j3.db 'SELECT hex(address) FROM suppression')"
+  printf 'email,reason\nx@example.com,"open\ny@example.com,z\n' >open.csv
+  expect_status 2 "import: a quoted field not closed" "$BOUNCE" import --db j3.db open.csv
+  expect_err "open.csv:2: a quoted field is not closed"
+}
+
 # inputs - the corpus when present (every .eml), else our messages
 inputs() {
   if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then echo "$CORPUS"; else echo "$EML $SRC/samples"; fi
@@ -341,7 +393,7 @@ t_full() {
 case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
-  report-empty) t_report_empty ;;
+  report-empty) t_report_empty ;; csv-records) t_csv_records ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
