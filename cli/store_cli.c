@@ -143,6 +143,11 @@ int store_cli_open(store_cli *c, bn_store **s, bool readonly)
     o.max_pages = pages ? atol(pages) : 0;
     o.bulk = c->bulk;
     int rc = bn_store_open(s, c->db, &o);
+    if (rc == BN_OK && bn_store_keys_stale(*s) && strcmp(c->cmd, "rebuild"))
+        cli_error("%s: the list's address keys were made by an older bounce "
+                  "(key version %d came since): run 'bounce rebuild' on it "
+                  "once; until then an address may not be found", c->cmd,
+                  BN_ADDR_KEYS_VERSION);
     if (rc == BN_OK)
         return 0;
     int status = store_cli_fail(c, *s, rc);

@@ -363,13 +363,23 @@ BN_API void bn_source_free(bn_source *s);
  * Addresses. bn_address_normalize writes the key a list compares on: the
  * address without angle brackets and surrounding space, the domain
  * lowercased and IDN labels in their ASCII form (RFC 3492 punycode,
- * "xn--"), the local part lowercased unless BN_ADDR_CASE_LOCAL. Returns
+ * "xn--"), the local part lowercased unless BN_ADDR_CASE_LOCAL (letters of
+ * Latin, Greek and Cyrillic as in domains), quotes that change nothing
+ * dropped ("tom"@ is tom@), no-break spaces, zero-width characters and
+ * BOMs trimmed around it (and refused inside: BN_EINVAL). Returns
  * BN_OK, or BN_EINVAL for something that is not an address (no "@", empty
  * part, spaces or control bytes, a label or the whole past RFC 5321's
  * limits). out holds at least BN_ADDR_MAX bytes; it is NUL-terminated.
  */
 #define BN_ADDR_MAX 512
 enum { BN_ADDR_CASE_LOCAL = 1u << 0 };
+/*
+ * BN_ADDR_KEYS_VERSION - raised whenever a change to bn_address_normalize
+ * changes keys; a list remembers the version its keys were made with (2:
+ * invisible characters trimmed, needless quotes dropped, non-ASCII letters
+ * of Latin, Greek and Cyrillic lowercased in full).
+ */
+#define BN_ADDR_KEYS_VERSION 2
 BN_API int bn_address_normalize(char *out, size_t *out_len, const char *in,
                                 size_t len, unsigned flags);
 /*
@@ -478,6 +488,10 @@ BN_API int bn_store_open(bn_store **out, const char *uri,
 BN_API void bn_store_close(bn_store *s);
 /* bn_store_errmsg - what went wrong last, in words ("" when nothing) */
 BN_API const char *bn_store_errmsg(const bn_store *s);
+/* bn_store_keys_stale - the list's keys were made by an older
+ * normalisation (BN_ADDR_KEYS_VERSION): an address may be missed until
+ * bn_store_rebuild re-keys it */
+BN_API bool bn_store_keys_stale(const bn_store *s);
 /* bn_store_policy - the policy the list was built with */
 BN_API const bn_policy *bn_store_policy(const bn_store *s);
 

@@ -4,7 +4,8 @@
  * After a policy change (or a classifier fix that misread a wave of
  * bounces) the list is recomputed, in one write transaction: every event
  * gets its class under the new policy (and its address key, if the
- * local-part setting changed), the list is emptied, and every address with
+ * local-part setting changed or the keys were made by an older
+ * normalisation: BN_ADDR_KEYS_VERSION), the list is emptied, and every address with
  * history is folded again. Manual actions are history too, so they
  * survive.
  */
@@ -31,6 +32,8 @@ typedef struct rebuild_ctx {
     size_t na, capa;
     int err;
     bn_rebuild_stats *st;
+    bool rekey; /* keys are made again: the case setting or normalisation
+                   changed since they were made */
 } rebuild_ctx;
 
 /* record_of - the fields of a stored event the policy looks at */
@@ -79,8 +82,7 @@ static int reclassify(void *ctx, const bn_event *e)
     record_of(&r, e);
     bn_class cls = bn_policy_classify(c->p, &r);
     c->st->events++;
-    if (e->address[0] && c->p->local_case_sensitive !=
-                             c->s->policy.local_case_sensitive &&
+    if (e->address[0] && c->rekey &&
         bn_address_normalize(addr, NULL, e->recipient, strlen(e->recipient),
                              c->p->local_case_sensitive ? BN_ADDR_CASE_LOCAL
                                                         : 0) == BN_OK &&
@@ -181,14 +183,17 @@ int bn_store_rebuild(bn_store *s, const bn_policy *policy,
     bn_rebuild_stats local = {0};
     bn_policy p = policy ? *policy : s->policy;
     rebuild_ctx c = {s, &p, NULL, 0, 0, NULL, 0, 0, BN_OK,
-                     stats ? stats : &local};
+                     stats ? stats : &local, false};
     bn_policy old = s->policy;
+    bool stale = s->keys_stale;
     int rc = bn_store_begin(s);
     if (rc)
         return rc;
-    bool rekey = p.local_case_sensitive != s->policy.local_case_sensitive;
+    bool rekey = p.local_case_sensitive != s->policy.local_case_sensitive ||
+                 s->keys_stale;
+    c.rekey = rekey;
     if (rekey && !(s->ops->manual_iter && s->ops->manual_update)) {
-        bn_store_set_error(s, "the %s backend cannot change local_case_sensitive",
+        bn_store_set_error(s, "the %s backend cannot re-key addresses",
                            s->ops->name);
         bn_store_rollback(s);
         return BN_ESTORE;
@@ -205,14 +210,17 @@ int bn_store_rebuild(bn_store *s, const bn_policy *policy,
         rc = refold_all(&c);
     if (rc == BN_OK)
         rc = store_policy_meta(s, &p);
+    if (rc == BN_OK && rekey)
+        rc = store_keys_version(s);
     rebuild_ctx_free(&c);
     if (rc) {
+        s->keys_stale = stale;
         s->policy = old;
         bn_store_rollback(s);
         return rc;
     }
     rc = bn_store_commit(s);
     if (rc)
-        s->policy = old;
+        s->policy = old, s->keys_stale = stale;
     return rc;
 }

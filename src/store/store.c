@@ -68,6 +68,36 @@ static const bn_store_ops *pick_backend(bn_store *s, const char *uri)
     return &bn_store_sqlite_ops;
 }
 
+/* store_keys_version - the list's keys are made by this normalisation */
+int store_keys_version(bn_store *s)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", BN_ADDR_KEYS_VERSION);
+    int rc = s->ops->meta_set(s, "address_keys", v);
+    if (rc == BN_OK)
+        s->keys_stale = false;
+    return rc;
+}
+
+/* load_keys_version - whether the keys predate this normalisation (a list
+ * from before the version was kept has none: version 1) */
+static int load_keys_version(bn_store *s)
+{
+    char *text = NULL;
+    int rc = s->ops->meta_get(s, "address_keys", &text);
+    if (rc != BN_OK && rc != BN_ENOTFOUND)
+        return rc;
+    s->keys_stale = rc == BN_ENOTFOUND || atoi(text) < BN_ADDR_KEYS_VERSION;
+    bn_free(text);
+    return BN_OK;
+}
+
+/* bn_store_keys_stale - the keys predate this normalisation */
+bool bn_store_keys_stale(const bn_store *s)
+{
+    return s && s->keys_stale;
+}
+
 /* load_policy - the stored policy; a new list stores the given one */
 static int load_policy(bn_store *s, const bn_store_opts *o)
 {
@@ -79,7 +109,7 @@ static int load_policy(bn_store *s, const bn_store_opts *o)
         bn_free(text);
         if (rc)
             bn_store_set_error(s, "the stored policy is unreadable: %s", err);
-        return rc ? BN_ESTORE : BN_OK;
+        return rc ? BN_ESTORE : load_keys_version(s);
     }
     if (rc != BN_ENOTFOUND)
         return rc;
@@ -92,10 +122,13 @@ static int load_policy(bn_store *s, const bn_store_opts *o)
     if ((rc = s->ops->begin(s)))
         return rc;
     rc = s->ops->meta_get(s, "policy", &text);
-    if (rc == BN_ENOTFOUND)
+    if (rc == BN_ENOTFOUND) {
         rc = s->ops->meta_set(s, "policy", buf);
-    else if (rc == BN_OK)
+        if (rc == BN_OK) /* a new list: its keys are made by this bounce */
+            rc = store_keys_version(s);
+    } else if (rc == BN_OK) {
         bn_free(text); /* another process created it meanwhile */
+    }
     if (rc) {
         s->ops->rollback(s);
         return rc;

@@ -142,6 +142,7 @@ struct bn_store {
     char addr_buf[BN_ADDR_MAX];
     char *strings;       /* owned copy for results (bn_suppression) */
     void *ingest_ctx;    /* bn_store_ingest's scratch (14 KB), kept */
+    bool keys_stale;     /* keys made under an older normalisation */
     bool lost;           /* the last failure was a lost server connection:
                             nothing of the transaction was written, and the
                             next bn_store_begin reconnects (PostgreSQL) */
@@ -155,6 +156,9 @@ extern const bn_store_ops bn_store_sqlite_ops;
 #ifdef BN_WITH_POSTGRES
 extern const bn_store_ops bn_store_pg_ops; /* store_pg*.c (libpq) */
 #endif
+/* store_keys_version - record that the list's keys are made by this
+ * bounce's normalisation (BN_ADDR_KEYS_VERSION), in the open transaction */
+int store_keys_version(bn_store *s);
 /* bn_store_lost - the last failure was a lost connection (retry a batch
  * after bn_store_rollback; bn_store_begin reconnects) */
 bool bn_store_lost(const bn_store *s);

@@ -225,6 +225,38 @@ t_csv_records() {
   expect_err "open.csv:2: a quoted field is not closed"
 }
 
+# t_address_keys - an address is found behind invisible characters, quotes
+# that change nothing and non-ASCII capitals; a list whose keys an older
+# bounce made says so until 'bounce rebuild' re-keys it
+t_address_keys() {
+  "$BOUNCE" suppress --db k.db tom@example.com "$(printf 'j\303\266rg@example.com')" \
+    "$(printf 'ana@\322\221\320\276\321\200\320\260.example')" --reason x >/dev/null
+  printf '\357\273\277tom@example.com\ntom@example.com\302\240\n\302\240tom@example.com\ntom@example.com\342\200\213\n"tom"@example.com\n<"Tom"@Example.COM>\nJ\303\226RG@example.com\nana@\322\220\320\236\320\240\320\220.example\n' >in.txt
+  expect_status 0 "filter: the same address in other forms" "$BOUNCE" filter --db k.db --stats in.txt
+  [ -s out.txt ] && fail "kept: $(cat out.txt)"
+  expect_err "8 addresses: 0 kept, 8 suppressed, 0 not addresses"
+  printf 'to\302\240m@example.com\n' >in2.txt
+  expect_status 0 "filter: an invisible character inside is not an address" "$BOUNCE" filter --db k.db --stats in2.txt
+  expect_err "1 not addresses"
+  expect_status 2 "suppress: an invisible character inside" "$BOUNCE" suppress --db k.db "$(printf 'to\342\200\213m@example.com')" --reason x
+  expect_status 1 "check: quoted form" "$BOUNCE" check --db k.db '"tom"@example.com'
+  # an older bounce's keys: quotes kept, non-ASCII capitals kept
+  "$BOUNCE" ingest --db old.db $POLICY "$EML" >/dev/null 2>&1
+  "$BOUNCE" suppress --db old.db '"kim"@example.com' --reason x >/dev/null
+  sqlite3 old.db "UPDATE manual SET address='\"kim\"@example.com' WHERE address='kim@example.com';
+    UPDATE suppression SET address='\"kim\"@example.com' WHERE address='kim@example.com';
+    DELETE FROM meta WHERE key='address_keys'"
+  expect_status 0 "an old list: the address is missed" "$BOUNCE" check --db old.db kim@example.com
+  expect_err "run 'bounce rebuild'"
+  expect_status 0 "rebuild re-keys the old list" "$BOUNCE" rebuild --db old.db
+  expect_status 1 "found after the rebuild" "$BOUNCE" check --db old.db kim@example.com
+  grep -q "rebuild" err.txt && fail "still asks for a rebuild: $(cat err.txt)"
+  expect_status 1 "events keep their keys" "$BOUNCE" check --db old.db GONE.USER@example.com
+  [ "$(sqlite3 old.db "SELECT value FROM meta WHERE key='address_keys'")" = 2 ] || fail "key version not stored"
+  expect_status 0 "a new list has current keys" "$BOUNCE" check --db k.db nobody@example.com
+  [ -s err.txt ] && fail "warning on a new list: $(cat err.txt)"
+}
+
 # inputs - the corpus when present (every .eml), else our messages
 inputs() {
   if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then echo "$CORPUS"; else echo "$EML $SRC/samples"; fi
@@ -394,6 +426,7 @@ case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
   report-empty) t_report_empty ;; csv-records) t_csv_records ;;
+  address-keys) t_address_keys ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
