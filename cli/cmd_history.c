@@ -18,7 +18,9 @@ static void history_help(FILE *out)
           "sender-side rejections) and the manual actions on it (who, when, why),\n"
           "oldest first, then whether it is suppressed now.\n\noptions:\n", out);
     store_cli_common_help(out);
-    fputs("  --json            JSON Lines, one object per event\n\n"
+    fputs("  --json            JSON Lines, one object per event\n"
+          "  --                the argument after it is the address (it may start\n"
+          "                    with '-')\n\n"
           "example:\n  bounce history bob@example.com\n", out);
 }
 
@@ -98,11 +100,16 @@ int cmd_history(int argc, char **argv)
     char key[BN_ADDR_MAX];
     bn_store *s;
     store_cli_init(&c, "history");
+    bool options = true;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-' || !argv[i][1]) {
+        if (!options || argv[i][0] != '-' || !argv[i][1]) {
             if (addr)
                 return cli_usage_error("history", "one ADDRESS at a time");
             addr = argv[i];
+            continue;
+        }
+        if (!strcmp(argv[i], "--")) { /* the rest is the address, even "-x@y" */
+            options = false;
             continue;
         }
         if (cli_is_help(argv[i]))

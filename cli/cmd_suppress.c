@@ -38,7 +38,9 @@ static void manual_help(FILE *out, bool unsuppress)
                      : "  --reason TEXT     why (required)\n"
                        "  --until WHEN      a date (2027-01-31) or a duration from now (30d)\n",
           out);
-    fputs("  --who NAME        who decided (default: the login name)\n\n"
+    fputs("  --who NAME        who decided (default: the login name)\n"
+          "  --                the arguments after it are addresses (one may start\n"
+          "                    with '-')\n\n"
           "examples:\n", out);
     fputs(unsuppress ? "  bounce unsuppress bob@example.com --note \"mailbox fixed, ticket 4711\"\n"
                      : "  bounce suppress bob@example.com --reason \"asked to stop, ticket 4711\"\n"
@@ -87,9 +89,14 @@ static int manual_option(manual_args *a, int argc, char **argv, int *i)
 static int parse_manual(manual_args *a, int argc, char **argv, char **addrs,
                         int *naddrs)
 {
+    bool options = true;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-' || !argv[i][1]) {
+        if (!options || argv[i][0] != '-' || !argv[i][1]) {
             addrs[(*naddrs)++] = argv[i];
+            continue;
+        }
+        if (!strcmp(argv[i], "--")) { /* the rest are addresses, even "-x@y" */
+            options = false;
             continue;
         }
         if (cli_is_help(argv[i])) {

@@ -257,6 +257,27 @@ t_address_keys() {
   [ -s err.txt ] && fail "warning on a new list: $(cat err.txt)"
 }
 
+# t_end_of_options - '--' ends the options of every command that takes
+# addresses, so an address may start with '-' (as check always allowed)
+t_end_of_options() {
+  while IFS='|' read -r want what args; do
+    # shellcheck disable=SC2086 # args are split on purpose
+    expect_status "$want" "$what" "$BOUNCE" $args
+  done <<'CASES'
+0|suppress -- -tom|suppress --db o.db --reason x -- -tom@example.com
+1|check -- -tom|check --db o.db -- -tom@example.com
+0|history -- -tom|history --db o.db -- -tom@example.com
+0|suppress: options before --, two addresses after|suppress --db o.db --reason x -- -a@example.com --b@example.com
+1|check the second|check --db o.db -- --b@example.com
+0|unsuppress -- -tom|unsuppress --db o.db --note y -- -tom@example.com
+0|check after unsuppress|check --db o.db -- -tom@example.com
+2|an option after -- is an address|suppress --db o.db -- --reason x
+2|history: one address after --|history --db o.db -- -a@example.com -b@example.com
+CASES
+  "$BOUNCE" history --db o.db -- -tom@example.com >out.txt 2>&1
+  grep -q "unsuppress by .*: y" out.txt || fail "history: $(cat out.txt)"
+}
+
 # inputs - the corpus when present (every .eml), else our messages
 inputs() {
   if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then echo "$CORPUS"; else echo "$EML $SRC/samples"; fi
@@ -426,7 +447,7 @@ case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
   report-empty) t_report_empty ;; csv-records) t_csv_records ;;
-  address-keys) t_address_keys ;;
+  address-keys) t_address_keys ;; end-of-options) t_end_of_options ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
