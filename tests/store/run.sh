@@ -131,8 +131,11 @@ t_pipe() {
   grep -q '"messages":1,' out.txt || fail "pipe: local(8) copy read as more than one message: $(cat out.txt)"
   expect_status 1 "pipe: its recipient is suppressed" "$BOUNCE" check --db p3.db gone.user@example.com
   expect_status 0 "pipe: an address in its body is not" "$BOUNCE" check --db p3.db pasted.person@example.com
-  # past a file-size limit the write fails (EFBIG): EX_TEMPFAIL, not death by SIGXFSZ
-  expect_status 75 "pipe: file-size limit" sh -c "ulimit -f 1; '$BOUNCE' ingest --pipe --db p4.db $POLICY < '$EML/hard-userunknown.eml'"
+  # past a file-size limit the write fails (EFBIG): EX_TEMPFAIL, not death by
+  # SIGXFSZ (a SQLite file only: through tests/store/pg/ the list is a schema)
+  if [ -z "${BN_PG_REAL_BOUNCE:-}" ]; then
+    expect_status 75 "pipe: file-size limit" sh -c "ulimit -f 1; '$BOUNCE' ingest --pipe --db p4.db $POLICY < '$EML/hard-userunknown.eml'"
+  fi
 }
 
 t_bad_input() {
