@@ -39,6 +39,23 @@ t_same_as_sqlite() {
   expect_status 0 "rebuild with another policy" "$BOUNCE" rebuild --db "$U" --set reason.blocked=hard --case-sensitive-local
   [ "$(sq_fingerprint s.db)" = "$(fingerprint same)" ] && ok "same list after rebuild" ||
     fail "rebuild results differ"
+  # keys made by an older normalisation (quotes kept): rebuild re-keys both
+  "$BOUNCE" suppress --db s.db --who t '"kim"@example.com' --reason x >/dev/null
+  "$BOUNCE" suppress --db "$U" --who t '"kim"@example.com' --reason x >/dev/null
+  stale="UPDATE manual SET address='\"kim\"@example.com' WHERE address='kim@example.com';
+    UPDATE suppression SET address='\"kim\"@example.com' WHERE address='kim@example.com';
+    DELETE FROM meta WHERE key='address_keys'"
+  sqlite3 s.db "$stale"
+  q same "$stale" >/dev/null
+  expect_status 0 "an old list: kim is missed" "$BOUNCE" check --db "$U" kim@example.com
+  expect_err "run 'bounce rebuild'"
+  "$BOUNCE" rebuild --db s.db >/dev/null 2>&1
+  expect_status 0 "rebuild re-keys the old list" "$BOUNCE" rebuild --db "$U"
+  expect_status 1 "kim found after the rebuild" "$BOUNCE" check --db "$U" kim@example.com
+  [ "$(q same "SELECT value FROM meta WHERE key='address_keys'")" = 2 ] && ok "key version stored" ||
+    fail "key version not stored"
+  [ "$(sq_fingerprint s.db)" = "$(fingerprint same)" ] && ok "same list after re-keying" ||
+    fail "re-keyed lists differ"
   # text that is not UTF-8 (here the source's file name) is stored with
   # U+FFFD in place of the bad byte, not refused by the server
   bad=$(printf 'bad\377name.eml')
