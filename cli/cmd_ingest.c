@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "maildir_out.h"
 #include "ingest_retry.h"
 #include "log_cmd.h"
 #include "core/alloc.h"
@@ -41,6 +42,8 @@ typedef struct ingest_run {
     bool json, pipe, progress, progress_shown;
     const char *envelope_to;
     const char *verp_pattern;
+    const char *keep_other; /* Maildir for messages that give no record */
+    bool keep_failed;       /* such a message could not be kept there */
     size_t batch_max;
     bn_store *s;
     bn_parser *p;
@@ -81,6 +84,10 @@ static void ingest_help(FILE *out)
           "                    sets); a VERP address names the failed recipient when\n"
           "                    the bounce does not\n"
           "  --verp-pattern P  VERP form, default 'bounces+{local}={domain}@*'\n"
+          "  --keep-other DIR  deliver every message that gives no record (not a\n"
+          "                    bounce, or one bounce cannot read) into the Maildir\n"
+          "                    DIR, for a person to read; with --pipe, exit 75 when\n"
+          "                    that fails, so nothing the MTA handed over is lost\n"
           "  --batch N         records per transaction (default 1000)\n"
           "  --retry N         when the server connection is lost mid-run\n"
           "                    (PostgreSQL restarting), reconnect and store the\n"
@@ -173,6 +180,23 @@ static int store_records(ingest_run *r, const bn_source_msg *m,
     return rc;
 }
 
+/* keep_other - a message that gave no record into the --keep-other Maildir */
+static int keep_other(ingest_run *r, const bn_source_msg *m, const char *what)
+{
+    char path[4096], line[4200];
+    int err = maildir_deliver(r->keep_other, m->buf, m->len, path, sizeof path);
+    if (err) {
+        snprintf(line, sizeof line, "%s; cannot keep it in %s: %s", what, r->keep_other,
+                 strerror(err));
+        note(r, m->name, line);
+        r->keep_failed = true;
+        return BN_EIO;
+    }
+    snprintf(line, sizeof line, "%s; kept as %s", what, path);
+    note(r, m->name, line);
+    return BN_OK;
+}
+
 /* store_message - parse one message and store its records */
 static int store_message(ingest_run *r, const bn_source_msg *m)
 {
@@ -181,7 +205,10 @@ static int store_message(ingest_run *r, const bn_source_msg *m)
     int rc = bn_parse(r->p, m->buf, m->len, &recs, &n);
     r->messages++;
     if (rc == BN_EFORMAT || (rc == BN_OK && n == 0)) {
+        const char *what = rc == BN_EFORMAT ? "not a mail message" : "not a bounce";
         r->not_bounces++;
+        if (r->keep_other)
+            return keep_other(r, m, what);
         if (r->pipe) /* in a batch the summary counts them */
             note(r, m->name, rc == BN_EFORMAT ? "not a mail message; accepted"
                                               : "not a bounce; accepted");
@@ -318,6 +345,8 @@ static int parse_args(ingest_run *r, int argc, char **argv)
                 return -cli_usage_error("ingest", "bad --verp-pattern '%s' (like "
                                         "'bounces+{local}={domain}@*')", v);
             r->verp_pattern = v;
+        } else if ((v = store_cli_value(argc, argv, &i, "--keep-other"))) {
+            r->keep_other = v;
         } else if ((v = store_cli_value(argc, argv, &i, "--retry"))) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -420,7 +449,7 @@ int cmd_ingest(int argc, char **argv)
     int status = open_all(&r, &src, argc, argv, first);
     if (status == 0) {
         int rc = run_messages(&r, src);
-        status = rc ? store_cli_fail(&r.c, r.s, rc) : r.status;
+        status = r.keep_failed ? 1 : rc ? store_cli_fail(&r.c, r.s, rc) : r.status;
         if (rc == BN_ENOMEM || rc == BN_EIO)
             status = r.pipe ? EXIT_TEMPFAIL : 1;
         if (rc && !r.pipe && r.st.events)

@@ -131,6 +131,19 @@ t_pipe() {
   grep -q '"messages":1,' out.txt || fail "pipe: local(8) copy read as more than one message: $(cat out.txt)"
   expect_status 1 "pipe: its recipient is suppressed" "$BOUNCE" check --db p3.db gone.user@example.com
   expect_status 0 "pipe: an address in its body is not" "$BOUNCE" check --db p3.db pasted.person@example.com
+  # --keep-other: what gives no record is delivered into a Maildir, or the
+  # MTA keeps it (75); a bounce is stored, not kept
+  expect_status 0 "pipe: a non-bounce kept" sh -c "'$BOUNCE' ingest --pipe --db p5.db --keep-other kept < '$EML/not-a-bounce.eml'"
+  expect_err "kept as kept/new/"
+  set -- kept/new/*
+  { [ $# = 1 ] && cmp -s "$1" "$EML/not-a-bounce.eml"; } && ok "kept: the message as it came" || fail "kept/new: $*"
+  [ -d kept/cur ] && [ -d kept/tmp ] && [ -z "$(ls kept/tmp)" ] && ok "kept: a Maildir, tmp/ empty" || fail "kept: not a Maildir"
+  expect_status 0 "pipe: a bounce with --keep-other" sh -c "'$BOUNCE' ingest --pipe --db p5.db --keep-other kept < '$EML/hard-userunknown.eml'"
+  [ "$(ls kept/new | wc -l)" = 1 ] && ok "a bounce is not kept" || fail "a bounce was kept: $(ls kept/new)"
+  : > plainfile
+  expect_status 75 "pipe: cannot keep, the MTA keeps it" sh -c "'$BOUNCE' ingest --pipe --db p5.db --keep-other plainfile/x < '$EML/not-a-bounce.eml'"
+  expect_err "cannot keep it in plainfile/x"
+  expect_status 1 "batch: cannot keep is an error" "$BOUNCE" ingest --db p6.db --keep-other plainfile/x "$EML/not-a-bounce.eml"
   # past a file-size limit the write fails (EFBIG): EX_TEMPFAIL, not death by
   # SIGXFSZ (a SQLite file only: through tests/store/pg/ the list is a schema)
   if [ -z "${BN_PG_REAL_BOUNCE:-}" ]; then
