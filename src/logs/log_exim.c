@@ -142,20 +142,48 @@ static bn_str address(bn_str s, bool *colon)
     return (bn_str){s.p, *colon ? i - 1 : i};
 }
 
+/* skip_parent - rest past " (parent)": an address made by a redirection is
+   logged with the address it came from in parentheses, before the
+   original one in angle brackets ("=> jd@x.example (jdoe) <jdoe@y.example>") */
+static bn_str skip_parent(bn_str rest)
+{
+    if (!BN_LOG_PREFIX(rest, " ("))
+        return rest;
+    const char *e = memchr(rest.p + 2, ')', rest.n - 2);
+    if (!e || ((size_t)(e - rest.p) + 1 < rest.n && e[1] != ' '))
+        return rest;
+    return bn_log_after(rest, (size_t)(e - rest.p) + 1);
+}
+
+/* command_len - a pipe or file delivery ("|/usr/bin/prog arg ...",
+   "/var/mail/jd") has spaces: it runs to the " (parent)" or " <original>"
+   after it, else to the first field (" R=") */
+static size_t command_len(bn_str s)
+{
+    for (size_t i = 0; i + 2 < s.n; i++)
+        if (s.p[i] == ' ' && (s.p[i + 1] == '(' || s.p[i + 1] == '<' ||
+                              (s.p[i + 1] == 'R' && s.p[i + 2] == '=')))
+            return i;
+    return token_end(s);
+}
+
 /* fill - recipient, original recipient, relay and text of a delivery line */
 static void fill(bn_logev *ev, bn_str s)
 {
-    bool colon;
-    bn_str a = address(s, &colon);
+    bool colon = false;
+    bool target = s.n && (s.p[0] == '|' || s.p[0] == '/'); /* a pipe or a file */
+    bn_str a = target ? (bn_str){s.p, command_len(s)} : address(s, &colon);
     bn_str rest = bn_log_after(s, a.n + (colon ? 1 : 0));
     ev->rcpt = a;
     ev->rcpt_src = "log: exim address";
+    rest = skip_parent(rest);
     if (BN_LOG_PREFIX(rest, " <")) {
         bn_str o = address(bn_log_after(rest, 1), &colon);
         rest = bn_log_after(rest, 1 + o.n + (colon ? 1 : 0));
         o = bn_log_unbracket(o);
-        /* "=> user <user@example.com>": the local part alone is no address */
-        if (!memchr(a.p, '@', a.n) && memchr(o.p, '@', o.n)) {
+        /* "=> user <user@example.com>", "=> |/usr/bin/prog (...) <user@...>":
+           a local part alone, or a pipe or file, is no address */
+        if ((target || !memchr(a.p, '@', a.n)) && memchr(o.p, '@', o.n)) {
             ev->rcpt = o;
         } else {
             ev->orig_rcpt = o;

@@ -655,6 +655,27 @@ static void test_exim_lines(void **state)
                                  "550 5.1.1 User unknown", &rec), 1);
     assert_true(span_is(rec->recipient, "jo\"hn@x.example"));
     assert_int_equal(rec->verdict.replycode, 550);
+    /* an address made by a redirection: its parent in parentheses, then
+       the original address in angle brackets */
+    assert_int_equal(one_line(r, "2026-11-30 07:00:09 1qABCD-0001xY-AB ** jd@x.example (jdoe) "
+                                 "<jdoe@me.example> R=dnslookup T=remote_smtp H=mx.x.example "
+                                 "[192.0.2.1]: SMTP error from remote mail server after RCPT "
+                                 "TO:<jd@x.example>: 550 5.1.1 User unknown", &rec), 1);
+    assert_true(span_is(rec->recipient, "jd@x.example"));
+    assert_true(span_is(rec->original_recipient, "jdoe@me.example"));
+    assert_true(span_is(rec->remote_mta, "mx.x.example"));
+    assert_int_equal(rec->verdict.replycode, 550);
+    /* a pipe delivery: the command has spaces (and an address); the
+       recipient is the original address */
+    assert_int_equal(one_line(r, "2026-11-30 07:00:10 1qABCD-0001xY-AB => |/usr/bin/autorespond "
+                                 "jd@me.example /home/jd/.autorespond (jd@me.example) "
+                                 "<jd@me.example> R=virtual_aliases T=address_pipe", &rec), 1);
+    assert_true(span_is(rec->recipient, "jd@me.example"));
+    assert_int_equal(rec->verdict.reason, BN_REASON_DELIVERED);
+    assert_int_equal(one_line(r, "2026-11-30 07:00:11 1qABCD-0001xY-AB ** /var/mail/kim <kim@me.example> "
+                                 "R=localuser T=local_file: mailbox is full", &rec), 1);
+    assert_true(span_is(rec->recipient, "kim@me.example"));
+    assert_true(span_is(rec->diagnostic, "mailbox is full"));
     bn_log_reader_free(r);
 }
 
