@@ -70,7 +70,7 @@ static void parse_help(FILE *out)
           "  bounce parse --json ~/Maildir/.Bounces > records.jsonl\n"
           "  bounce parse --format sisimai /var/mail/bounces\n"
           "  bounce parse --explain bounce.eml\n"
-          "  cat bounce.eml | bounce parse --json | jq -r 'select(.hardbounce) | .recipient'\n",
+          "  cat bounce.eml | bounce parse --json | jq -r 'select(.action == \"suppress\") | .recipient'\n",
           out);
 }
 

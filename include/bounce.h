@@ -266,6 +266,10 @@ typedef struct bn_record {
     const char *reason_src;    /* evidence: what set the reason */
     unsigned anomalies;        /* BN_ANOM_* of the message */
     bn_verdict verdict;
+    bool recipient_guessed;    /* the report names no recipient: this one is a
+                                  guess (recipient_src says from what); the
+                                  verdict's action is review, and the store
+                                  keeps the event without acting on the address */
 } bn_record;
 
 typedef struct bn_parser bn_parser;

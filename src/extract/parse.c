@@ -301,6 +301,7 @@ static void last_resort(bn_xctx *x, bn_xrec *r)
         return;
     r->r.recipient = a;
     r->r.recipient_src = "returned original's To (guess: the report names no recipient)";
+    r->r.recipient_guessed = true;
     r->weak_recipient = true;
 }
 

@@ -552,7 +552,8 @@ static int ingest_one(ingest_ctx *c, const bn_record *r, size_t index)
     bn_event_in ev;
     long long id;
     bool inserted, became = false;
-    if (bn_address_normalize(addr, NULL, r->recipient.p, r->recipient.n, flags))
+    if (r->recipient_guessed || /* a guess is never acted on (nor folded by rebuild) */
+        bn_address_normalize(addr, NULL, r->recipient.p, r->recipient.n, flags))
         addr[0] = '\0';
     fill_event(c, &ev, r, addr);
     if (addr[0] && repeat_in_message(c, addr, ev.cls)) {

@@ -190,6 +190,31 @@ static void test_repeat_in_message(void **state)
     bn_store_close(s);
 }
 
+/* test_guessed_recipient - a record whose recipient is a guess (the report
+   named none) is kept as an event but never suppresses that address, even
+   when the text says user unknown; rebuild does not fold it either */
+static void test_guessed_recipient(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    bn_record r = rec("someone@x.org", BN_REASON_USERUNKNOWN, "5.1.1", true, now - 60,
+                      "550 5.1.1 user unknown");
+    r.recipient_guessed = true;
+    bn_ingest_stats st = ingest1(s, &r, "guess");
+    assert_int_equal(st.events, 1);
+    assert_int_equal(st.no_recipient, 1);
+    assert_int_equal(st.suppressed, 0);
+    assert_false(suppressed(s, "someone@x.org"));
+    bn_rebuild_stats rs;
+    assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
+    assert_false(suppressed(s, "someone@x.org"));
+    r.recipient_guessed = false; /* the same text naming the address: hard */
+    ingest1(s, &r, "named");
+    assert_true(suppressed(s, "someone@x.org"));
+    bn_store_close(s);
+}
+
 /* test_out_of_order - an old bounce ingested after an unsuppress stays old */
 static void test_out_of_order(void **state)
 {
@@ -780,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_hard_and_dedup),
         cmocka_unit_test(test_soft),
         cmocka_unit_test(test_repeat_in_message),
+        cmocka_unit_test(test_guessed_recipient),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
         cmocka_unit_test(test_report_window),
