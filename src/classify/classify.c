@@ -34,6 +34,9 @@
  *   rule.data-stage        "user unknown" after DATA without an addressing
  *                          status: the address was accepted at RCPT, so a
  *                          filter refused it -> filtered
+ *   rule.sender-status     recipient-side wording that is weak (priority
+ *                          3) under X.7.x, or ordinary (5) under X.1.7 or
+ *                          X.1.8: the status about the sender decides
  *   rule.userunknown-unconfirmed  "user unknown" by wording only (status
  *                          absent, X.0.x, X.2.0 or X.2.1) and not known to
  *                          answer RCPT:
@@ -481,6 +484,28 @@ static bool status_filtered(const ctx *c)
     return c->have_st && c->st.subject == 2 && c->st.detail == 0;
 }
 
+/*
+ * apply_sender_status - a recipient-side reason read from wording that is
+ * not specific against an enhanced code about the sender: weak wording
+ * (priority 3) under X.7.x, where Postfix writes every policy refusal
+ * after "Recipient address rejected:" ("554 5.7.1 <x>: Recipient address
+ * rejected: your IP is on our reject list"), or ordinary wording (5) under
+ * X.1.7/X.1.8, the sender's own address ("501 5.1.7 Invalid address"). The
+ * status decides: the recipient's address was not found bad.
+ */
+static void apply_sender_status(ctx *c)
+{
+    int r = c->best.reason;
+    if (!c->have_st || !c->st_row || c->st_row->reason < 0 || !is_recipient_reason(r) ||
+        !is_phrase_rule(c->best.rule))
+        return;
+    bool policy = c->st.subject == 7 && c->best.weight <= 30;
+    bool sender_addr = c->st.subject == 1 && (c->st.detail == 7 || c->st.detail == 8) &&
+                       c->best.weight <= 50;
+    if (policy || sender_addr)
+        c->best = (cand){c->st_row->reason, c->best.weight, "rule.sender-status"};
+}
+
 /* apply_stage - what the SMTP command the reply answered changes */
 static void apply_stage(ctx *c, enum cmd cmd)
 {
@@ -633,6 +658,7 @@ void bn_classify(bn_verdict *out, const bn_reply *in)
     if (c.best.weight < 95) {
         weigh_provider_status(&c);
         weigh_text(&c);
+        apply_sender_status(&c);
         apply_stage(&c, parse_command(in));
     }
     finish(&c);
