@@ -1,4 +1,5 @@
 /* addr.c - finding and cleaning mailbox addresses in report fields and text */
+#include <stdint.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -183,10 +184,33 @@ static inline bool leads(char c)
     return c == '<' || c == '"' || c == '\'' || c == '\0';
 }
 
+/* quoted_addr - a quoted local part and its domain at the start of v
+   ("john doe"@example.com, "first..last"@example.com: RFC 5321 4.1.2), with
+   the quotes; empty when v holds no such address */
+static bn_str quoted_addr(bn_str v)
+{
+    size_t i = 1;
+    if (v.n < 5 || v.p[0] != '"')
+        return BN_STR_NULL;
+    while (i < v.n && v.p[i] != '"') {
+        if (v.p[i] == '\r' || v.p[i] == '\n')
+            return BN_STR_NULL;
+        i += v.p[i] == '\\' ? 2 : 1;
+    }
+    if (i + 2 >= v.n || i == 1 || v.p[i + 1] != '@')
+        return BN_STR_NULL;
+    size_t d = domain_span(v, i + 2);
+    bn_str a = {v.p, i + 2 + d};
+    return domain_ok((bn_str){v.p + i + 2, d}) ? a : BN_STR_NULL;
+}
+
 /* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>") */
 bn_str bn_x_addr_field(bn_str value)
 {
     bn_str v = strip_type(bn_str_trim(value));
+    bn_str q = quoted_addr(v.n && v.p[0] == '<' ? (bn_str){v.p + 1, v.n - 1} : v);
+    if (q.n)
+        return q;
     const char *lt = bn_str_chr(v, '<');
     if (lt) {
         bn_str in = {lt + 1, v.n - (size_t)(lt + 1 - v.p)};
@@ -208,6 +232,89 @@ bn_str bn_x_addr_field(bn_str value)
         return tok;
     size_t pos = 0;
     return bn_x_addr_scan(v, &pos);
+}
+
+/* hex_value - a hex digit's value, or -1 */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* has_escape - "\x{" somewhere in a */
+static bool has_escape(bn_str a)
+{
+    for (size_t i = 0; i + 2 < a.n; i++)
+        if (a.p[i] == '\\' && a.p[i + 1] == 'x' && a.p[i + 2] == '{')
+            return true;
+    return false;
+}
+
+/* embedded_char - "\x{HEX}" (1-6 hex digits, RFC 6533 EmbeddedUnicodeChar)
+   at p[0..n): its length and the code point in *cp, or 0 */
+static size_t embedded_char(const char *p, size_t n, uint32_t *cp)
+{
+    size_t i = 3;
+    uint32_t v = 0;
+    if (n < 5 || p[0] != '\\' || p[1] != 'x' || p[2] != '{')
+        return 0;
+    for (int h; i < n && i < 9 && (h = hex_value(p[i])) >= 0; i++)
+        v = v * 16 + (uint32_t)h;
+    if (i == 3 || i >= n || p[i] != '}' || v == 0 || v > 0x10FFFF ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return i + 1;
+}
+
+/* put_utf8 - code point c as UTF-8 at o; the bytes written */
+static size_t put_utf8(char *o, uint32_t c)
+{
+    if (c < 0x80)
+        return (void)(o[0] = (char)c), 1;
+    if (c < 0x800)
+        return (void)(o[0] = (char)(0xC0 | c >> 6), o[1] = (char)(0x80 | (c & 0x3F))), 2;
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | c >> 12), o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | c >> 18), o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)), o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* is_utf8_type - the field's address type is "utf-8" (RFC 6533) */
+static bool is_utf8_type(bn_str v)
+{
+    v = bn_str_trim(v);
+    return v.n > 6 && bn_str_starts_ci(v, "utf-8") && (v.p[5] == ';' || bn_is_space((unsigned char)v.p[5]));
+}
+
+/* bn_x_addr_field_utf8 - bn_x_addr_field, with the "\x{HEX}" escapes of a
+   utf-8 type address (RFC 6533 3) decoded into a copy (arena) */
+bn_str bn_x_addr_field_utf8(bn_arena *a, bn_str value)
+{
+    bn_str addr = bn_x_addr_field(value);
+    if (!is_utf8_type(value) || !has_escape(addr))
+        return addr;
+    char *out = bn_arena_alloc(a, addr.n); /* a 4-byte character takes 5+ escaped */
+    size_t o = 0;
+    if (!out)
+        return addr;
+    for (size_t i = 0; i < addr.n;) {
+        uint32_t cp;
+        size_t k = embedded_char(addr.p + i, addr.n - i, &cp);
+        if (k) {
+            o += put_utf8(out + o, cp);
+            i += k;
+        } else {
+            out[o++] = addr.p[i++];
+        }
+    }
+    return (bn_str){out, o};
 }
 
 /* bad_byte - white space, a control byte, '<', '>' or ',': never in a mailbox */

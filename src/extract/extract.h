@@ -208,6 +208,8 @@ bn_str bn_x_command(const bn_xctx *x, bn_str s);
 /* bn_x_addr_field - the address of a DSN/ARF address field ("rfc822; <a@b>");
    empty when the value holds no '@' address */
 bn_str bn_x_addr_field(bn_str value);
+/* bn_x_addr_field_utf8 - the same, "\x{HEX}" escapes of a utf-8 type decoded (arena) */
+bn_str bn_x_addr_field_utf8(bn_arena *a, bn_str value);
 /* bn_x_addr_scan - first address (local@domain.tld) in free text from *pos;
    advances *pos past it; empty when none */
 bn_str bn_x_addr_scan(bn_str s, size_t *pos);

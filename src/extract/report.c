@@ -94,11 +94,11 @@ static int add_rcpt(bn_xctx *x, const bn_dsn *d, const bn_dsn_rcpt *b)
     bn_xrec *r = bn_x_add(x, "rfc3464");
     if (!r)
         return x->oom;
-    r->r.recipient = bn_x_addr_field(b->final_rcpt);
+    r->r.recipient = bn_x_addr_field_utf8(x->arena, b->final_rcpt);
     r->r.recipient_src = "DSN Final-Recipient";
-    r->r.original_recipient = bn_x_addr_field(b->orig_rcpt);
+    r->r.original_recipient = bn_x_addr_field_utf8(x->arena, b->orig_rcpt);
     if (!r->r.recipient.n && b->x_actual_rcpt.n) {
-        r->r.recipient = bn_x_addr_field(b->x_actual_rcpt);
+        r->r.recipient = bn_x_addr_field_utf8(x->arena, b->x_actual_rcpt);
         r->r.recipient_src = "DSN X-Actual-Recipient";
     }
     if (!r->r.recipient.n && r->r.original_recipient.n) {
