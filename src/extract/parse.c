@@ -192,6 +192,16 @@ static bool weak_verdict(const bn_verdict *v)
            !strncmp(v->rule, "status.", 7) || !strncmp(v->rule, "reply.", 6);
 }
 
+/* generic_verdict - weak_verdict, but a status only when its detail is
+   generic (X.Y.0): "status.x.2.2" (mailbox full) names a cause */
+static bool generic_verdict(const bn_verdict *v)
+{
+    if (!weak_verdict(v))
+        return false;
+    size_t n = strlen(v->rule);
+    return strncmp(v->rule, "status.", 7) || (n > 2 && !strcmp(v->rule + n - 2, ".0"));
+}
+
 /* is_expired - the queue lifetime ran out (x.4.7, or "failed" with a 4xx status) */
 static bool is_expired(const bn_xrec *r, const bn_verdict *v)
 {
@@ -207,7 +217,7 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
      * stays transient: a delay never suppresses.
      */
     if (r->temporary)
-        return weak_verdict(v);
+        return generic_verdict(v);
     /* the last attempt's reply, when it says more, is the reason it expired */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
         return vague;
