@@ -148,6 +148,15 @@ static bool usable(const bn_dsn *d)
     return false;
 }
 
+/* in_rfc822 - part i lies inside an attached message (the original) */
+static bool in_rfc822(const bn_msg *m, size_t i)
+{
+    for (int q = m->parts[i].parent; q >= 0; q = m->parts[q].parent)
+        if (bn_part_is(&m->parts[q], "message/rfc822"))
+            return true;
+    return false;
+}
+
 /* dsn_parts - records from delivery-status parts; *found when one was read */
 static int dsn_parts(bn_xctx *x, bool inside_original, bool *found)
 {
@@ -155,13 +164,7 @@ static int dsn_parts(bn_xctx *x, bool inside_original, bool *found)
     size_t limit = x->opts->max_recipients + 1;
     for (size_t i = 0; i < m->nparts; i++) {
         bn_part *p = &m->parts[i];
-        if (!is_dsn_type(p))
-            continue;
-        bool inner = false;
-        for (int q = p->parent; q >= 0; q = m->parts[q].parent)
-            if (bn_part_is(&m->parts[q], "message/rfc822"))
-                inner = true;
-        if (inner != inside_original)
+        if (!is_dsn_type(p) || in_rfc822(m, i) != inside_original)
             continue;
         bn_dsn d;
         if (bn_dsn_parse(&d, x->arena, bn_part_text(m, p), false, limit))
@@ -195,6 +198,31 @@ static int dsn_inline(bn_xctx *x)
     return add_all(x, &d);
 }
 
+/* dsn_other_text - a DSN block in another text/plain part than the one
+   read as the bounce's text: a delivery-status part that came typed
+   text/plain, or with no Content-Type at all (RFC 6522 3: a report may
+   reach its reader mis-typed) */
+static int dsn_other_text(bn_xctx *x)
+{
+    bn_msg *m = x->msg;
+    for (size_t i = 0; i < m->nparts; i++) {
+        bn_part *p = &m->parts[i];
+        if ((int)i == x->text_part || !bn_part_is(p, "text/plain") || in_rfc822(m, i))
+            continue;
+        bn_str t = bn_part_text(m, p);
+        size_t off = bn_dsn_find_inline(t);
+        if (off >= t.n)
+            continue;
+        bn_dsn d;
+        if (bn_dsn_parse(&d, x->arena, (bn_str){t.p + off, t.n - off}, true,
+                         x->opts->max_recipients + 1))
+            return BN_ENOMEM;
+        if (usable(&d))
+            return add_all(x, &d);
+    }
+    return BN_OK;
+}
+
 /* bn_x_dsn - RFC 3464 / 6533 delivery-status parts (and inline DSN blocks) */
 int bn_x_dsn(bn_xctx *x)
 {
@@ -203,7 +231,7 @@ int bn_x_dsn(bn_xctx *x)
     if (rc || found)
         return rc;
     rc = dsn_inline(x);
-    if (rc || x->n)
+    if (rc || x->n || (rc = dsn_other_text(x)) || x->n)
         return rc;
     /* a forwarded bounce: the report sits inside an attached message */
     return dsn_parts(x, true, &found);
