@@ -136,8 +136,10 @@ static bool rcpt_has_any(const bn_dsn_rcpt *r)
     return r->final_rcpt.n || r->orig_rcpt.n || r->action.n || r->status.n || r->diag.n;
 }
 
-/* starts_new - field f (of recipient scope) opens a new recipient block */
-static bool starts_new(const bn_dsn_rcpt *cur, const dsn_field *f, bn_str *s, bool gap)
+/* starts_new - field f (of recipient scope) opens a new recipient block;
+   next_final: the field right after it is a Final-Recipient */
+static bool starts_new(const bn_dsn_rcpt *cur, const dsn_field *f, bn_str *s, bool gap,
+                       bool next_final)
 {
     if (!cur)
         return true;
@@ -145,9 +147,17 @@ static bool starts_new(const bn_dsn_rcpt *cur, const dsn_field *f, bn_str *s, bo
         return true; /* a blank line after a recipient block */
     if (s->n)
         return true; /* a field seen twice: the blank line was missing */
-    /* Original-Recipient usually leads; after a Final-Recipient it is the next one */
+    /* Original-Recipient usually leads: after a complete block, and followed
+       by a Final-Recipient, it is the next one's (without that, it is this
+       block's own, written after its Status) */
     return f->off == offsetof(bn_dsn_rcpt, orig_rcpt) && cur->final_rcpt.n &&
-           cur->action.n && cur->status.n;
+           cur->action.n && cur->status.n && next_final;
+}
+
+/* next_is_final - field i + 1 of fl (no blank line between) is a Final-Recipient */
+static bool next_is_final(const bn_headers *fl, size_t i)
+{
+    return i + 1 < fl->n && bn_str_eq_ci(fl->v[i + 1].name, "Final-Recipient");
 }
 
 /* new_rcpt - append a zeroed recipient block, or NULL */
@@ -233,7 +243,7 @@ int bn_dsn_parse(bn_dsn *out, bn_arena *a, bn_str text, bool inline_mode, size_t
         out->fields++;
         if (f->scope == F_RCPT) {
             bn_str *s = cur ? slot(out, cur, f) : NULL;
-            if (starts_new(cur, f, s ? s : &(bn_str){0}, gap)) {
+            if (starts_new(cur, f, s ? s : &(bn_str){0}, gap, next_is_final(&fl, i))) {
                 cur = new_rcpt(out, a, &cap, max_rcpts);
                 if (!cur)
                     break;
