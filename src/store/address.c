@@ -585,14 +585,17 @@ static bool dot_string(const unsigned char *p, size_t n)
     return true;
 }
 
-/* utf8_put - c as UTF-8 into len bytes (the length it had before
- * lowercasing: cp_lower never changes it) */
-static void utf8_put(char *p, uint32_t c, size_t len)
+/* utf8_put - c as UTF-8 at p; the bytes written (never more than the
+   character had before lowercasing: cp_lower keeps the length, or maps a
+   fullwidth letter or digit to ASCII) */
+static size_t utf8_put(char *p, uint32_t c)
 {
     static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+    size_t len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
     for (size_t k = len - 1; k > 0; k--, c >>= 6)
         p[k] = (char)(0x80 | (c & 0x3F));
     p[0] = (char)(len == 1 ? c : (lead[len] | c));
+    return len;
 }
 
 /* copy_local - the local part into the key: without quotes that change
@@ -609,15 +612,13 @@ static void copy_local(outbuf *o, const unsigned char *p, size_t n,
         return;
     }
     for (const unsigned char *q = p, *end = p + n; q < end;) {
-        const unsigned char *at = q;
         uint32_t c;
         if (*q < 0x80) {
             o->p[o->n++] = (char)bn_lc(*q++);
             continue;
         }
         utf8_next(&q, end, &c); /* valid: check_local decoded it */
-        utf8_put(o->p + o->n, cp_lower(c), (size_t)(q - at));
-        o->n += (size_t)(q - at);
+        o->n += utf8_put(o->p + o->n, cp_lower(c));
     }
 }
 
