@@ -30,6 +30,17 @@ static inline unsigned char bn_lc(unsigned char c) { return bn_lower_table[c]; }
 extern const unsigned char bn_ctype[256];
 static inline bool bn_is_space(unsigned char c) { return bn_ctype[c] & BN_CT_SPACE; }
 static inline bool bn_is_wsp(unsigned char c) { return c == ' ' || c == '\t'; }
+
+/* bn_utf8_put - code point c (< 0x110000) as UTF-8 at p; the bytes written (1-4) */
+static inline size_t bn_utf8_put(char *p, unsigned long c)
+{
+    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+    size_t len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    for (size_t k = len - 1; k > 0; k--, c >>= 6)
+        p[k] = (char)(0x80 | (c & 0x3F));
+    p[0] = (char)(len == 1 ? c : (lead[len] | c));
+    return len;
+}
 static inline bool bn_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static inline bool bn_is_alpha(unsigned char c)
 {

@@ -269,23 +269,6 @@ static size_t embedded_char(const char *p, size_t n, uint32_t *cp)
     return i + 1;
 }
 
-/* put_utf8 - code point c as UTF-8 at o; the bytes written */
-static size_t put_utf8(char *o, uint32_t c)
-{
-    if (c < 0x80)
-        return (void)(o[0] = (char)c), 1;
-    if (c < 0x800)
-        return (void)(o[0] = (char)(0xC0 | c >> 6), o[1] = (char)(0x80 | (c & 0x3F))), 2;
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | c >> 12), o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | c >> 18), o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)), o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* is_utf8_type - the field's address type is "utf-8" (RFC 6533) */
 static bool is_utf8_type(bn_str v)
 {
@@ -308,7 +291,7 @@ bn_str bn_x_addr_field_utf8(bn_arena *a, bn_str value)
         uint32_t cp;
         size_t k = embedded_char(addr.p + i, addr.n - i, &cp);
         if (k) {
-            o += put_utf8(out + o, cp);
+            o += bn_utf8_put(out + o, cp);
             i += k;
         } else {
             out[o++] = addr.p[i++];

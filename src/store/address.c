@@ -585,19 +585,6 @@ static bool dot_string(const unsigned char *p, size_t n)
     return true;
 }
 
-/* utf8_put - c as UTF-8 at p; the bytes written (never more than the
-   character had before lowercasing: cp_lower keeps the length, or maps a
-   fullwidth letter or digit to ASCII) */
-static size_t utf8_put(char *p, uint32_t c)
-{
-    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-    size_t len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-    for (size_t k = len - 1; k > 0; k--, c >>= 6)
-        p[k] = (char)(0x80 | (c & 0x3F));
-    p[0] = (char)(len == 1 ? c : (lead[len] | c));
-    return len;
-}
-
 /* copy_local - the local part into the key: without quotes that change
  * nothing ("tom"@ is tom@, RFC 5321 2.4/4.1.2), lowercased (ASCII and the
  * letters domains are lowercased with) unless case matters */
@@ -618,7 +605,9 @@ static void copy_local(outbuf *o, const unsigned char *p, size_t n,
             continue;
         }
         utf8_next(&q, end, &c); /* valid: check_local decoded it */
-        o->n += utf8_put(o->p + o->n, cp_lower(c));
+        /* never longer than it was: cp_lower keeps the length, or maps a
+           fullwidth letter or digit to ASCII */
+        o->n += bn_utf8_put(o->p + o->n, cp_lower(c));
     }
 }
 
