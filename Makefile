@@ -13,8 +13,7 @@ deps:
 
 release:
 	@sh scripts/deps.sh build
-	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@JOBS=$(JOBS) sh scripts/release.sh
 
 build: release
 
@@ -42,4 +41,4 @@ install: release
 	@cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-train build-asan build-fuzz

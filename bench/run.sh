@@ -140,6 +140,8 @@ load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 say "One core ($([ "$core" -ge 0 ] && echo "CPU $core" || echo "not pinned: the kernel refused")); wall time, CPU time and peak RSS by benchtimer (bench/timer.c, microseconds)."
 say "Load average before the run: $load ($(nproc 2>/dev/null || echo ?) CPUs; the figures are only comparable on a quiet machine)."
 say "Input: the corpus ($base_msgs messages, $(wc -c <"$work/base.mbox") bytes) repeated into mboxes."
+pgo=$(sed -n 's/^BN_PGO:STRING=//p' "$build/CMakeCache.txt" 2>/dev/null)
+say "Build: $build/, gcc -O2$([ "$pgo" = use ] && echo ", profile-guided (trained on samples/ and tests/ by scripts/release.sh, never on the corpus)" || echo ", no profile (BN_PGO=0)")."
 say ""
 header
 
