@@ -140,8 +140,19 @@ load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 say "One core ($([ "$core" -ge 0 ] && echo "CPU $core" || echo "not pinned: the kernel refused")); wall time, CPU time and peak RSS by benchtimer (bench/timer.c, microseconds)."
 say "Load average before the run: $load ($(nproc 2>/dev/null || echo ?) CPUs; the figures are only comparable on a quiet machine)."
 say "Input: the corpus ($base_msgs messages, $(wc -c <"$work/base.mbox") bytes) repeated into mboxes."
-pgo=$(sed -n 's/^BN_PGO:STRING=//p' "$build/CMakeCache.txt" 2>/dev/null)
-say "Build: $build/, gcc -O2$([ "$pgo" = use ] && echo ", profile-guided (trained on samples/ and tests/ by scripts/release.sh, never on the corpus)" || echo ", no profile (BN_PGO=0)")."
+# build_kind - how $build was made: with a profile (and how many of its
+# units had one) or without
+build_kind() {
+  pgo=$(sed -n 's/^BN_PGO:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+  dir=$(sed -n 's/^BN_PGO_DIR:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+  if [ "$pgo" != use ]; then
+    echo "no profile (BN_PGO=0)"
+    return
+  fi
+  n=$(find "$dir" -name '*.gcda' 2>/dev/null | wc -l)
+  echo "profile-guided: $n units profiled by scripts/release.sh on samples/ and tests/, never on the corpus"
+}
+say "Build: $build/, gcc -O2, $(build_kind)."
 say ""
 header
 

@@ -17,7 +17,9 @@ static void report_help(FILE *out)
           "into hard / soft / sender-side / message, and a warning where most\n"
           "rejections at a domain are about the sender (blocklists, authentication,\n"
           "reputation). Those never suppress recipients, so the list stays quiet\n"
-          "while mail is refused: the warning says what to check.\n\noptions:\n", out);
+          "while mail is refused: the warning says what to check. A message to a\n"
+          "recipient counts once per class, however often it was retried (by its\n"
+          "Message-ID); the other attempts are shown as repeats.\n\noptions:\n", out);
     store_cli_common_help(out);
     fputs("  --since WHEN      a date (2026-11-01), a duration ago (24h, 7d) or 'all'\n"
           "                    (default 7d; times are the bounces' own)\n"
@@ -42,6 +44,7 @@ static void domain_json(bn_json *j, const bn_report_domain *d)
     bn_json_kv_int(j, "complaint", d->complaint);
     bn_json_kv_int(j, "delivered", d->delivered);
     bn_json_kv_int(j, "ignored", d->ignored);
+    bn_json_kv_int(j, "repeats", d->repeats);
     bn_json_key(j, "reasons");
     bn_json_array_begin(j);
     for (size_t k = 0; k < d->nreasons; k++) {
@@ -116,6 +119,9 @@ static void print_text(const bn_report *r)
                "%ld sender-side, %ld message; %ld complaints, %ld delivered\n",
                d->domain, d->total, d->rejections, d->hard, d->suspend, d->soft,
                d->sender, d->message, d->complaint, d->delivered);
+        if (d->repeats)
+            printf("  (and %ld repeated attempts of those messages, counted once)\n",
+                   d->repeats);
         for (size_t k = 0; k < d->nreasons; k++)
             printf("  %6ld  %-16s %s\n", d->reasons[k].count, d->reasons[k].reason,
                    bn_class_name(d->reasons[k].cls));

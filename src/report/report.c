@@ -7,7 +7,11 @@
  * reputation): such bounces never suppress recipients, so the list stays
  * quiet while the real problem is the sending side. The advice is the
  * classifier's explanation of the most common sender-side reason there.
+ * One message to one recipient counts once per class (by Message-ID): a
+ * deferral retried for two days is one soft or sender-side rejection, not
+ * forty that outweigh the hard bounces; the rest are counted as repeats.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +45,8 @@ struct bn_report_priv {
     size_t nd, capd;
     size_t *slots;          /* 1 + index into d */
     size_t nslots;
+    uint64_t *seen;         /* keys of (recipient, message, class) counted */
+    size_t nseen, seen_slots;
     int err;
 };
 
@@ -158,13 +164,69 @@ static void note_ip(domain_acc *d, const char *ip)
     snprintf(d->ips[d->nips++], BN_IP_MAX, "%s", ip);
 }
 
+/* repeat_key - identifies one message to one recipient and what became of
+ * it; 0 when the event names no message (then it cannot be a repeat) */
+static uint64_t repeat_key(const bn_event *e)
+{
+    const char *who = *e->address ? e->address : e->recipient;
+    if (!*e->message_id || !*who)
+        return 0;
+    uint64_t h = str_hash(who) ^ 0x9E3779B97F4A7C15ULL;
+    h = (h ^ str_hash(e->message_id)) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)e->cls) * 0xff51afd7ed558ccdULL;
+    return h ? h : 1;
+}
+
+/* seen_grow - double the table of counted keys */
+static int seen_grow(struct bn_report_priv *p)
+{
+    size_t ns = p->seen_slots ? p->seen_slots * 2 : 1024;
+    uint64_t *t = bn_calloc(ns, sizeof *t);
+    if (!t)
+        return BN_ENOMEM;
+    for (size_t i = 0; i < p->seen_slots; i++) {
+        size_t j = p->seen[i] & (ns - 1);
+        while (p->seen[i] && t[j])
+            j = (j + 1) & (ns - 1);
+        t[j] = p->seen[i];
+    }
+    bn_free(p->seen);
+    p->seen = t, p->seen_slots = ns;
+    return BN_OK;
+}
+
+/* is_repeat - the event is one more attempt (a retried deferral, a second
+ * delay notice) of a message to a recipient already counted in that class;
+ * first sight records it. -1: out of memory */
+static int is_repeat(struct bn_report_priv *p, const bn_event *e)
+{
+    uint64_t k = repeat_key(e);
+    if (!k)
+        return 0;
+    if ((p->nseen + 1) * 2 > p->seen_slots && seen_grow(p))
+        return -1;
+    size_t mask = p->seen_slots - 1, j = k & mask;
+    for (; p->seen[j]; j = (j + 1) & mask)
+        if (p->seen[j] == k)
+            return 1;
+    p->seen[j] = k;
+    p->nseen++;
+    return 0;
+}
+
 /* add_event - one event into its domain */
 static int add_event(void *ctx, const bn_event *e)
 {
     bn_report *rep = ctx;
     struct bn_report_priv *p = rep->priv;
     domain_acc *d = find_domain(p, *e->domain ? e->domain : "(no recipient)");
-    reason_acc *r = d ? find_reason(p, d, e) : NULL;
+    int repeat = d ? is_repeat(p, e) : -1;
+    if (repeat == 1) {
+        d->pub.repeats++;
+        rep->events++;
+        return 0;
+    }
+    reason_acc *r = repeat == 0 ? find_reason(p, d, e) : NULL;
     if (!r)
         return p->err = BN_ENOMEM, 1;
     r->pub.count++;
@@ -372,6 +434,7 @@ void bn_report_free(bn_report *r)
         }
         bn_free(r->priv->d);
         bn_free(r->priv->slots);
+        bn_free(r->priv->seen);
         bn_arena_free(&r->priv->arena);
         bn_free(r->priv);
     }

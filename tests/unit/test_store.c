@@ -276,6 +276,53 @@ static void test_sender_side(void **state)
     bn_store_close(s);
 }
 
+/* test_report_repeats - one message retried to one recipient is one
+   rejection in the report, however many deferrals the log holds: five
+   attempts of a sender-side deferral must not outweigh two hard bounces
+   into a warning; another message, recipient or class still counts */
+static void test_report_repeats(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    char msg[64];
+    for (int i = 0; i < 5; i++) { /* the same message deferred 5 times */
+        bn_record r = rec("ann@mx.example", BN_REASON_BADREPUTATION, "4.7.0", false,
+                          now - 3600 + i * 600, "421 4.7.0 IP reputation too low");
+        r.message_id = (bn_str){"<m1@sender.example>", 19};
+        snprintf(msg, sizeof msg, "deferral %d", i);
+        assert_int_equal(ingest1(s, &r, msg).events, 1);
+    }
+    bn_record other = rec("bob@mx.example", BN_REASON_BADREPUTATION, "4.7.0", false,
+                          now - 3000, "421 4.7.0 IP reputation too low");
+    other.message_id = (bn_str){"<m1@sender.example>", 19}; /* other recipient */
+    ingest1(s, &other, "bob deferral");
+    for (int i = 0; i < 3; i++) {
+        snprintf(msg, sizeof msg, "gone%d@mx.example", i);
+        bn_record h = rec(msg, BN_REASON_USERUNKNOWN, "5.1.1", true, now - 60, "unknown");
+        h.message_id = (bn_str){"<m1@sender.example>", 19};
+        ingest1(s, &h, msg);
+    }
+    bn_record expired = rec("ann@mx.example", BN_REASON_EXPIRED, "4.7.0", false, now - 30,
+                            "giving up: 421 4.7.0 IP reputation too low");
+    expired.message_id = (bn_str){"<m1@sender.example>", 19}; /* same class, same key */
+    ingest1(s, &expired, "ann expired");
+    bn_report *rep;
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 2), BN_OK);
+    assert_int_equal(rep->events, 10);
+    const bn_report_domain *d = &rep->domains[0];
+    assert_string_equal(d->domain, "mx.example");
+    assert_int_equal(d->sender, 2);
+    assert_int_equal(d->hard, 3);
+    assert_int_equal(d->rejections, 2 + 3 + d->soft);
+    assert_int_equal(d->total + d->repeats, 10);
+    assert_int_equal(d->repeats, 4);
+    assert_int_equal(d->soft, 1); /* the expiry: another class */
+    assert_null(d->warning); /* 2 of 5 are sender-side: no wave */
+    bn_report_free(rep);
+    bn_store_close(s);
+}
+
 typedef struct window_case {
     long since_ago; /* seconds before now; -1: since 0 (all) */
     const char *words;
@@ -808,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_guessed_recipient),
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
+        cmocka_unit_test(test_report_repeats),
         cmocka_unit_test(test_report_window),
         cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_manual_and_rebuild),
