@@ -6,8 +6,8 @@
 #      MTA logs: parse, ingest, the log reader; the counts go to
 #      build-train/profile/. Done again only when step 1 rebuilt the tool.
 #   3. build/: the release build, optimised with that profile (gcc -O2
-#      -fprofile-use): 5-8% faster parsing, measured in make bench (see
-#      bench/results.md, 2026-12-01).
+#      -fprofile-use): 3-5% less CPU time per parse than without, in
+#      interleaved runs (README, "Accuracy and speed"; bench/results.md).
 # The training never reads ../shared/corpus: the bench measures on it.
 # BN_PGO=0 builds build/ without a profile (one step, half the build time).
 set -eu
