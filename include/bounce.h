@@ -584,6 +584,8 @@ typedef struct bn_event {
     const char *action;    /* manual: "suppress"/"unsuppress", else "" */
     const char *note, *who;/* manual only */
     time_t until;          /* manual suppress only */
+    const char *fault;     /* whose side the failure was on ("sender"...),
+                              "" for manual actions */
 } bn_event;
 /* bn_store_history - events and manual actions of an address, oldest first */
 BN_API int bn_store_history(bn_store *s, const char *addr, size_t len,

@@ -387,6 +387,11 @@ bn_class bn_policy_classify(const bn_policy *p, const bn_record *r)
     if (addr_class && status_is_x21(v->status) &&
         v->reason != BN_REASON_USERUNKNOWN)
         return BN_CLASS_SUSPEND;
+    if (c == BN_CLASS_SOFT && v->reason == BN_REASON_EXPIRED &&
+        v->fault == BN_FAULT_SENDER)
+        return BN_CLASS_SENDER; /* retried until it expired because the
+                                   receiver refused the sender (reputation,
+                                   a blocklist, TLS): the address is fine */
     if (c == BN_CLASS_SOFT && v->hardbounce)
         return BN_CLASS_HARD;
     if (c == BN_CLASS_HARD && !v->hardbounce &&

@@ -36,6 +36,15 @@ typedef struct rebuild_ctx {
                    changed since they were made */
 } rebuild_ctx;
 
+/* fault_of - a stored fault name back to its value (unknown when none) */
+static bn_fault fault_of(const char *name)
+{
+    for (int f = BN_FAULT_UNKNOWN; f <= BN_FAULT_NONE; f++)
+        if (name && !strcmp(name, bn_fault_name((bn_fault)f)))
+            return (bn_fault)f;
+    return BN_FAULT_UNKNOWN;
+}
+
 /* record_of - the fields of a stored event the policy looks at */
 static void record_of(bn_record *r, const bn_event *e)
 {
@@ -47,6 +56,7 @@ static void record_of(bn_record *r, const bn_event *e)
     r->verdict.permanence = !strcmp(e->permanence, "permanent") ? BN_PERM_PERMANENT
                             : !strcmp(e->permanence, "transient") ? BN_PERM_TRANSIENT
                                                                   : BN_PERM_UNKNOWN;
+    r->verdict.fault = fault_of(e->fault);
     snprintf(r->verdict.status, sizeof r->verdict.status, "%s", e->status);
     r->dsn_action = bn_str_cstr(e->dsn_action);
     r->feedback_type = bn_str_cstr(e->feedback_type);

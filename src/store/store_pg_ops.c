@@ -36,11 +36,11 @@
     "id, time, ingested, class, address, recipient, domain, reason, status, "  \
     "replycode, hardbounce, permanence, diagnostic, rule, format, dsn_action, "\
     "feedback_type, addresser, message_id, source, ip, remote_mta, blocklist, "\
-    "'', '', '', 0::bigint, 0"
+    "'', '', '', 0::bigint, 0, fault"
 
 #define MANUAL_COLS                                                            \
     "id, time, time, 'manual', address, recipient, domain, '', '', 0, false, " \
-    "'', '', '', '', '', '', '', '', '', '', '', '', action, note, who, until, 1"
+    "'', '', '', '', '', '', '', '', '', '', '', '', action, note, who, until, 1, ''"
 
 static const char *const stmt_sql[PS_COUNT] = {
     [PS_META_GET] = "SELECT value FROM meta WHERE key = $1",
@@ -739,6 +739,7 @@ static int event_row(void *ctx, const PGresult *r)
     for (int i = 0; i < 15; i++)
         *u[i] = val(r, 0, 11 + i);
     e.until = num(r, 0, 26);
+    e.fault = val(r, 0, 28);
     return c->cb(c->ctx, &e);
 }
 

@@ -40,11 +40,11 @@
     "id, time, ingested, class, address, recipient, domain, reason, status, "  \
     "replycode, hardbounce, permanence, diagnostic, rule, format, dsn_action, "\
     "feedback_type, addresser, message_id, source, ip, remote_mta, blocklist, "\
-    "'', '', '', 0, 0"
+    "'', '', '', 0, 0, fault"
 
 #define MANUAL_COLS                                                            \
     "id, time, time, 'manual', address, recipient, domain, '', '', 0, 0, '', " \
-    "'', '', '', '', '', '', '', '', '', '', '', action, note, who, until, 1"
+    "'', '', '', '', '', '', '', '', '', '', '', action, note, who, until, 1, ''"
 
 enum stmt_id {
     ST_META_GET, ST_META_SET, ST_EV_INSERT, ST_MANUAL_INSERT, ST_HISTORY,
@@ -961,6 +961,7 @@ static void event_from_row(sqlite3_stmt *st, bn_event *e)
     for (int i = 0; i < 15; i++)
         *u[i] = col(st, 11 + i);
     e->until = sqlite3_column_int64(st, 26);
+    e->fault = col(st, 28);
 }
 
 /* run_events - step an event query, calling cb per row */

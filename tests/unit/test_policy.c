@@ -196,6 +196,22 @@ static void test_classify(void **state)
             fail_msg("case %zu (%s): class %s, want %s", i, bn_reason_name(c[i].r),
                      bn_class_name(got), bn_class_name(c[i].want));
     }
+    /* an expiry counts against the address only when the retries did not
+       fail on the sender's side */
+    struct { bn_fault f; bn_class want; } ex[] = {
+        {BN_FAULT_SENDER, BN_CLASS_SENDER}, {BN_FAULT_NETWORK, BN_CLASS_SOFT},
+        {BN_FAULT_RECIPIENT, BN_CLASS_SOFT}, {BN_FAULT_UNKNOWN, BN_CLASS_SOFT},
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        bn_record e = record(BN_REASON_EXPIRED, "4.7.0", false, BN_PERM_TRANSIENT);
+        e.verdict.fault = ex[i].f;
+        assert_int_equal(bn_policy_classify(&p, &e), ex[i].want);
+    }
+    bn_record bl = record(BN_REASON_BLOCKED, "5.7.1", false, BN_PERM_PERMANENT);
+    bl.verdict.fault = BN_FAULT_SENDER;
+    p.reason_class[BN_REASON_BLOCKED] = BN_CLASS_SOFT; /* a policy's own choice stays */
+    assert_int_equal(bn_policy_classify(&p, &bl), BN_CLASS_SOFT);
+    bn_policy_init(&p);
     bn_record r = record(BN_REASON_FEEDBACK, "", false, BN_PERM_UNKNOWN);
     r.feedback_type = (bn_str){"not-spam", 8};
     assert_int_equal(bn_policy_classify(&p, &r), BN_CLASS_IGNORE);

@@ -323,6 +323,40 @@ static void test_report_repeats(void **state)
     bn_store_close(s);
 }
 
+/* test_expired_sender - a message retried until it expired because the
+   receiver kept refusing the sender (a Postfix log's "status=expired" after
+   "421 4.7.0 IP reputation" deferrals) says nothing against the address:
+   three of them do not suppress it, and rebuild (which reads the stored
+   fault back) keeps it so; three expiries on network trouble do */
+static void test_expired_sender(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    char msg[64];
+    const char *who[] = {"kept@gmail.example", "gone@dead.example"};
+    const bn_fault fault[] = {BN_FAULT_SENDER, BN_FAULT_NETWORK};
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 3; i++) {
+            bn_record r = rec(who[k], BN_REASON_EXPIRED, "4.7.0", false,
+                              now - (3 - i) * 3600, "421 4.7.0 try again later");
+            r.verdict.fault = fault[k];
+            r.dsn_action = (bn_str){"failed", 6};
+            snprintf(msg, sizeof msg, "%s expiry %d", who[k], i);
+            bn_ingest_stats st = ingest1(s, &r, msg);
+            assert_int_equal(st.sender_side, k == 0);
+        }
+    }
+    assert_false(suppressed(s, "kept@gmail.example"));
+    assert_true(suppressed(s, "gone@dead.example"));
+    bn_rebuild_stats rs;
+    assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
+    assert_int_equal(rs.reclassified, 0);
+    assert_false(suppressed(s, "kept@gmail.example"));
+    assert_true(suppressed(s, "gone@dead.example"));
+    bn_store_close(s);
+}
+
 typedef struct window_case {
     long since_ago; /* seconds before now; -1: since 0 (all) */
     const char *words;
@@ -856,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
         cmocka_unit_test(test_report_repeats),
+        cmocka_unit_test(test_expired_sender),
         cmocka_unit_test(test_report_window),
         cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_manual_and_rebuild),
