@@ -149,6 +149,10 @@ build_kind() {
     echo "no profile (BN_PGO=0)"
     return
   fi
+  if [ ! -f "$build/.profiled" ]; then # scripts/release.sh writes it
+    echo "NO profile: built outside scripts/release.sh, or its training failed"
+    return
+  fi
   n=$(find "$dir" -name '*.gcda' 2>/dev/null | wc -l)
   echo "profile-guided: $n units profiled by scripts/release.sh on samples/ and tests/, never on the corpus"
 }

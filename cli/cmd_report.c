@@ -17,9 +17,9 @@ static void report_help(FILE *out)
           "into hard / soft / sender-side / message, and a warning where most\n"
           "rejections at a domain are about the sender (blocklists, authentication,\n"
           "reputation). Those never suppress recipients, so the list stays quiet\n"
-          "while mail is refused: the warning says what to check. A message to a\n"
-          "recipient counts once per class, however often it was retried (by its\n"
-          "Message-ID); the other attempts are shown as repeats.\n\noptions:\n", out);
+          "while mail is refused: the warning says what to check. The deferrals of\n"
+          "a message to a recipient count once per class, however often it was\n"
+          "retried (by its Message-ID); the others are shown as repeats.\n\noptions:\n", out);
     store_cli_common_help(out);
     fputs("  --since WHEN      a date (2026-11-01), a duration ago (24h, 7d) or 'all'\n"
           "                    (default 7d; times are the bounces' own)\n"
@@ -110,8 +110,15 @@ static void print_warnings(const bn_report *r)
 static void print_text(const bn_report *r)
 {
     char t[32];
-    printf("bounce report: %ld events since %s, %zu domains\n", r->events,
+    long repeats = 0;
+    for (size_t i = 0; i < r->ndomains; i++)
+        repeats += r->domains[i].repeats;
+    printf("bounce report: %ld events since %s, %zu domains", r->events,
            store_cli_time(r->since, t, "the beginning"), r->ndomains);
+    if (repeats)
+        printf(" (%ld of the events are further deferrals of a message already "
+               "counted)", repeats);
+    printf("\n");
     print_warnings(r);
     for (size_t i = 0; i < r->ndomains; i++) {
         const bn_report_domain *d = &r->domains[i];
@@ -120,7 +127,7 @@ static void print_text(const bn_report *r)
                d->domain, d->total, d->rejections, d->hard, d->suspend, d->soft,
                d->sender, d->message, d->complaint, d->delivered);
         if (d->repeats)
-            printf("  (and %ld repeated attempts of those messages, counted once)\n",
+            printf("  (and %ld more deferrals of those messages, counted once)\n",
                    d->repeats);
         for (size_t k = 0; k < d->nreasons; k++)
             printf("  %6ld  %-16s %s\n", d->reasons[k].count, d->reasons[k].reason,

@@ -642,10 +642,10 @@ typedef struct bn_report_domain {
     const char *warning;       /* NULL when none */
     const char *advice;        /* what to check (bn_verdict_explain), or NULL */
     const char *ips;           /* sending IPs seen in sender-side events, or "" */
-    long repeats;              /* events not counted above: another attempt
-                                  of a message to a recipient in the same
-                                  class (a retried deferral, a second delay
-                                  notice), by Message-ID */
+    long repeats;              /* events not counted above: another delay
+                                  (a retried deferral, a second delay
+                                  notice) of a message to a recipient in
+                                  the same class, by Message-ID */
 } bn_report_domain;
 typedef struct bn_report {
     time_t since, now;

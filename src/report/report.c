@@ -7,9 +7,10 @@
  * reputation): such bounces never suppress recipients, so the list stays
  * quiet while the real problem is the sending side. The advice is the
  * classifier's explanation of the most common sender-side reason there.
- * One message to one recipient counts once per class (by Message-ID): a
- * deferral retried for two days is one soft or sender-side rejection, not
- * forty that outweigh the hard bounces; the rest are counted as repeats.
+ * The delays of one message to one recipient (deferrals, delay notices)
+ * count once per class (by Message-ID): a deferral retried for two days is
+ * one sender-side rejection, not forty that outweigh the hard bounces; the
+ * rest are counted as repeats. Final outcomes (failed, expired) all count.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -164,12 +165,15 @@ static void note_ip(domain_acc *d, const char *ip)
     snprintf(d->ips[d->nips++], BN_IP_MAX, "%s", ip);
 }
 
-/* repeat_key - identifies one message to one recipient and what became of
- * it; 0 when the event names no message (then it cannot be a repeat) */
+/* repeat_key - identifies one delay (a deferral, a delay notice) of one
+ * message to one recipient in one class; 0 when the event is no delay or
+ * names no message: then it cannot be a repeat. Final outcomes (failed, an
+ * expiry) are never keyed: each counts, and the set stays as small as the
+ * deferrals in the window */
 static uint64_t repeat_key(const bn_event *e)
 {
     const char *who = *e->address ? e->address : e->recipient;
-    if (!*e->message_id || !*who)
+    if (!*e->message_id || !*who || strcmp(e->dsn_action, "delayed") != 0)
         return 0;
     uint64_t h = str_hash(who) ^ 0x9E3779B97F4A7C15ULL;
     h = (h ^ str_hash(e->message_id)) * 0x100000001b3ULL;
@@ -185,8 +189,10 @@ static int seen_grow(struct bn_report_priv *p)
     if (!t)
         return BN_ENOMEM;
     for (size_t i = 0; i < p->seen_slots; i++) {
+        if (!p->seen[i])
+            continue;
         size_t j = p->seen[i] & (ns - 1);
-        while (p->seen[i] && t[j])
+        while (t[j])
             j = (j + 1) & (ns - 1);
         t[j] = p->seen[i];
     }
@@ -264,7 +270,8 @@ static const char *topic_of(const char *reason)
         {"spamdetected", "spam filtering"}, {"policyviolation", "policy"},
         {"securityerror", "TLS / security"}, {"failedstarttls", "TLS / security"},
         {"norelaying", "relaying"}, {"rejected", "sender address"},
-        {"syntaxerror", "SMTP protocol"}};
+        {"syntaxerror", "SMTP protocol"},
+        {"expired", "refused until expired"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(map[i][0], reason))
             return map[i][1];
@@ -319,8 +326,9 @@ static const char *advice_of(struct bn_report_priv *p, const domain_acc *d)
 {
     for (size_t i = 0; i < d->nr; i++) {
         const reason_acc *r = &d->r[i];
-        if (r->pub.cls != BN_CLASS_SENDER)
-            continue;
+        if (r->pub.cls != BN_CLASS_SENDER || !strcmp(r->pub.reason, "expired"))
+            continue; /* an expiry's own words speak of the network: the
+                         advice comes from the refusals that caused it */
         bn_verdict v = {0};
         char buf[1024];
         bn_reason_from_name(&v.reason, r->pub.reason, strlen(r->pub.reason));

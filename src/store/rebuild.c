@@ -191,6 +191,8 @@ int bn_store_rebuild(bn_store *s, const bn_policy *policy,
                      bn_rebuild_stats *stats)
 {
     bn_rebuild_stats local = {0};
+    if (stats)
+        *stats = local; /* an out-parameter: counts start at zero */
     bn_policy p = policy ? *policy : s->policy;
     rebuild_ctx c = {s, &p, NULL, 0, 0, NULL, 0, 0, BN_OK,
                      stats ? stats : &local, false};

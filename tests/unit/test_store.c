@@ -290,12 +290,14 @@ static void test_report_repeats(void **state)
         bn_record r = rec("ann@mx.example", BN_REASON_BADREPUTATION, "4.7.0", false,
                           now - 3600 + i * 600, "421 4.7.0 IP reputation too low");
         r.message_id = (bn_str){"<m1@sender.example>", 19};
+        r.dsn_action = (bn_str){"delayed", 7};
         snprintf(msg, sizeof msg, "deferral %d", i);
         assert_int_equal(ingest1(s, &r, msg).events, 1);
     }
     bn_record other = rec("bob@mx.example", BN_REASON_BADREPUTATION, "4.7.0", false,
                           now - 3000, "421 4.7.0 IP reputation too low");
     other.message_id = (bn_str){"<m1@sender.example>", 19}; /* other recipient */
+    other.dsn_action = (bn_str){"delayed", 7};
     ingest1(s, &other, "bob deferral");
     for (int i = 0; i < 3; i++) {
         snprintf(msg, sizeof msg, "gone%d@mx.example", i);
@@ -305,20 +307,23 @@ static void test_report_repeats(void **state)
     }
     bn_record expired = rec("ann@mx.example", BN_REASON_EXPIRED, "4.7.0", false, now - 30,
                             "giving up: 421 4.7.0 IP reputation too low");
-    expired.message_id = (bn_str){"<m1@sender.example>", 19}; /* same class, same key */
+    expired.message_id = (bn_str){"<m1@sender.example>", 19};
+    expired.dsn_action = (bn_str){"failed", 6};
+    expired.verdict.fault = BN_FAULT_SENDER; /* class sender, as the deferrals:
+                                                still no repeat, it is final */
     ingest1(s, &expired, "ann expired");
     bn_report *rep;
     assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 2), BN_OK);
     assert_int_equal(rep->events, 10);
     const bn_report_domain *d = &rep->domains[0];
     assert_string_equal(d->domain, "mx.example");
-    assert_int_equal(d->sender, 2);
+    assert_int_equal(d->sender, 3);
     assert_int_equal(d->hard, 3);
-    assert_int_equal(d->rejections, 2 + 3 + d->soft);
-    assert_int_equal(d->total + d->repeats, 10);
+    assert_int_equal(d->soft, 0);
+    assert_int_equal(d->rejections, 6);
     assert_int_equal(d->repeats, 4);
-    assert_int_equal(d->soft, 1); /* the expiry: another class */
-    assert_null(d->warning); /* 2 of 5 are sender-side: no wave */
+    assert_int_equal(d->total, 6);
+    assert_null(d->warning); /* 3 of 6 are sender-side: no wave */
     bn_report_free(rep);
     bn_store_close(s);
 }
@@ -349,11 +354,45 @@ static void test_expired_sender(void **state)
     }
     assert_false(suppressed(s, "kept@gmail.example"));
     assert_true(suppressed(s, "gone@dead.example"));
-    bn_rebuild_stats rs;
+    bn_rebuild_stats rs = {.reclassified = 99}; /* rebuild must zero it */
     assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
     assert_int_equal(rs.reclassified, 0);
     assert_false(suppressed(s, "kept@gmail.example"));
     assert_true(suppressed(s, "gone@dead.example"));
+    bn_store_close(s);
+}
+
+/* test_report_repeats_many - the set of counted delays grows from 1024
+   slots to 65536 and still knows every key: 20000 deferrals, then the same
+   20000 again, are 20000 rejections and 20000 repeats */
+static void test_report_repeats_many(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    static char addr[N][32], mid[N][32];
+    static bn_record r[N];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(addr[i], sizeof addr[i], "u%d@mx.example", i);
+            snprintf(mid[i], sizeof mid[i], "<m%d@sender.example>", i);
+            r[i] = rec(addr[i], BN_REASON_BADREPUTATION, "4.7.0", false,
+                       now - 7200 + round * 3600, "421 4.7.0 IP reputation too low");
+            r[i].message_id = (bn_str){mid[i], strlen(mid[i])};
+            r[i].dsn_action = (bn_str){"delayed", 7};
+        }
+        bn_ingest_stats st = {0};
+        const char *msg = round ? "second attempts" : "first attempts";
+        assert_int_equal(bn_store_ingest(s, r, N, "test", msg, strlen(msg), &st), BN_OK);
+        assert_int_equal(st.events, N);
+    }
+    bn_report *rep;
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 3), BN_OK);
+    assert_int_equal(rep->events, 2 * N);
+    assert_int_equal(rep->domains[0].sender, N);
+    assert_int_equal(rep->domains[0].repeats, N);
+    bn_report_free(rep);
     bn_store_close(s);
 }
 
@@ -890,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_sender_side),
         cmocka_unit_test(test_report_repeats),
+        cmocka_unit_test(test_report_repeats_many),
         cmocka_unit_test(test_expired_sender),
         cmocka_unit_test(test_report_window),
         cmocka_unit_test(test_report_empty),
