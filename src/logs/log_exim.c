@@ -110,6 +110,18 @@ static bool gave_up(bn_str t)
            BN_LOG_FIND(t, "have been failing for a long time");
 }
 
+/* expiry_reply - "** rcpt: retry timeout exceeded" says only that Exim gave
+   up: the reply of the recipient's last deferral (kept by the defer map)
+   says why, and whose side it was on. Without one the line's own words stay */
+static void expiry_reply(bn_logstate *st, bn_logev *ev)
+{
+    if (!bn_log_defer_take(st, ev))
+        return;
+    /* kept as the deferral's fill left it: a server's reply, or Exim's own
+       words ("Connection refused") */
+    ev->remote = ev->text.n && bn_is_digit((unsigned char)ev->text.p[0]);
+}
+
 /* token_end - end of the first token of s: its first space outside a
    quoted local part ("john doe"@x); when a quote never closes, its first
    space, so a stray '"' cannot swallow the line */
@@ -229,6 +241,7 @@ bn_logres bn_log_exim(bn_logstate *st, bn_str text, bn_logout *out)
     bn_str s = bn_log_after(text, k + 1);
     if (BN_LOG_PREFIX(s, "Completed")) {
         bn_qmap_del(&st->senders, EXIM_MTA, id);
+        bn_log_defer_forget(st, id);
         return BN_LOGRES_STATE;
     }
     if (s.n < 4 || s.p[2] != ' ')
@@ -259,5 +272,9 @@ bn_logres bn_log_exim(bn_logstate *st, bn_str text, bn_logout *out)
         out->n--; /* a line cut right after its flag */
         return BN_LOGRES_TRUNCATED;
     }
+    if (ev->status == BN_LOGST_EXPIRED)
+        expiry_reply(st, ev);
+    else
+        bn_log_defer_note(st, ev);
     return BN_LOGRES_EVENT;
 }

@@ -233,108 +233,6 @@ static void pf_text(bn_logev *ev, bn_str t)
     ev->remote = looks_reply(t);
 }
 
-/* defer_key - "QID:xxxxxxxx" (FNV-1a of the recipient, hex) for the defer map */
-static bn_str defer_key(char *buf, bn_str qid, bn_str rcpt)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < rcpt.n; i++) {
-        h ^= (unsigned char)rcpt.p[i];
-        h *= 16777619u;
-    }
-    memcpy(buf, qid.p, qid.n);
-    buf[qid.n] = ':';
-    for (int i = 0; i < 8; i++)
-        buf[qid.n + 1 + i] = hex[(h >> (28 - 4 * i)) & 15];
-    return (bn_str){buf, qid.n + 9};
-}
-
-/* remember - keep (or forget) a deferred recipient for a later expiry;
-   a deferral also marks its queue id (BN_LOG_DEFER_MARK), so that the
-   message's removal finds its entries without a scan of every message */
-static void remember(bn_logstate *st, const bn_logev *ev)
-{
-    char kbuf[BN_QMAP_ID_MAX];
-    if (ev->qid.n > BN_QMAP_ID_MAX - 9)
-        return;
-    if (ev->status != BN_LOGST_DEFERRED && !st->defers.live)
-        return; /* nothing deferred to forget: the common case */
-    bn_str key = defer_key(kbuf, ev->qid, ev->rcpt);
-    if (ev->status != BN_LOGST_DEFERRED) {
-        bn_qmap_del(&st->defers, PF_DEFER_MTA, key);
-        return;
-    }
-    /* value: the recipient, and "dsn text" for the expiry record */
-    char vbuf[BN_QMAP_MSGID_MAX];
-    int n = snprintf(vbuf, sizeof(vbuf), "%.*s %.*s", (int)ev->dsn.n, ev->dsn.p,
-                     (int)(ev->text.n > 200 ? 200 : ev->text.n), ev->text.p);
-    bn_str v = {vbuf, n > 0 ? ((size_t)n < sizeof(vbuf) ? (size_t)n : sizeof(vbuf) - 1) : 0};
-    bn_qmap_put(&st->defers, PF_DEFER_MTA, key, &ev->rcpt, &v);
-    bn_log_defer_mark(&st->defers, key);
-}
-
-/* bn_log_defer_mark - note the deferred recipient key "QID:hash" on its
-   queue id's mark: the mark's value holds the 8-digit hashes, or "*" once
-   they no longer fit (removal then scans the map) */
-void bn_log_defer_mark(bn_qmap *m, bn_str key)
-{
-    if (key.n < 10 || key.p[key.n - 9] != ':')
-        return;
-    bn_str qid = {key.p, key.n - 9}, h = {key.p + key.n - 8, 8};
-    const bn_qentry *e = bn_qmap_get(m, BN_LOG_DEFER_MARK, qid);
-    char buf[BN_QMAP_MSGID_MAX];
-    size_t n = e ? e->mlen : 0;
-    if (n)
-        memcpy(buf, e->msgid, n);
-    if (n && buf[0] == '*')
-        return;
-    for (size_t i = 0; i + 8 <= n; i += 8)
-        if (memcmp(buf + i, h.p, 8) == 0)
-            return; /* deferred again: already noted */
-    if (n + 8 > sizeof buf) {
-        buf[0] = '*';
-        n = 1;
-    } else {
-        memcpy(buf + n, h.p, 8);
-        n += 8;
-    }
-    bn_qmap_put(m, BN_LOG_DEFER_MARK, qid, NULL, &(bn_str){buf, n});
-}
-
-/* is_defer_of - e is a deferred recipient of queue id qid ("QID:hash") */
-static bool is_defer_of(const bn_qentry *e, bn_str qid)
-{
-    return e->live && e->mta == PF_DEFER_MTA && e->idlen == qid.n + 9 &&
-           memcmp(e->id, qid.p, qid.n) == 0 && e->id[qid.n] == ':';
-}
-
-/* forget_queue - the message qid left the queue (removed, deleted by
-   postsuper): its deferred recipients go, or a later message that reuses
-   the queue id would report them as its own when it expires */
-static void forget_queue(bn_logstate *st, bn_str qid)
-{
-    bn_qmap *m = &st->defers;
-    const bn_qentry *mark = bn_qmap_get(m, BN_LOG_DEFER_MARK, qid);
-    if (!mark || qid.n > BN_QMAP_ID_MAX - 9)
-        return;
-    char hashes[BN_QMAP_MSGID_MAX], kbuf[BN_QMAP_ID_MAX];
-    size_t n = mark->mlen;
-    memcpy(hashes, mark->msgid, n);
-    bn_qmap_del(m, BN_LOG_DEFER_MARK, qid);
-    if (n && hashes[0] == '*') { /* too many to note: look at every entry */
-        for (uint32_t i = 0; i < m->cap; i++)
-            if (is_defer_of(&m->ring[i], qid))
-                bn_qmap_del(m, PF_DEFER_MTA, (bn_str){m->ring[i].id, m->ring[i].idlen});
-        return;
-    }
-    memcpy(kbuf, qid.p, qid.n);
-    kbuf[qid.n] = ':';
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        memcpy(kbuf + qid.n + 1, hashes + i, 8);
-        bn_qmap_del(m, PF_DEFER_MTA, (bn_str){kbuf, qid.n + 9});
-    }
-}
-
 /*
  * text_complete - the "(text)" of a status reached its end: the closing
  * parenthesis is there, and a reply quoted by Postfix ends with its "(in
@@ -385,7 +283,7 @@ static bn_logres delivery(bn_logstate *st, bn_str qid, bn_str body, bn_logout *o
     } else if (status != BN_LOGST_EXPIRED) {
         ev->truncated = true; /* Postfix always gives these a "(text)" */
     }
-    remember(st, ev);
+    bn_log_defer_note(st, ev);
     return BN_LOGRES_EVENT;
 }
 
@@ -396,7 +294,7 @@ static bn_logres expired(bn_logstate *st, bn_str qid, bn_logout *out)
     bn_logres res = BN_LOGRES_SKIP;
     for (uint32_t i = 0; i < m->cap; i++) {
         bn_qentry *e = &m->ring[i];
-        if (!is_defer_of(e, qid))
+        if (!bn_log_defer_of(e, qid))
             continue;
         bn_logev *ev = bn_logout_add(out);
         if (!ev)
@@ -425,7 +323,7 @@ static bn_logres qmgr(bn_logstate *st, bn_str qid, bn_str body, bn_logout *out)
 {
     if (eq(rtrim(body), "removed")) {
         bn_qmap_del(&st->senders, PF_MTA, qid);
-        forget_queue(st, qid);
+        bn_log_defer_forget(st, qid);
         return BN_LOGRES_STATE;
     }
     if (!BN_LOG_PREFIX(body, "from=<"))

@@ -139,8 +139,9 @@ void bn_qmap_del(bn_qmap *m, char mta, bn_str id);
 
 /*
  * What the readers remember between lines: senders by queue id, and the
- * recipients Postfix deferred (key "qid:hash(rcpt)", value recipient and
- * "dsn text"), because its "status=expired" line names only the sender.
+ * recipients Postfix and Exim deferred (key "qid:hash(rcpt)", value
+ * recipient and "dsn text"), because an expiry line names only the sender
+ * (Postfix) or only that retries ran out (Exim), not the reply that failed.
  */
 typedef struct bn_logstate {
     bn_qmap senders;
@@ -175,8 +176,13 @@ bn_logev *bn_logout_add(bn_logout *out);
    there first. */
 #define BN_LOG_DEFER_MARK 'p'
 /* bn_log_defer_mark - note a deferred recipient ("QID:hash" key) on its
-   queue id's mark (log_postfix.c; cli/log_state.c restores them with it) */
+   queue id's mark (log_defer.c; cli/log_state.c restores them with it) */
 void bn_log_defer_mark(bn_qmap *m, bn_str key);
+/* The defer map (log_defer.c), shared by the Postfix and Exim readers. */
+void bn_log_defer_note(bn_logstate *st, const bn_logev *ev);
+bool bn_log_defer_take(bn_logstate *st, bn_logev *ev);
+void bn_log_defer_forget(bn_logstate *st, bn_str qid);
+bool bn_log_defer_of(const bn_qentry *e, bn_str qid);
 typedef struct bn_log_reader bn_log_reader;
 bn_logstate *bn_log_reader_state(bn_log_reader *r);
 

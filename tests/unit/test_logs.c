@@ -597,6 +597,62 @@ static void test_postfix_truncated(void **state)
 
 /* ---- Exim and Sendmail specifics ---- */
 
+/* an Exim expiry ("retry timeout exceeded") carries the reply of the
+   recipient's last deferral: a reputation refusal makes it the sender's
+   fault (the store then never suppresses the address for it), a refused
+   connection the network's; delivered or completed recipients never expire
+   with an old reply */
+static void test_exim_expired(void **state)
+{
+    bn_log_reader *r = reader_utc();
+    const bn_record *rec;
+    one_line(r, "2026-11-30 07:00:00 1qABCD-0001xY-AB <= s@me.example H=localhost "
+                "[127.0.0.1] P=esmtp S=100 id=m1@me.example", &rec);
+    assert_int_equal(one_line(r, "2026-11-30 07:00:01 1qABCD-0001xY-AB == a@gmail.example "
+                                 "R=dnslookup T=remote_smtp defer (-44) H=mx.gmail.example "
+                                 "[192.0.2.5]: SMTP error from remote mail server after RCPT "
+                                 "TO:<a@gmail.example>: 421 4.7.0 Our system has detected an "
+                                 "unusual rate of unsolicited mail originating from your IP "
+                                 "address", &rec), 1);
+    assert_int_equal(one_line(r, "2026-11-30 07:00:02 1qABCD-0001xY-AB == b@x.example "
+                                 "R=dnslookup T=remote_smtp defer (111): Connection refused",
+                              &rec), 1);
+    assert_int_equal(one_line(r, "2026-11-30 07:00:03 1qABCD-0001xY-AB == c@x.example "
+                                 "R=dnslookup T=remote_smtp defer (111): Connection refused",
+                              &rec), 1);
+    assert_int_equal(one_line(r, "2026-11-30 08:00:00 1qABCD-0001xY-AB => c@x.example "
+                                 "R=dnslookup T=remote_smtp H=mx.x.example [192.0.2.1] "
+                                 "C=\"250 OK\"", &rec), 1);
+    assert_int_equal(one_line(r, "2026-12-04 07:00:00 1qABCD-0001xY-AB ** a@gmail.example: "
+                                 "retry timeout exceeded", &rec), 1);
+    assert_int_equal(rec->verdict.reason, BN_REASON_EXPIRED);
+    assert_int_equal(rec->verdict.fault, BN_FAULT_SENDER);
+    assert_int_equal(rec->verdict.replycode, 421);
+    assert_non_null(bn_str_find_ci(rec->diagnostic, "unusual rate"));
+    assert_int_equal(one_line(r, "2026-12-04 07:00:01 1qABCD-0001xY-AB ** b@x.example: "
+                                 "retry timeout exceeded", &rec), 1);
+    assert_int_equal(rec->verdict.reason, BN_REASON_EXPIRED);
+    assert_int_equal(rec->verdict.fault, BN_FAULT_NETWORK);
+    /* c was delivered: an expiry of it (never, but a reused id) has no reply */
+    assert_int_equal(one_line(r, "2026-12-04 07:00:02 1qABCD-0001xY-AB ** c@x.example: "
+                                 "retry timeout exceeded", &rec), 1);
+    assert_null(bn_str_find_ci(rec->diagnostic, "Connection refused"));
+    /* taken once: a second expiry line of a has only its own words */
+    assert_int_equal(one_line(r, "2026-12-04 07:00:03 1qABCD-0001xY-AB ** a@gmail.example: "
+                                 "retry timeout exceeded", &rec), 1);
+    assert_int_not_equal(rec->verdict.fault, BN_FAULT_SENDER);
+    /* Completed forgets the message's deferrals */
+    one_line(r, "2026-12-04 08:00:00 1qABCD-0001xY-AC == d@gmail.example R=dnslookup "
+                "T=remote_smtp defer (-44) H=mx.gmail.example [192.0.2.5]: SMTP error from "
+                "remote mail server after RCPT TO:<d@gmail.example>: 421 4.7.0 IP reputation",
+             &rec);
+    one_line(r, "2026-12-04 08:00:01 1qABCD-0001xY-AC Completed", &rec);
+    assert_int_equal(one_line(r, "2026-12-04 08:00:02 1qABCD-0001xY-AC ** d@gmail.example: "
+                                 "retry timeout exceeded", &rec), 1);
+    assert_int_not_equal(rec->verdict.fault, BN_FAULT_SENDER);
+    bn_log_reader_free(r);
+}
+
 static void test_exim_lines(void **state)
 {
     bn_log_reader *r = reader_utc();
@@ -1059,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_postfix_local),
         cmocka_unit_test(test_postfix_truncated),
         cmocka_unit_test(test_exim_lines),
+        cmocka_unit_test(test_exim_expired),
         cmocka_unit_test(test_exim_syslog_stamp),
         cmocka_unit_test(test_sendmail_lines),
         cmocka_unit_test(test_qmap_eviction),
