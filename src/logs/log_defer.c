@@ -115,6 +115,16 @@ void bn_log_defer_forget(bn_logstate *st, bn_str qid)
     }
 }
 
+/* bn_log_defer_reply - the "dsn text" a deferral entry keeps, into ev */
+void bn_log_defer_reply(const bn_qentry *e, bn_logev *ev)
+{
+    bn_str v = {e->msgid, e->mlen};
+    const char *sp = memchr(v.p, ' ', v.n);
+    size_t dl = sp ? (size_t)(sp - v.p) : v.n;
+    ev->dsn = (bn_str){v.p, dl};
+    ev->text = bn_log_after(v, dl < v.n ? dl + 1 : dl);
+}
+
 /* bn_log_defer_take - an expiry of one named recipient (Exim's "retry
    timeout exceeded"): the reply of its last deferral, the reason it
    expired, into ev's dsn and text; the entry is forgotten. false: none */
@@ -127,11 +137,7 @@ bool bn_log_defer_take(bn_logstate *st, bn_logev *ev)
     const bn_qentry *e = bn_qmap_get(&st->defers, BN_LOG_DEFER_MTA, key);
     if (!e)
         return false;
-    bn_str v = {e->msgid, e->mlen};
-    const char *sp = memchr(v.p, ' ', v.n);
-    size_t dl = sp ? (size_t)(sp - v.p) : v.n;
-    ev->dsn = (bn_str){v.p, dl};
-    ev->text = bn_log_after(v, dl < v.n ? dl + 1 : dl);
+    bn_log_defer_reply(e, ev);
     /* the entry's bytes stay intact until its ring slot is reused */
     bn_qmap_del(&st->defers, BN_LOG_DEFER_MTA, key);
     return true;

@@ -299,17 +299,13 @@ static bn_logres expired(bn_logstate *st, bn_str qid, bn_logout *out)
         bn_logev *ev = bn_logout_add(out);
         if (!ev)
             break;
-        bn_str v = {e->msgid, e->mlen};
-        const char *sp = memchr(v.p, ' ', v.n);
-        size_t dl = sp ? (size_t)(sp - v.p) : v.n;
         ev->format = "log-postfix";
         ev->mta = PF_MTA;
         ev->status = BN_LOGST_EXPIRED;
         ev->qid = qid;
         ev->rcpt = (bn_str){e->sender, e->slen};
         ev->rcpt_src = "log: to= of an earlier deferral";
-        ev->dsn = (bn_str){v.p, dl};
-        ev->text = bn_log_after(v, dl < v.n ? dl + 1 : dl);
+        bn_log_defer_reply(e, ev);
         /* the entry's bytes stay intact until its ring slot is reused */
         bn_qmap_del(m, PF_DEFER_MTA, (bn_str){e->id, e->idlen});
         res = BN_LOGRES_EVENT;

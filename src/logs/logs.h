@@ -183,6 +183,7 @@ void bn_log_defer_note(bn_logstate *st, const bn_logev *ev);
 bool bn_log_defer_take(bn_logstate *st, bn_logev *ev);
 void bn_log_defer_forget(bn_logstate *st, bn_str qid);
 bool bn_log_defer_of(const bn_qentry *e, bn_str qid);
+void bn_log_defer_reply(const bn_qentry *e, bn_logev *ev);
 typedef struct bn_log_reader bn_log_reader;
 bn_logstate *bn_log_reader_state(bn_log_reader *r);
 
