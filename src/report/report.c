@@ -46,7 +46,7 @@ struct bn_report_priv {
     size_t nd, capd;
     size_t *slots;          /* 1 + index into d */
     size_t nslots;
-    uint64_t *seen;         /* keys of (recipient, message, class) counted */
+    uint64_t *seen;         /* repeat_key of every delay counted so far */
     size_t nseen, seen_slots;
     int err;
 };
