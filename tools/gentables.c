@@ -4,7 +4,7 @@
  * usage: gentables <datadir> <outdir>   -> <outdir>/tables.c, <outdir>/tables.h
  *
  * Inputs (tab-separated, '#' starts a comment line, see each file's header):
- *   reasons.tsv      reason  fault  action  what  advice
+ *   reasons.tsv      reason  fault  action  what  advice (a reason again: another fault's words)
  *   reply_codes.tsv  code  reason|-  permanence  fault  meaning
  *   status_codes.tsv status(X.s.d|4.s.d|5.s.d)  reason|-  strength  permanence  fault  meaning
  *   providers.tsv    rule  provider  kind(host|marker|status|gstatus)  key  reason|-  meaning
@@ -556,7 +556,7 @@ static summary state_summary(int s)
             row *r = &src_phrases->rows[p->index];
             int flags = phrase_flags(r->f[3]), prio = atoi(r->f[2]);
             m.list |= flags & 1;
-            m.flags |= flags & 14;
+            m.flags |= flags & 30; /* the hints: t, r, f, m */
             if (!(flags & 1) && reason_id(r->f[1]) >= 0 && (m.phrase < 0 || prio > m.prio))
                 m.phrase = p->index, m.prio = prio;
         } else if (p->kind == PK_PROVIDER) {
@@ -720,38 +720,67 @@ static void build_and_emit(FILE *o, FILE *h)
 
 /* ---- the tables -------------------------------------------------------- */
 
-/* emit_reasons - per-reason fault, action and explanation */
+/* put_reason - one bn_kb_reason initializer from a row's fault, action, what, advice */
+static void put_reason(FILE *o, const char *const f[4], const char *name)
+{
+    if (strlen(f[2]) > UINT16_MAX || strlen(f[3]) > UINT16_MAX)
+        die("reason '%s': text longer than %u bytes", name, UINT16_MAX);
+    fprintf(o, "{%d,%d,", fault_id(f[0]), action_id(f[1]));
+    put_str(o, f[2]);
+    fputc(',', o);
+    put_str(o, f[3]);
+    fprintf(o, ",%zu,%zu}", strlen(f[2]), strlen(f[3]));
+}
+
+/*
+ * emit_reasons - per-reason fault, action and explanation. A reason's first
+ * row is its own; a later row of the same reason with another fault is a
+ * variant: its action and words apply when the evidence puts the failure on
+ * that side (a rate limit of the recipient's mailbox, not the sender's).
+ */
 static void emit_reasons(FILE *o, FILE *h, table *t)
 {
-    int seen[BN_REASON_COUNT] = {0};
-    fprintf(o, "const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT] = {\n");
+    int seen[BN_REASON_COUNT] = {0}, nvar = 0;
+    unsigned varseen[BN_REASON_COUNT] = {0}; /* bit f: a variant for fault f */
     const char *line[BN_REASON_COUNT][4] = {{0}};
+    fprintf(o, "const bn_kb_variant bn_kb_variants[] = {\n");
     for (int i = 0; i < t->n; i++) {
         row *r = at(t, i);
         int id = reason_id(r->f[0]);
-        if (id < 0 || seen[id])
-            die("reason '%s' missing or repeated", r->f[0]);
-        seen[id] = 1;
-        fault_id(r->f[1]);
+        if (id < 0)
+            die("reason '%s' unknown", r->f[0]);
+        int f = fault_id(r->f[1]);
+        if (seen[id] && (f == fault_id(line[id][0]) || (varseen[id] >> f & 1)))
+            die("reason '%s' repeated with the same fault", r->f[0]);
+        if (seen[id])
+            varseen[id] |= 1u << f;
         action_id(r->f[2]);
+        if (seen[id]) {
+            fprintf(o, " {%d,", id);
+            put_reason(o, (const char *const *)&r->f[1], r->f[0]);
+            fputs("},\n", o);
+            nvar++;
+            continue;
+        }
+        seen[id] = 1;
         for (int k = 0; k < 4; k++)
             line[id][k] = r->f[k + 1];
     }
+    fputs(" {-1,{0,0,\"\",\"\",0,0}}\n};\n\n", o); /* never empty */
+    fprintf(o, "const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT] = {\n");
     for (int id = 0; id < (int)BN_REASON_COUNT; id++) {
         if (!seen[id]) {
             cur_line = 0;
             die("reason '%s' has no row", reason_names[id]);
         }
-        if (strlen(line[id][2]) > UINT16_MAX || strlen(line[id][3]) > UINT16_MAX)
-            die("reason '%s': text longer than %u bytes", reason_names[id], UINT16_MAX);
-        fprintf(o, " {%d,%d,", fault_id(line[id][0]), action_id(line[id][1]));
-        put_str(o, line[id][2]);
-        fputc(',', o);
-        put_str(o, line[id][3]);
-        fprintf(o, ",%zu,%zu},\n", strlen(line[id][2]), strlen(line[id][3]));
+        fputc(' ', o);
+        put_reason(o, line[id], reason_names[id]);
+        fputs(",\n", o);
     }
     fputs("};\n\n", o);
-    fprintf(h, "extern const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT];\n");
+    fprintf(h, "extern const bn_kb_reason bn_kb_reasons[BN_REASON_COUNT];\n"
+               "#define BN_KB_NVARIANTS %d\nextern const bn_kb_variant bn_kb_variants[];\n",
+            nvar);
 }
 
 /* advice_for - the reply_advice.tsv text of a code; every code must have one */
@@ -1063,7 +1092,8 @@ static void emit_blocklists(FILE *o, FILE *h, table *t)
 
 /*
  * phrase_flags - 'w' word boundaries, 't' transient hint, 'r' retry-delay
- * marker, 'f' failure evidence (a delivery failed, cause unknown), '-' none
+ * marker, 'f' failure evidence (a delivery failed, cause unknown), 'm' the
+ * text speaks of the recipient's mailbox, '-' none
  */
 static int phrase_flags(const char *s)
 {
@@ -1079,6 +1109,8 @@ static int phrase_flags(const char *s)
             f |= 4;
         else if (*s == 'f')
             f |= 8;
+        else if (*s == 'm')
+            f |= 16;
         else
             die("unknown phrase flag '%c'", *s);
     }
@@ -1117,6 +1149,8 @@ static const char header_types[] =
     "/* what_len, advice_len: strlen of what and advice (explain.c copies them) */\n"
     "typedef struct bn_kb_reason { uint8_t fault, action; const char *what, *advice; "
     "uint16_t what_len, advice_len; } bn_kb_reason;\n"
+    "/* a reason's words when the failure is on another side than its own */\n"
+    "typedef struct bn_kb_variant { int8_t reason; bn_kb_reason r; } bn_kb_variant;\n"
     "/* perm: 0 from the code's class, 1 permanent, 2 transient */\n"
     "typedef struct bn_kb_reply { int16_t code; int8_t reason; uint8_t perm, fault; "
     "const char *rule, *meaning, *advice; } bn_kb_reply;\n"
@@ -1129,7 +1163,8 @@ static const char header_types[] =
     "const char *key; int8_t reason; const char *meaning; uint16_t key_len; "
     "int16_t scls, ssub, sdet; } bn_kb_provider;\n"
     "typedef struct bn_kb_blocklist { const char *rule, *name, *marker; } bn_kb_blocklist;\n"
-    "enum { BN_PF_WORD = 1, BN_PF_TRANSIENT = 2, BN_PF_RETRY = 4, BN_PF_FAILURE = 8 };\n"
+    "enum { BN_PF_WORD = 1, BN_PF_TRANSIENT = 2, BN_PF_RETRY = 4, BN_PF_FAILURE = 8, "
+    "BN_PF_MAILBOX = 16 };\n"
     "typedef struct bn_kb_phrase { const char *rule; int8_t reason; uint8_t prio, flags; "
     "const char *text; } bn_kb_phrase;\n"
     "enum { BN_PAT_PHRASE = 0, BN_PAT_PROVIDER = 1, BN_PAT_BLOCKLIST = 2 };\n"

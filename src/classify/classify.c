@@ -556,10 +556,18 @@ static bn_permanence decide_permanence(ctx *c)
     return BN_PERM_UNKNOWN;
 }
 
+/* bn_reason_action - see classify.h */
+bn_action bn_reason_action(bn_reason r, bn_fault f)
+{
+    if ((unsigned)r >= BN_REASON_COUNT)
+        return BN_ACTION_REVIEW;
+    return (bn_action)bn_kb_reason_words(r, f)->action;
+}
+
 /* decide_action - the reason's action; transient failures are retried */
 static bn_action decide_action(const bn_verdict *v)
 {
-    bn_action a = (bn_action)bn_kb_reasons[v->reason].action;
+    bn_action a = bn_reason_action(v->reason, v->fault);
     if (v->permanence == BN_PERM_TRANSIENT && (a == BN_ACTION_SUPPRESS || a == BN_ACTION_REVIEW))
         return BN_ACTION_RETRY;
     return a;
@@ -570,10 +578,27 @@ static bn_action decide_action(const bn_verdict *v)
    stalled it; fetched now, they arrive while the parse goes on) */
 static void prefetch_words(const bn_verdict *v)
 {
-    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    const bn_kb_reason *r = bn_kb_reason_words(v->reason, v->fault);
     __builtin_prefetch(v->rule);
     __builtin_prefetch(r->what);
     __builtin_prefetch(r->advice);
+}
+
+/*
+ * side_of - whose failure the winning reason is. The reason's own fault,
+ * except that a reason with a recipient variant in reasons.tsv (a rate
+ * limit) is the recipient's when the reply ties it to the mailbox: an
+ * X.2.x status (RFC 3463: "mailbox status") or mailbox wording ("the user
+ * you are trying to contact is receiving mail at a rate"). A sender's rate
+ * limit names the IP, connections or recipients, never the mailbox.
+ */
+static bn_fault side_of(const ctx *c, bn_reason r)
+{
+    bn_fault own = (bn_fault)bn_kb_reasons[r].fault;
+    bool mailbox = c->hits.mailbox || (c->have_st && c->st.subject == 2);
+    if (own == BN_FAULT_SENDER && mailbox && bn_kb_variant_find(r, BN_FAULT_RECIPIENT))
+        return BN_FAULT_RECIPIENT;
+    return own;
 }
 
 /* finish - reason, fault, hardbounce, permanence and action from the winner */
@@ -592,7 +617,7 @@ static void finish(ctx *c)
         v->rule = "none.undefined";
     }
     v->permanence = decide_permanence(c);
-    v->fault = (bn_fault)bn_kb_reasons[v->reason].fault;
+    v->fault = side_of(c, v->reason);
     v->action = decide_action(v);
     v->hardbounce = v->reason == BN_REASON_USERUNKNOWN || v->reason == BN_REASON_HOSTUNKNOWN ||
                     v->reason == BN_REASON_HASMOVED ||

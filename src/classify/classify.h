@@ -76,4 +76,8 @@ char *bn_verdict_explain_json(const bn_verdict *v, char *o);
 /* bn_verdict_explain_json_bound - bytes bn_verdict_explain_json may write */
 size_t bn_verdict_explain_json_bound(const bn_verdict *v);
 
+/* bn_reason_action - what to do about reason r when the failure is on side f
+   (data/reasons.tsv: the reason's own action, or its variant's for f) */
+bn_action bn_reason_action(bn_reason r, bn_fault f);
+
 #endif

@@ -123,7 +123,7 @@ INLINE void explain_codes(out *o, const bn_verdict *v)
 /* explain_general - the reason's own words plus codes, IP and retry delay */
 INLINE void explain_general(out *o, const bn_verdict *v)
 {
-    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    const bn_kb_reason *r = bn_kb_reason_words(v->reason, v->fault);
     put_mem(o, r->what, r->what_len);
     explain_codes(o, v);
     put(o, ". ");
@@ -172,7 +172,7 @@ size_t bn_verdict_explain_json_bound(const bn_verdict *v)
 {
     if (!v || (unsigned)v->reason >= BN_REASON_COUNT)
         return 0;
-    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    const bn_kb_reason *r = bn_kb_reason_words(v->reason, v->fault);
     size_t var = 2 * sizeof v->ip + sizeof v->status; /* the IP is named twice */
     var += (v->provider ? strlen(v->provider) : 0) + (v->blocklist ? strlen(v->blocklist) : 0);
     return EXPLAIN_FIXED + r->what_len + r->advice_len + 6 * var;

@@ -56,6 +56,23 @@ const bn_kb_reply *bn_kb_reply_find(int code)
     return i < 0 ? NULL : &bn_kb_replies[i];
 }
 
+/* bn_kb_variant_find - see knowledge.h (a handful of rows: a linear search) */
+const bn_kb_reason *bn_kb_variant_find(bn_reason r, bn_fault f)
+{
+    for (int i = 0; i < BN_KB_NVARIANTS; i++)
+        if (bn_kb_variants[i].reason == (int)r && bn_kb_variants[i].r.fault == (unsigned)f)
+            return &bn_kb_variants[i].r;
+    return NULL;
+}
+
+/* bn_kb_reason_words - see knowledge.h */
+const bn_kb_reason *bn_kb_reason_words(bn_reason r, bn_fault f)
+{
+    const bn_kb_reason *own = &bn_kb_reasons[r];
+    const bn_kb_reason *v = own->fault == (unsigned)f ? NULL : bn_kb_variant_find(r, f);
+    return v ? v : own;
+}
+
 /* bn_kb_status_find - class-specific row first, then the X row */
 const bn_kb_status *bn_kb_status_find(const bn_status_code *s)
 {
@@ -170,6 +187,8 @@ static void note_phrase(bn_kb_hits *h, int row)
         h->retry = true;
     if (ph->flags & BN_PF_FAILURE)
         h->failure = true;
+    if (ph->flags & BN_PF_MAILBOX)
+        h->mailbox = true;
     if (ph->reason < 0)
         return;
     keep_phrase(h, row, ph->prio);
@@ -389,10 +408,11 @@ static void note_state(bn_kb_hits *h, const unsigned char *t, size_t n, size_t e
             note_hit(h, t, n, end, bn_ac_out[k]);
         return;
     }
-    if (m->flags) { /* hints are rare: one test for all three */
+    if (m->flags) { /* hints are rare: one test for all four */
         h->transient |= (m->flags & BN_PF_TRANSIENT) != 0;
         h->retry |= (m->flags & BN_PF_RETRY) != 0;
         h->failure |= (m->flags & BN_PF_FAILURE) != 0;
+        h->mailbox |= (m->flags & BN_PF_MAILBOX) != 0;
     }
     /* the summary holds the phrase's priority and hints, and only phrases
        with a reason: its phrase row need not be read (a cache miss per
@@ -489,7 +509,7 @@ void bn_kb_scan(const unsigned char *text, size_t n, bn_kb_hits *hits)
 /* bn_kb_scan_hinted - bn_kb_scan with the non-ASCII check done by the caller */
 void bn_kb_scan_hinted(const unsigned char *text, size_t n, bool maybe_high, bn_kb_hits *hits)
 {
-    *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
+    *hits = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false, false};
     unsigned s = 0;
     for (size_t base = 0; base < n; base += SCAN_BLOCK)
         s = scan_block(text, n, base, n - base < SCAN_BLOCK ? n - base : SCAN_BLOCK, s, hits);

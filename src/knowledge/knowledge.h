@@ -26,6 +26,14 @@ bool bn_status_parse(const char *p, size_t n, bn_status_code *out);
 /* bn_kb_reply_find - the row of a reply code, or NULL */
 const bn_kb_reply *bn_kb_reply_find(int code);
 
+/* bn_kb_variant_find - reasons.tsv's row of reason r for fault f when it
+   has one besides its own (a rate limit of the recipient's mailbox), or NULL */
+const bn_kb_reason *bn_kb_variant_find(bn_reason r, bn_fault f);
+
+/* bn_kb_reason_words - the action and words of reason r with fault f: the
+   variant for f where there is one, the reason's own row otherwise */
+const bn_kb_reason *bn_kb_reason_words(bn_reason r, bn_fault f);
+
 /*
  * bn_kb_status_find - the registry row of a status: the class-specific row
  * (5.s.d) when there is one, else the X.s.d row; NULL when unregistered.
@@ -54,6 +62,8 @@ typedef struct bn_kb_hits {
     bool transient;   /* a transient hint ("try again later", "greylisted") */
     bool retry;       /* a retry-delay marker ("try again in", "retry after") */
     bool failure;     /* failure evidence without a cause ("did not reach") */
+    bool mailbox;     /* wording about the recipient's mailbox ("receiving mail
+                         at a rate"): a rate limit there is not the sender's */
 } bn_kb_hits;
 
 /*

@@ -45,9 +45,9 @@ static void force(bn_verdict *v, bn_reason r, const char *rule)
         v->permanence = BN_PERM_UNKNOWN;
         v->fault = BN_FAULT_NONE;
         v->action = BN_ACTION_NONE;
-    } else { /* expired */
+    } else { /* expired: after a sender's refusals, fix the sender */
         v->permanence = BN_PERM_TRANSIENT;
-        v->action = BN_ACTION_RETRY;
+        v->action = bn_reason_action(r, v->fault);
     }
 }
 

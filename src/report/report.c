@@ -271,7 +271,7 @@ static const char *topic_of(const char *reason)
         {"securityerror", "TLS / security"}, {"failedstarttls", "TLS / security"},
         {"norelaying", "relaying"}, {"rejected", "sender address"},
         {"syntaxerror", "SMTP protocol"},
-        {"expired", "refused until expired"}};
+        {"ratelimited", "rate limits"}, {"expired", "refused until expired"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(map[i][0], reason))
             return map[i][1];

@@ -385,13 +385,16 @@ bn_class bn_policy_classify(const bn_policy *p, const bn_record *r)
     if (addr_class && bn_str_eq_ci(r->dsn_action, "delayed"))
         return BN_CLASS_IGNORE; /* still being retried: not a failure yet */
     if (addr_class && status_is_x21(v->status) &&
-        v->reason != BN_REASON_USERUNKNOWN)
-        return BN_CLASS_SUSPEND;
-    if (c == BN_CLASS_SOFT && v->reason == BN_REASON_EXPIRED &&
-        v->fault == BN_FAULT_SENDER)
-        return BN_CLASS_SENDER; /* retried until it expired because the
-                                   receiver refused the sender (reputation,
-                                   a blocklist, TLS): the address is fine */
+        v->reason != BN_REASON_USERUNKNOWN && v->reason != BN_REASON_RATELIMITED)
+        return BN_CLASS_SUSPEND; /* disabled; but a mailbox over its receiving
+                                    rate (Gmail's X.2.1) is not disabled */
+    if (c == BN_CLASS_SOFT && v->fault == BN_FAULT_SENDER &&
+        default_class(v->reason) == BN_CLASS_SOFT)
+        return BN_CLASS_SENDER; /* the receiver refused the sender: a rate
+                                   limit on its IP, or retries until expiry
+                                   after reputation, blocklist or TLS
+                                   refusals. The address is fine. A policy's
+                                   own soft class for a sender reason stays */
     if (c == BN_CLASS_SOFT && v->hardbounce)
         return BN_CLASS_HARD;
     if (c == BN_CLASS_HARD && !v->hardbounce &&

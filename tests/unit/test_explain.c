@@ -59,6 +59,17 @@ static void ref_codes(ref *o, const bn_verdict *v)
         rput(o, ")");
 }
 
+/* ref_words - the reason's row in reasons.tsv for the verdict's side: a
+   variant row of that fault where there is one */
+static const bn_kb_reason *ref_words(const bn_verdict *v)
+{
+    for (int i = 0; i < BN_KB_NVARIANTS; i++)
+        if (bn_kb_variants[i].reason == (int)v->reason && bn_kb_variants[i].r.fault == v->fault &&
+            bn_kb_reasons[v->reason].fault != v->fault)
+            return &bn_kb_variants[i].r;
+    return &bn_kb_reasons[v->reason];
+}
+
 /* ref_explain - the explanation as printf writes it */
 static size_t ref_explain(const bn_verdict *v, char *buf, size_t size)
 {
@@ -78,7 +89,7 @@ static size_t ref_explain(const bn_verdict *v, char *buf, size_t size)
                      "DKIM and DMARC pass.");
         return o.len;
     }
-    const bn_kb_reason *r = &bn_kb_reasons[v->reason];
+    const bn_kb_reason *r = ref_words(v);
     rput(&o, "%s", r->what);
     ref_codes(&o, v);
     rput(&o, ". %s", r->advice);
@@ -151,7 +162,9 @@ static void test_every_shape(void **state)
                     bn_verdict v;
                     memset(&v, 0, sizeof v);
                     v.reason = (bn_reason)r;
-                    v.fault = bits & 1 ? BN_FAULT_SENDER : BN_FAULT_RECIPIENT;
+                    /* sender, recipient, network: every variant of reasons.tsv */
+                    v.fault = bits & 1 ? BN_FAULT_SENDER
+                                       : (r + s) % 2 ? BN_FAULT_RECIPIENT : BN_FAULT_NETWORK;
                     v.replycode = codes[c];
                     strcpy(v.status, statuses[s]);
                     v.status_derived = (bits & 2) != 0;
@@ -204,8 +217,9 @@ static void test_reason_words_plain(void **state)
 {
     (void)state;
     static char got[6 * 4096];
-    for (int r = 0; r < BN_REASON_COUNT; r++) {
-        const bn_kb_reason *k = &bn_kb_reasons[r];
+    for (int r = 0; r < BN_REASON_COUNT + BN_KB_NVARIANTS; r++) {
+        const bn_kb_reason *k =
+            r < BN_REASON_COUNT ? &bn_kb_reasons[r] : &bn_kb_variants[r - BN_REASON_COUNT].r;
         assert_true(k->what_len < 4096 && k->advice_len < 4096);
         assert_int_equal(bn_json_escape_to(got, k->what, k->what_len) - got, k->what_len);
         assert_memory_equal(got, k->what, k->what_len);
@@ -234,6 +248,52 @@ static void test_known_sentence(void **state)
     assert_int_equal(n, strlen(want));
 }
 
+/* The variants, by hand: a rate limit of the recipient's mailbox and an
+   expiry after refusals of the sender have their own words and action; a
+   side with no variant keeps the reason's own. */
+static void test_variants(void **state)
+{
+    (void)state;
+    char buf[512];
+    bn_verdict v;
+    memset(&v, 0, sizeof v);
+    v.reason = BN_REASON_RATELIMITED;
+    v.fault = BN_FAULT_RECIPIENT;
+    v.replycode = 452;
+    strcpy(v.status, "4.2.1");
+    v.retry_after = -1;
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_string_equal(buf, "The recipient's mailbox refuses more mail for now: it has received as "
+                             "much as its provider allows in a period (from everyone, or from you) "
+                             "(452 4.2.1). The address exists and your reputation is not the cause; "
+                             "retry later and send to it less often; suppress the address only if it "
+                             "keeps refusing mail.");
+    v.fault = BN_FAULT_SENDER;
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_string_equal(buf, "The receiving server throttled you for sending too much or too fast "
+                             "(452 4.2.1). Slow down and retry later.");
+    v.reason = BN_REASON_EXPIRED;
+    v.replycode = 0;
+    v.status[0] = 0;
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_string_equal(buf, "Delivery was retried until the message expired because the receiving "
+                             "server kept refusing the sender (its reputation, a blocklist, TLS or "
+                             "authentication). The address is probably fine; fix what the last "
+                             "refusal names, then resend.");
+    assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_SENDER), BN_ACTION_FIX_SENDER);
+    assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_NETWORK), BN_ACTION_RETRY);
+    assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_RECIPIENT), BN_ACTION_RETRY);
+    assert_int_equal(bn_reason_action(BN_REASON_RATELIMITED, BN_FAULT_RECIPIENT), BN_ACTION_RETRY);
+    assert_int_equal(bn_reason_action(BN_REASON_USERUNKNOWN, BN_FAULT_SENDER), BN_ACTION_SUPPRESS);
+    assert_int_equal(bn_reason_action((bn_reason)BN_REASON_COUNT, BN_FAULT_SENDER),
+                     BN_ACTION_REVIEW);
+    /* no variant: the reason's own words, whatever the side */
+    assert_ptr_equal(bn_kb_reason_words(BN_REASON_MAILBOXFULL, BN_FAULT_SENDER),
+                     &bn_kb_reasons[BN_REASON_MAILBOXFULL]);
+    assert_null(bn_kb_variant_find(BN_REASON_RATELIMITED, BN_FAULT_SENDER));
+    assert_int_equal(BN_KB_NVARIANTS, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_known_sentence),
         cmocka_unit_test(test_json_hostile_strings),
         cmocka_unit_test(test_reason_words_plain),
+        cmocka_unit_test(test_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,7 @@ static void ref_phrase(bn_kb_hits *h, const unsigned char *t, size_t n, size_t s
     h->transient |= (ph->flags & BN_PF_TRANSIENT) != 0;
     h->retry |= (ph->flags & BN_PF_RETRY) != 0;
     h->failure |= (ph->flags & BN_PF_FAILURE) != 0;
+    h->mailbox |= (ph->flags & BN_PF_MAILBOX) != 0;
     if (ph->reason >= 0 && (h->phrase < 0 || ph->prio > h->phrase_prio))
         h->phrase = row, h->phrase_prio = ph->prio;
 }
@@ -145,7 +146,7 @@ static void ref_pass(const unsigned char *t, size_t n, bool high, bn_kb_hits *h)
    text, then the non-ASCII ones (two automata, in that order: knowledge.h) */
 static void ref_scan(const unsigned char *t, size_t n, bn_kb_hits *h)
 {
-    *h = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false};
+    *h = (bn_kb_hits){-1, 0, -1, -1, -1, -1, false, false, false, false};
     ref_pass(t, n, false, h);
     ref_pass(t, n, true, h);
 }
@@ -158,11 +159,12 @@ static void check(const unsigned char *t, size_t n)
     ref_scan(t, n, &b);
     if (a.phrase != b.phrase || a.phrase_prio != b.phrase_prio || a.marker != b.marker ||
         a.host != b.host || a.wording != b.wording || a.blocklist != b.blocklist ||
-        a.transient != b.transient || a.retry != b.retry || a.failure != b.failure)
-        fail_msg("scan %d/%d/%d/%d/%d/%d/%d%d%d, search %d/%d/%d/%d/%d/%d/%d%d%d on \"%.*s\"",
+        a.transient != b.transient || a.retry != b.retry || a.failure != b.failure ||
+        a.mailbox != b.mailbox)
+        fail_msg("scan %d/%d/%d/%d/%d/%d/%d%d%d%d, search %d/%d/%d/%d/%d/%d/%d%d%d%d on \"%.*s\"",
                  a.phrase, a.phrase_prio, a.marker, a.host, a.wording, a.blocklist,
-                 a.transient, a.retry, a.failure, b.phrase, b.phrase_prio, b.marker, b.host,
-                 b.wording, b.blocklist, b.transient, b.retry, b.failure, (int)n,
+                 a.transient, a.retry, a.failure, a.mailbox, b.phrase, b.phrase_prio, b.marker,
+                 b.host, b.wording, b.blocklist, b.transient, b.retry, b.failure, b.mailbox, (int)n,
                  (const char *)t);
 }
 

@@ -627,12 +627,14 @@ static void test_exim_expired(void **state)
                                  "retry timeout exceeded", &rec), 1);
     assert_int_equal(rec->verdict.reason, BN_REASON_EXPIRED);
     assert_int_equal(rec->verdict.fault, BN_FAULT_SENDER);
+    assert_int_equal(rec->verdict.action, BN_ACTION_FIX_SENDER); /* reasons.tsv's variant */
     assert_int_equal(rec->verdict.replycode, 421);
     assert_non_null(bn_str_find_ci(rec->diagnostic, "unusual rate"));
     assert_int_equal(one_line(r, "2026-12-04 07:00:01 1qABCD-0001xY-AB ** b@x.example: "
                                  "retry timeout exceeded", &rec), 1);
     assert_int_equal(rec->verdict.reason, BN_REASON_EXPIRED);
     assert_int_equal(rec->verdict.fault, BN_FAULT_NETWORK);
+    assert_int_equal(rec->verdict.action, BN_ACTION_RETRY);
     /* c was delivered: an expiry of it (never, but a reused id) has no reply */
     assert_int_equal(one_line(r, "2026-12-04 07:00:02 1qABCD-0001xY-AB ** c@x.example: "
                                  "retry timeout exceeded", &rec), 1);

@@ -207,6 +207,21 @@ static void test_classify(void **state)
         e.verdict.fault = ex[i].f;
         assert_int_equal(bn_policy_classify(&p, &e), ex[i].want);
     }
+    /* a rate limit: the sender's (its IP, its volume) never counts against
+       the address; the recipient mailbox's does, as a soft bounce: a mailbox
+       over its receiving rate is not disabled, whatever X.2.1 says */
+    struct { const char *st; bn_fault f; bn_class want; } rl[] = {
+        {"4.7.0", BN_FAULT_SENDER, BN_CLASS_SENDER}, {"5.4.5", BN_FAULT_SENDER, BN_CLASS_SENDER},
+        {"4.2.1", BN_FAULT_RECIPIENT, BN_CLASS_SOFT}, {"5.2.122", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
+        {"5.2.1", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
+    };
+    for (size_t i = 0; i < sizeof rl / sizeof rl[0]; i++) {
+        bn_record e = record(BN_REASON_RATELIMITED, rl[i].st, false, BN_PERM_TRANSIENT);
+        e.verdict.fault = rl[i].f;
+        if (bn_policy_classify(&p, &e) != rl[i].want)
+            fail_msg("ratelimited %s: class %s, want %s", rl[i].st,
+                     bn_class_name(bn_policy_classify(&p, &e)), bn_class_name(rl[i].want));
+    }
     bn_record bl = record(BN_REASON_BLOCKED, "5.7.1", false, BN_PERM_PERMANENT);
     bl.verdict.fault = BN_FAULT_SENDER;
     p.reason_class[BN_REASON_BLOCKED] = BN_CLASS_SOFT; /* a policy's own choice stays */

@@ -328,37 +328,71 @@ static void test_report_repeats(void **state)
     bn_store_close(s);
 }
 
-/* test_expired_sender - a message retried until it expired because the
-   receiver kept refusing the sender (a Postfix log's "status=expired" after
-   "421 4.7.0 IP reputation" deferrals) says nothing against the address:
-   three of them do not suppress it, and rebuild (which reads the stored
-   fault back) keeps it so; three expiries on network trouble do */
+/* test_expired_sender - a failure on the sender's side of a reason that is
+   otherwise soft says nothing against the address: a message retried until
+   it expired because the receiver kept refusing the sender (a Postfix log's
+   "status=expired" after "421 4.7.0 IP reputation" deferrals), a rate limit
+   on the sender's IP. Three of them do not suppress it, and rebuild (which
+   reads the stored fault back) keeps it so; three expiries on network
+   trouble do, and so do three refusals of a mailbox over its receiving rate */
 static void test_expired_sender(void **state)
 {
     (void)state;
     bn_store *s = fresh(NULL);
     time_t now = time(NULL);
     char msg[64];
-    const char *who[] = {"kept@gmail.example", "gone@dead.example"};
-    const bn_fault fault[] = {BN_FAULT_SENDER, BN_FAULT_NETWORK};
-    for (int k = 0; k < 2; k++) {
+    static const struct {
+        const char *who;
+        bn_reason reason;
+        const char *status, *text;
+        bn_fault fault;
+        bool suppressed;
+    } c[] = {
+        {"kept@gmail.example", BN_REASON_EXPIRED, "4.7.0", "421 4.7.0 try again later",
+         BN_FAULT_SENDER, false},
+        {"gone@dead.example", BN_REASON_EXPIRED, "4.7.0", "421 4.7.0 try again later",
+         BN_FAULT_NETWORK, true},
+        {"fine@throttle.example", BN_REASON_RATELIMITED, "5.7.1",
+         "550 5.7.1 too many messages from your IP",
+         BN_FAULT_SENDER, false},
+        {"flooded@rate.example", BN_REASON_RATELIMITED, "4.2.1",
+         "452 4.2.1 The user you are trying to contact is receiving mail at a rate",
+         BN_FAULT_RECIPIENT, true},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
         for (int i = 0; i < 3; i++) {
-            bn_record r = rec(who[k], BN_REASON_EXPIRED, "4.7.0", false,
-                              now - (3 - i) * 3600, "421 4.7.0 try again later");
-            r.verdict.fault = fault[k];
+            bn_record r = rec(c[k].who, c[k].reason, c[k].status, false, now - (3 - i) * 3600,
+                              c[k].text);
+            r.verdict.fault = c[k].fault;
             r.dsn_action = (bn_str){"failed", 6};
-            snprintf(msg, sizeof msg, "%s expiry %d", who[k], i);
+            snprintf(msg, sizeof msg, "%s failure %d", c[k].who, i);
             bn_ingest_stats st = ingest1(s, &r, msg);
-            assert_int_equal(st.sender_side, k == 0);
+            assert_int_equal(st.sender_side, !c[k].suppressed);
         }
     }
-    assert_false(suppressed(s, "kept@gmail.example"));
-    assert_true(suppressed(s, "gone@dead.example"));
-    bn_rebuild_stats rs = {.reclassified = 99}; /* rebuild must zero it */
-    assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
-    assert_int_equal(rs.reclassified, 0);
-    assert_false(suppressed(s, "kept@gmail.example"));
-    assert_true(suppressed(s, "gone@dead.example"));
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
+            if (suppressed(s, c[k].who) != c[k].suppressed)
+                fail_msg("pass %d: %s suppressed %d, want %d", pass, c[k].who,
+                         !c[k].suppressed, c[k].suppressed);
+        bn_rebuild_stats rs = {.reclassified = 99}; /* rebuild must zero it */
+        assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
+        assert_int_equal(rs.reclassified, 0);
+    }
+    /* the report: the sender's rate limits are a sender-side wave, in words */
+    bn_report *rep;
+    assert_int_equal(bn_report_build_at(&rep, s, now - DAY, now, 3), BN_OK);
+    const bn_report_domain *d = NULL;
+    for (size_t i = 0; i < rep->ndomains; i++)
+        if (!strcmp(rep->domains[i].domain, "throttle.example"))
+            d = &rep->domains[i];
+    assert_non_null(d);
+    assert_int_equal(d->sender, 3);
+    assert_non_null(d->warning);
+    assert_non_null(strstr(d->warning, "are about the sender: rate limits;"));
+    assert_non_null(d->advice);
+    assert_non_null(strstr(d->advice, "throttled you for sending too much"));
+    bn_report_free(rep);
     bn_store_close(s);
 }
 
