@@ -165,6 +165,20 @@ static void note_ip(domain_acc *d, const char *ip)
     snprintf(d->ips[d->nips++], BN_IP_MAX, "%s", ip);
 }
 
+/* msgid_hash - str_hash of a Message-ID without its angle brackets: a log
+   reader stores "id@host", a DSN the original's header "<id@host>", and a
+   delay seen in both is one delay */
+static uint64_t msgid_hash(const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
+        s++, n -= 2;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
 /* repeat_key - identifies one delay (a deferral, a delay notice) of one
  * message to one recipient in one class; 0 when the event is no delay or
  * names no message: then it cannot be a repeat. Final outcomes (failed, an
@@ -176,7 +190,7 @@ static uint64_t repeat_key(const bn_event *e)
     if (!*e->message_id || !*who || strcmp(e->dsn_action, "delayed") != 0)
         return 0;
     uint64_t h = str_hash(who) ^ 0x9E3779B97F4A7C15ULL;
-    h = (h ^ str_hash(e->message_id)) * 0x100000001b3ULL;
+    h = (h ^ msgid_hash(e->message_id)) * 0x100000001b3ULL;
     h = (h ^ (uint64_t)e->cls) * 0xff51afd7ed558ccdULL;
     return h ? h : 1;
 }
