@@ -388,13 +388,13 @@ bn_class bn_policy_classify(const bn_policy *p, const bn_record *r)
         v->reason != BN_REASON_USERUNKNOWN && v->reason != BN_REASON_RATELIMITED)
         return BN_CLASS_SUSPEND; /* disabled; but a mailbox over its receiving
                                     rate (Gmail's X.2.1) is not disabled */
-    if (c == BN_CLASS_SOFT && v->fault == BN_FAULT_SENDER &&
-        default_class(v->reason) == BN_CLASS_SOFT)
-        return BN_CLASS_SENDER; /* the receiver refused the sender: a rate
-                                   limit on its IP, or retries until expiry
-                                   after reputation, blocklist or TLS
-                                   refusals. The address is fine. A policy's
-                                   own soft class for a sender reason stays */
+    if (c == BN_CLASS_SOFT && default_class(v->reason) == BN_CLASS_SOFT &&
+        (v->fault == BN_FAULT_SENDER || v->fault == BN_FAULT_MESSAGE))
+        /* the receiver refused the sender or the message: a rate limit on
+           the sender's IP, retries until expiry after reputation, blocklist,
+           TLS or content refusals. The address is fine. A policy's own soft
+           class for a sender reason stays */
+        return v->fault == BN_FAULT_SENDER ? BN_CLASS_SENDER : BN_CLASS_MESSAGE;
     if (c == BN_CLASS_SOFT && v->hardbounce)
         return BN_CLASS_HARD;
     if (c == BN_CLASS_HARD && !v->hardbounce &&

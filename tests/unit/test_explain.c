@@ -162,9 +162,11 @@ static void test_every_shape(void **state)
                     bn_verdict v;
                     memset(&v, 0, sizeof v);
                     v.reason = (bn_reason)r;
-                    /* sender, recipient, network: every variant of reasons.tsv */
-                    v.fault = bits & 1 ? BN_FAULT_SENDER
-                                       : (r + s) % 2 ? BN_FAULT_RECIPIENT : BN_FAULT_NETWORK;
+                    /* sender, recipient, message, network: every variant
+                       of reasons.tsv and the reasons' own rows */
+                    static const bn_fault other[] = {BN_FAULT_RECIPIENT, BN_FAULT_MESSAGE,
+                                                     BN_FAULT_NETWORK};
+                    v.fault = bits & 1 ? BN_FAULT_SENDER : other[((size_t)r + s) % 3];
                     v.replycode = codes[c];
                     strcpy(v.status, statuses[s]);
                     v.status_derived = (bits & 2) != 0;
@@ -249,8 +251,8 @@ static void test_known_sentence(void **state)
 }
 
 /* The variants, by hand: a rate limit of the recipient's mailbox and an
-   expiry after refusals of the sender have their own words and action; a
-   side with no variant keeps the reason's own. */
+   expiry after refusals of the sender or of the message have their own
+   words and action; a side with no variant keeps the reason's own. */
 static void test_variants(void **state)
 {
     (void)state;
@@ -280,7 +282,14 @@ static void test_variants(void **state)
                              "server kept refusing the sender (its reputation, a blocklist, TLS or "
                              "authentication). The address is probably fine; fix what the last "
                              "refusal names, then resend.");
+    v.fault = BN_FAULT_MESSAGE;
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_string_equal(buf, "Delivery was retried until the message expired because the receiving "
+                             "server kept refusing its content, size or format. The address is "
+                             "probably fine; fix what the last refusal names in the message, then "
+                             "resend.");
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_SENDER), BN_ACTION_FIX_SENDER);
+    assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_MESSAGE), BN_ACTION_FIX_MESSAGE);
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_NETWORK), BN_ACTION_RETRY);
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_RECIPIENT), BN_ACTION_RETRY);
     assert_int_equal(bn_reason_action(BN_REASON_RATELIMITED, BN_FAULT_RECIPIENT), BN_ACTION_RETRY);
@@ -291,7 +300,7 @@ static void test_variants(void **state)
     assert_ptr_equal(bn_kb_reason_words(BN_REASON_MAILBOXFULL, BN_FAULT_SENDER),
                      &bn_kb_reasons[BN_REASON_MAILBOXFULL]);
     assert_null(bn_kb_variant_find(BN_REASON_RATELIMITED, BN_FAULT_SENDER));
-    assert_int_equal(BN_KB_NVARIANTS, 2);
+    assert_int_equal(BN_KB_NVARIANTS, 3);
 }
 
 int main(void)

@@ -197,10 +197,11 @@ static void test_classify(void **state)
                      bn_class_name(got), bn_class_name(c[i].want));
     }
     /* an expiry counts against the address only when the retries did not
-       fail on the sender's side */
+       fail on the sender's side or on the message's */
     struct { bn_fault f; bn_class want; } ex[] = {
         {BN_FAULT_SENDER, BN_CLASS_SENDER}, {BN_FAULT_NETWORK, BN_CLASS_SOFT},
         {BN_FAULT_RECIPIENT, BN_CLASS_SOFT}, {BN_FAULT_UNKNOWN, BN_CLASS_SOFT},
+        {BN_FAULT_MESSAGE, BN_CLASS_MESSAGE}, {BN_FAULT_REMOTE_SYSTEM, BN_CLASS_SOFT},
     };
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         bn_record e = record(BN_REASON_EXPIRED, "4.7.0", false, BN_PERM_TRANSIENT);
