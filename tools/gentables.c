@@ -733,14 +733,15 @@ static void put_reason(FILE *o, const char *const f[4], const char *name)
 }
 
 /*
- * emit_reasons - per-reason fault, action and explanation. A reason's first
- * row is its own; a later row of the same reason with another fault is a
- * variant: its action and words apply when the evidence puts the failure on
- * that side (a rate limit of the recipient's mailbox, not the sender's).
+ * emit_reasons - per-reason fault, action and explanation. Every reason has
+ * its own row first; after them, a row of a reason again with another fault
+ * is a variant: its action and words apply when the evidence puts the
+ * failure on that side (a rate limit of the recipient's mailbox, not the
+ * sender's).
  */
 static void emit_reasons(FILE *o, FILE *h, table *t)
 {
-    int seen[BN_REASON_COUNT] = {0}, nvar = 0;
+    int seen[BN_REASON_COUNT] = {0}, nvar = 0, nown = 0;
     unsigned varseen[BN_REASON_COUNT] = {0}; /* bit f: a variant for fault f */
     const char *line[BN_REASON_COUNT][4] = {{0}};
     fprintf(o, "const bn_kb_variant bn_kb_variants[] = {\n");
@@ -754,6 +755,12 @@ static void emit_reasons(FILE *o, FILE *h, table *t)
             die("reason '%s' repeated with the same fault", r->f[0]);
         if (seen[id])
             varseen[id] |= 1u << f;
+        /* the variants follow every reason's own row: a sorted file would
+           otherwise make a variant ("expired sender") the reason's own */
+        if (seen[id] && nown < (int)BN_REASON_COUNT)
+            die("variant row of '%s' before every reason has its own row", r->f[0]);
+        if (!seen[id] && nvar)
+            die("reason '%s': its own row after the variants", r->f[0]);
         action_id(r->f[2]);
         if (seen[id]) {
             fprintf(o, " {%d,", id);
@@ -763,6 +770,7 @@ static void emit_reasons(FILE *o, FILE *h, table *t)
             continue;
         }
         seen[id] = 1;
+        nown++;
         for (int k = 0; k < 4; k++)
             line[id][k] = r->f[k + 1];
     }

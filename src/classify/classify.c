@@ -587,15 +587,19 @@ static void prefetch_words(const bn_verdict *v)
 /*
  * side_of - whose failure the winning reason is. The reason's own fault,
  * except that a reason with a recipient variant in reasons.tsv (a rate
- * limit) is the recipient's when the reply ties it to the mailbox: an
- * X.2.x status (RFC 3463: "mailbox status") or mailbox wording ("the user
- * you are trying to contact is receiving mail at a rate"). A sender's rate
- * limit names the IP, connections or recipients, never the mailbox.
+ * limit) is the recipient's when the reply ties it to the mailbox: mailbox
+ * wording ("the user you are trying to contact is receiving mail at a
+ * rate"), or a specific X.2.x status (RFC 3463: "mailbox status") in a text
+ * that does not call itself temporary. X.2.0 is no evidence: greylisting
+ * answers "450 4.2.0 ... Greylisted" (Postgrey), throttles "4.2.0 too many
+ * connections from your IP". A sender's rate limit names the IP,
+ * connections or recipients, never the mailbox.
  */
 static bn_fault side_of(const ctx *c, bn_reason r)
 {
     bn_fault own = (bn_fault)bn_kb_reasons[r].fault;
-    bool mailbox = c->hits.mailbox || (c->have_st && c->st.subject == 2);
+    bool status = c->have_st && c->st.subject == 2 && c->st.detail != 0 && !c->hits.transient;
+    bool mailbox = c->hits.mailbox || status;
     if (own == BN_FAULT_SENDER && mailbox && bn_kb_variant_find(r, BN_FAULT_RECIPIENT))
         return BN_FAULT_RECIPIENT;
     return own;

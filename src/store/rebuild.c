@@ -45,6 +45,24 @@ static bn_fault fault_of(const char *name)
     return BN_FAULT_UNKNOWN;
 }
 
+/* rate_side - a stored rate limit's side, read again from its reply: a
+   list stored before 2026-12-01 holds every rate limit as the sender's,
+   also the mailbox's own (Gmail's "receiving mail at a rate"), and such
+   an event, a duplicate, is never ingested again */
+static bn_fault rate_side(const bn_event *e, bn_fault stored)
+{
+    if (stored != BN_FAULT_SENDER || !e->diagnostic || !*e->diagnostic)
+        return stored;
+    bn_reply in = {.replycode = e->replycode,
+                   .status = e->status,
+                   .status_len = e->status ? strlen(e->status) : 0,
+                   .text = e->diagnostic,
+                   .text_len = strlen(e->diagnostic)};
+    bn_verdict v;
+    bn_classify(&v, &in);
+    return v.reason == BN_REASON_RATELIMITED ? v.fault : stored;
+}
+
 /* record_of - the fields of a stored event the policy looks at */
 static void record_of(bn_record *r, const bn_event *e)
 {
@@ -57,6 +75,8 @@ static void record_of(bn_record *r, const bn_event *e)
                             : !strcmp(e->permanence, "transient") ? BN_PERM_TRANSIENT
                                                                   : BN_PERM_UNKNOWN;
     r->verdict.fault = fault_of(e->fault);
+    if (reason == BN_REASON_RATELIMITED)
+        r->verdict.fault = rate_side(e, r->verdict.fault);
     snprintf(r->verdict.status, sizeof r->verdict.status, "%s", e->status);
     r->dsn_action = bn_str_cstr(e->dsn_action);
     r->feedback_type = bn_str_cstr(e->feedback_type);

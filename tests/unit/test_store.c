@@ -399,6 +399,38 @@ static void test_expired_sender(void **state)
     bn_store_close(s);
 }
 
+/* test_rebuild_rate_side - a list stored before rate limits had sides holds
+   Gmail's "receiving mail at a rate" as the sender's (never suppressed);
+   rebuild reads the reply again: three of them are soft bounces of the
+   address. A sender's throttle stays the sender's */
+static void test_rebuild_rate_side(void **state)
+{
+    (void)state;
+    bn_store *s = fresh(NULL);
+    time_t now = time(NULL);
+    char msg[64];
+    const char *text[] = {"452-4.2.1 The user you are trying to contact is receiving mail at a "
+                          "rate that prevents additional messages from being delivered. - gsmtp",
+                          "421 4.7.0 Too many connections from your IP"};
+    const char *who[] = {"flooded@gmail.example", "fine@gmail.example"};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            bn_record r = rec(who[k], BN_REASON_RATELIMITED, k ? "4.7.0" : "4.2.1", false,
+                              now - (3 - i) * 3600, text[k]);
+            r.verdict.fault = BN_FAULT_SENDER; /* as stored before */
+            r.dsn_action = (bn_str){"failed", 6};
+            snprintf(msg, sizeof msg, "%s rate %d", who[k], i);
+            assert_int_equal(ingest1(s, &r, msg).sender_side, 1);
+        }
+    assert_false(suppressed(s, who[0]));
+    bn_rebuild_stats rs;
+    assert_int_equal(bn_store_rebuild(s, NULL, &rs), BN_OK);
+    assert_int_equal(rs.reclassified, 3);
+    assert_true(suppressed(s, who[0]));
+    assert_false(suppressed(s, who[1]));
+    bn_store_close(s);
+}
+
 /* test_report_repeats_many - the set of counted delays grows from 1024
    slots to 65536 and still knows every key: 20000 deferrals, then the same
    20000 again, are 20000 rejections and 20000 repeats */
@@ -968,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_report_repeats),
         cmocka_unit_test(test_report_repeats_many),
         cmocka_unit_test(test_expired_sender),
+        cmocka_unit_test(test_rebuild_rate_side),
         cmocka_unit_test(test_report_window),
         cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_manual_and_rebuild),
