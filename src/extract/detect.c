@@ -27,6 +27,9 @@ static const char *const bounce_subjects[] = {
     "error sending", "message delivery", "delivery error", "user unknown",
     "mailbox full", "undeliverable", "failed delivery", "delivery incomplete",
     "failed to deliver", "message delayed",
+    /* Exchange's localised "Undeliverable:" (Italian, Dutch, Swedish,
+       Danish/Norwegian, Polish) */
+    "non recapitabile", "onbestelbaar", "olevererbart", "kan ikke leveres", "niedostarczalne",
     /* Russian ("Недоставленное сообщение", "не доставлено") and Japanese
        ("メール配信エラー", "配送失敗") report subjects */
     "\xd0\xb5\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd",
@@ -37,13 +40,32 @@ static const char *const bounce_subjects[] = {
     "\xe9\x85\x8d\xe9\x80\x81\xe5\xa4\xb1\xe6\x95\x97",
 };
 
-/* Sender local parts / names of mail systems. */
-static const char *const system_senders[] = {
+/* Names of mail systems in a sender's address (its local part: "MAILER-DAEMON@"). */
+static const char *const system_locals[] = {
     "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon",
-    "mail delivery", "mail administrator", "mail system", "mailadmin",
-    "mmdf", "smtp gateway", "mail.delivery", "bounce", "daemon@", "post_master",
-    "ndr", "mailer@", "mail-router",
+    "mailadmin", "post_master", "mail-router", "mail.delivery",
 };
+
+/* Whole words of a sender's local part that name a mail system
+   ("bounce-123@", "ndr@", "mailer@"); inside a word they are a person's
+   name or anything else ("Sandra", "Andrew", "bouncefitness") */
+static const char *const system_words[] = {"bounce", "bounces", "ndr", "mailer", "daemon",
+                                           "mmdf"};
+
+/* Whole words of a display name that name a mail system ("MMSC NDR
+   Administrator"); "bounce" is not one of them ("Bounce Fitness") */
+static const char *const system_name_words[] = {"ndr", "mailer", "daemon", "mmdf"};
+
+/* Display names and comments of mail systems: several words, or a name no
+   person has ("Mail Delivery Subsystem", "MAILER-DAEMON (Mail Delivery System)") */
+static const char *const system_names[] = {
+    "mailer-daemon", "postmaster", "mail delivery", "mail administrator", "mail system",
+    "smtp gateway", "mail.delivery",
+};
+
+/* Subject prefixes of a person's reply ("Re:", German "AW:", Nordic "SV:",
+   Dutch "Antw:", Italian "Rif:"): a reply that quotes a bounce is no bounce */
+static const char *const reply_prefixes[] = {"re", "aw", "sv", "vs", "antw", "rif", "odp"};
 
 /* contains_any - s contains one of the phrases */
 static bool contains_any(bn_str s, const char *const *list, size_t n)
@@ -64,23 +86,133 @@ static bool has_any(const bn_xctx *x, bn_str s, const char *const *list, size_t 
     return bn_multi_find(bn_x_multi(x, list, n, &scratch), s, NULL) != NULL;
 }
 
-/* bn_x_looks_like_bounce - the message presents itself as a delivery report */
-bool bn_x_looks_like_bounce(bn_xctx *x)
+/* has_word - one of the words is a whole word of s (words: runs of letters
+   and digits) */
+static bool has_word(bn_str s, const char *const *words, size_t n)
+{
+    size_t i = 0;
+    while (i < s.n) {
+        while (i < s.n && !bn_is_alnum((unsigned char)s.p[i]))
+            i++;
+        size_t start = i;
+        while (i < s.n && bn_is_alnum((unsigned char)s.p[i]))
+            i++;
+        bn_str w = {s.p + start, i - start};
+        for (size_t k = 0; w.n && k < n; k++)
+            if (bn_str_eq_ci(w, words[k]))
+                return true;
+    }
+    return false;
+}
+
+/* local_part - the local part of the From field's address; the whole value
+   when it holds none ("MAILER-DAEMON") */
+static bn_str local_part(bn_str from)
+{
+    size_t pos = 0;
+    bn_str a = bn_x_addr_scan(from, &pos);
+    if (!a.n)
+        return bn_str_trim(from);
+    const char *at = memchr(a.p, '@', a.n);
+    return at ? (bn_str){a.p, (size_t)(at - a.p)} : a;
+}
+
+/* bn_x_system_sender - the bounce's From is a mail system: its address's
+   local part, or its display name or comment, says so */
+bool bn_x_system_sender(bn_xctx *x)
+{
+    bn_str from = bn_x_top(x, BN_XTOP_FROM);
+    if (!from.n)
+        return false;
+    bn_str local = local_part(from);
+    return has_any(x, local, system_locals, sizeof system_locals / sizeof system_locals[0]) ||
+           has_word(local, system_words, sizeof system_words / sizeof system_words[0]) ||
+           has_any(x, from, system_names, sizeof system_names / sizeof system_names[0]) ||
+           has_word(from, system_name_words,
+                    sizeof system_name_words / sizeof system_name_words[0]);
+}
+
+/* reply_subject - the Subject starts with a reply prefix ("Re:", "AW: ",
+   "Re[2]:", "RE : ") */
+static bool reply_subject(bn_xctx *x)
+{
+    bn_str s = bn_str_trim(bn_x_top(x, BN_XTOP_SUBJECT));
+    size_t i = 0;
+    while (i < s.n && bn_is_alpha((unsigned char)s.p[i]))
+        i++;
+    bn_str word = {s.p, i};
+    if (i < s.n && s.p[i] == '[') { /* "Re[2]:" */
+        const char *close = memchr(s.p + i, ']', s.n - i);
+        if (!close)
+            return false;
+        i = (size_t)(close - s.p) + 1;
+    }
+    if (i < s.n && s.p[i] == ' ') /* French typography: "RE : " */
+        i++;
+    if (i >= s.n || s.p[i] != ':')
+        return false;
+    for (size_t k = 0; k < sizeof reply_prefixes / sizeof reply_prefixes[0]; k++)
+        if (bn_str_eq_ci(word, reply_prefixes[k]))
+            return true;
+    return false;
+}
+
+/* bn_x_human_reply - a person's reply (Subject "Re: ...", From no mail
+   system) with no report in it: what it quotes or pastes of a bounce
+   ("I got back 550 5.1.1 User unknown", DSN fields) is a conversation, and
+   the addresses it names are no failed recipients */
+bool bn_x_human_reply(bn_xctx *x)
+{
+    return reply_subject(x) && !bn_x_is_report(x) && !bn_x_system_sender(x);
+}
+
+/* aggregate_report - a DMARC aggregate or SMTP TLS report (RFC 7489 7.2.1.1,
+   RFC 8460 5.3: "Report Domain: example.com Submitter: ..."): statistics
+   of the sender's domain, sent by a postmaster, and no bounce */
+static bool aggregate_report(bn_xctx *x)
+{
+    bn_str subj = bn_str_trim(bn_x_top(x, BN_XTOP_SUBJECT));
+    return bn_str_starts_ci(subj, "Report Domain:") && bn_str_find_ci(subj, "Submitter:");
+}
+
+/* report_container - the top part is a multipart/report of a delivery
+   report (or of an unnamed type); a read receipt (disposition-notification)
+   or a TLS report (tlsrpt) is not one */
+static bool report_container(const bn_msg *m)
+{
+    bn_str t = m->parts[0].report_type;
+    return bn_part_is(&m->parts[0], "multipart/report") &&
+           !bn_str_eq_ci(t, "disposition-notification") && !bn_str_eq_ci(t, "tlsrpt");
+}
+
+/* bn_x_bounce_claim - how the message presents itself as a delivery report:
+   BN_CLAIM_HEADERS by X-Failed-Recipients, a report container or a mail
+   system's sender; BN_CLAIM_SUBJECT by a delivery-failure Subject alone
+   (which a person's "Order 1234 not delivered" also has); BN_CLAIM_NONE */
+bn_claim bn_x_bounce_claim(bn_xctx *x)
 {
     bn_msg *m = x->msg;
     if (!m->nparts)
-        return false;
-    const bn_headers *h = &m->parts[0].hdrs;
+        return BN_CLAIM_NONE;
     bn_str v;
-    if (bn_hdr_find(h, "X-Failed-Recipients", &v))
-        return true;
-    if (bn_part_is(&m->parts[0], "multipart/report"))
-        return true;
-    bn_str from = bn_x_top(x, BN_XTOP_FROM);
-    if (has_any(x, from, system_senders, sizeof system_senders / sizeof system_senders[0]))
-        return true;
+    if (bn_hdr_find(&m->parts[0].hdrs, "X-Failed-Recipients", &v))
+        return BN_CLAIM_HEADERS;
+    if (aggregate_report(x))
+        return BN_CLAIM_NONE;
+    if (report_container(m) || bn_x_system_sender(x))
+        return BN_CLAIM_HEADERS;
+    if (reply_subject(x))
+        return BN_CLAIM_NONE; /* "Re: Your parcel could not be delivered" */
     bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
-    return has_any(x, subj, bounce_subjects, sizeof bounce_subjects / sizeof bounce_subjects[0]);
+    return has_any(x, subj, bounce_subjects, sizeof bounce_subjects / sizeof bounce_subjects[0])
+               ? BN_CLAIM_SUBJECT
+               : BN_CLAIM_NONE;
+}
+
+/* bn_x_looks_like_bounce - the message presents itself as a delivery report */
+bool bn_x_looks_like_bounce(bn_xctx *x)
+{
+    return bn_x_bounce_claim(x) != BN_CLAIM_NONE;
 }
 
 /* bn_x_is_report - the message carries a delivery report for sure */

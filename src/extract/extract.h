@@ -305,6 +305,14 @@ int bn_x_scan_enrich(bn_xctx *x);
 bn_str bn_x_verp(bn_arena *a, const char *envelope_to);
 /* bn_x_looks_like_bounce - the bounce's From/Subject say it is a delivery report */
 bool bn_x_looks_like_bounce(bn_xctx *x);
+/* How a message presents itself as a delivery report (bn_x_bounce_claim). */
+typedef enum { BN_CLAIM_NONE, BN_CLAIM_SUBJECT, BN_CLAIM_HEADERS } bn_claim;
+/* bn_x_bounce_claim - by headers or structure, by its Subject alone, or not */
+bn_claim bn_x_bounce_claim(bn_xctx *x);
+/* bn_x_system_sender - the bounce's From is a mail system (MAILER-DAEMON...) */
+bool bn_x_system_sender(bn_xctx *x);
+/* bn_x_human_reply - a person's reply ("Re:") with no report in it: no bounce */
+bool bn_x_human_reply(bn_xctx *x);
 /* bn_x_is_report - the message carries a delivery report for sure (report part,
    multipart/report delivery-status, X-Failed-Recipients) */
 bool bn_x_is_report(bn_xctx *x);

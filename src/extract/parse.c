@@ -111,6 +111,8 @@ static int cascade(bn_xctx *x)
         rc = bn_x_arf(x, &arf);
     if (rc || arf)
         return rc;
+    if (bn_x_human_reply(x)) /* quotes a bounce, pastes DSN fields: a conversation */
+        return bn_x_autoreply_detect(x) ? bn_x_autoreply(x) : BN_OK;
     rc = bn_x_dsn(x);
     if (rc)
         return rc;
@@ -390,8 +392,13 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str ver
                          bool retrying)
 {
     bn_record *o = &r->r;
-    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED)
-        r->temporary = true; /* no DSN says otherwise: a delay warning */
+    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED) {
+        /* no DSN says otherwise: a delay warning, what a DSN would call
+           Action: delayed (so the list ignores it: the MTA still retries,
+           and three warnings of one message are no three failures) */
+        r->temporary = true;
+        o->dsn_action = BN_STR("delayed");
+    }
     if (!o->recipient.n && verp.n) {
         o->recipient = verp;
         o->recipient_src = "VERP envelope recipient";

@@ -986,6 +986,62 @@ static bool classifier_evidence(const scan *s)
     return s->n && names_cause(lines_span(s));
 }
 
+/* reply_at_start - the line starts with a 4xx/5xx reply ("550 5.1.1 ...",
+   "550-...", "> 554 ..."), not a number inside prose ("550 Main Street" is
+   an address, "order 550-1234" an order) */
+static bool reply_at_start(bn_str l)
+{
+    bn_str t = bn_str_trim(l);
+    while (t.n && t.p[0] == '>')
+        t = bn_str_trim((bn_str){t.p + 1, t.n - 1});
+    if (t.n < 4 || (t.p[0] != '4' && t.p[0] != '5') || !bn_is_digit((unsigned char)t.p[1]) ||
+        !bn_is_digit((unsigned char)t.p[2]) || (t.p[3] != ' ' && t.p[3] != '-'))
+        return false;
+    return bn_x_find_status(t).n || t.p[3] == '-' || code_kind(t) > 0;
+}
+
+/*
+ * strict_evidence - what a message that claims to be a bounce by its Subject
+ * alone must show: failure_evidence and classifier_evidence, but a reply
+ * code only where a server's reply has it (at a line's start, or with an
+ * enhanced status): in a person's "Order 1234 not delivered", "550 Main
+ * Street" is an address. And no challenge-response message ("held until you
+ * confirm that you are a human"): it is no failure, and the address in it
+ * is the person's own.
+ */
+static bool strict_evidence(const scan *s)
+{
+    static const char *const challenge[] = {
+        "you are a human", "you are human", "not a robot", "challenge-response",
+        "challenge/response", "verify your email address", "verify your address",
+        "confirm your email address", "confirm your address", "protecting myself from spam"};
+    if (bn_x_text_has(s->x, challenge, sizeof challenge / sizeof challenge[0]))
+        return false;
+    if ((s->anchors_in & ((1ULL << STRONG_ANCHORS) - 1)) || classifier_evidence(s))
+        return true;
+    for (size_t i = 0; i < s->n; i++) {
+        bn_str st = bn_x_find_status(s->lines[i]);
+        if ((st.n && st.p[0] != '2') || reply_at_start(s->lines[i]))
+            return true;
+    }
+    return false;
+}
+
+/* says_delivered - a delivery receipt ("Your message has been delivered to
+   the following recipients"): success wording and no failure code */
+static bool says_delivered(const scan *s)
+{
+    static const char *const ok[] = {
+        "has been delivered to", "was delivered to", "successfully delivered",
+        "delivery to these recipients or groups is complete", "was successfully relayed"};
+    if (!bn_x_text_has(s->x, ok, sizeof ok / sizeof ok[0]))
+        return false;
+    for (size_t i = 0; i < s->n; i++)
+        if (code_kind(bn_str_trim(s->lines[i])) > 0)
+            return false;
+    return true;
+}
+
 /* emit_anonymous - a failure without any named address (VERP may fill it) */
 static int emit_anonymous(scan *s)
 {
@@ -1012,16 +1068,26 @@ static void init_skip(scan *s)
         s->skip[3] = bn_x_addr_field(bn_x_field_value(x->arena, &x->orig.hdrs, "From"));
 }
 
+static int scan_run(bn_xctx *x, const char *format, bn_claim claim);
+
 /* bn_x_scan - the generic human-readable failure scanner */
 int bn_x_scan(bn_xctx *x)
 {
-    if (!bn_x_looks_like_bounce(x))
+    bn_claim claim = bn_x_bounce_claim(x);
+    if (claim == BN_CLAIM_NONE)
         return BN_OK;
-    return bn_x_scan_as(x, "generic");
+    return scan_run(x, "generic", claim);
 }
 
 /* bn_x_scan_as - the scanner's pairing for a decoder that recognised its format */
 int bn_x_scan_as(bn_xctx *x, const char *format)
+{
+    return scan_run(x, format, BN_CLAIM_HEADERS);
+}
+
+/* scan_run - the scanner's pairing; claim: how the message presents itself
+   as a bounce (a decoder's recognition counts as its headers) */
+static int scan_run(bn_xctx *x, const char *format, bn_claim claim)
 {
     scan s;
     memset(&s, 0, sizeof s);
@@ -1046,10 +1112,13 @@ int bn_x_scan_as(bn_xctx *x, const char *format)
     if (rc)
         return rc;
     /* a message that only calls itself a bounce (a subject, a sender name)
-       must also say that something failed */
-    bool evidence = bn_x_is_report(x) || failure_evidence(&s) || classifier_evidence(&s);
-    if (!evidence)
-        return BN_OK;
+       must also say that something failed; by its subject alone, with a
+       server's code */
+    bool evidence = bn_x_is_report(x) ||
+                    (claim == BN_CLAIM_SUBJECT ? strict_evidence(&s)
+                                               : failure_evidence(&s) || classifier_evidence(&s));
+    if (!evidence || (!strcmp(format, "generic") && says_delivered(&s)))
+        return BN_OK; /* nothing failed, or a delivery receipt */
     prune(&s);
     return s.nhits ? emit(&s, src) : emit_anonymous(&s);
 }
