@@ -26,7 +26,7 @@ static const char *const bounce_subjects[] = {
     "non remis", "no se puede entregar", "permanent error", "returned message",
     "error sending", "message delivery", "delivery error", "user unknown",
     "mailbox full", "undeliverable", "failed delivery", "delivery incomplete",
-    "failed to deliver", "message delayed",
+    "failed to deliver", "message delayed", "could not be sent",
     /* Exchange's localised "Undeliverable:" (Italian, Dutch, Swedish,
        Danish/Norwegian, Polish) */
     "non recapitabile", "onbestelbaar", "olevererbart", "kan ikke leveres", "niedostarczalne",
