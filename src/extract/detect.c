@@ -59,8 +59,8 @@ static const char *const system_name_words[] = {"ndr", "mailer", "daemon", "mmdf
 /* Display names and comments of mail systems: several words, or a name no
    person has ("Mail Delivery Subsystem", "MAILER-DAEMON (Mail Delivery System)") */
 static const char *const system_names[] = {
-    "mailer-daemon", "postmaster", "mail delivery", "mail administrator", "mail system",
-    "smtp gateway", "mail.delivery",
+    "mailer-daemon", "mailerdaemon", "postmaster", "mail delivery", "mail administrator",
+    "mail system", "smtp gateway", "mail.delivery",
 };
 
 /* Subject prefixes of a person's reply ("Re:", German "AW:", Nordic "SV:",
@@ -125,7 +125,8 @@ bool bn_x_system_sender(bn_xctx *x)
     if (!from.n)
         return false;
     bn_str local = local_part(from);
-    return has_any(x, local, system_locals, sizeof system_locals / sizeof system_locals[0]) ||
+    return bn_str_starts_ci(local, "bounce") || /* bouncer@, bounceback@, bounce-123@ */
+           has_any(x, local, system_locals, sizeof system_locals / sizeof system_locals[0]) ||
            has_word(local, system_words, sizeof system_words / sizeof system_words[0]) ||
            has_any(x, from, system_names, sizeof system_names / sizeof system_names[0]) ||
            has_word(from, system_name_words,
@@ -157,13 +158,25 @@ static bool reply_subject(bn_xctx *x)
     return false;
 }
 
+/* null_sender - the message came from the null return path (Return-Path
+   "<>", or a From of "<>"): a mail system's, never a person's */
+static bool null_sender(bn_xctx *x)
+{
+    bn_str v;
+    if (bn_hdr_find(&x->msg->parts[0].hdrs, "Return-Path", &v) && bn_str_eq_ci(bn_str_trim(v), "<>"))
+        return true;
+    bn_str from = bn_str_trim(bn_x_top(x, BN_XTOP_FROM));
+    return !from.n || bn_str_eq_ci(from, "<>");
+}
+
 /* bn_x_human_reply - a person's reply (Subject "Re: ...", From no mail
-   system) with no report in it: what it quotes or pastes of a bounce
-   ("I got back 550 5.1.1 User unknown", DSN fields) is a conversation, and
-   the addresses it names are no failed recipients */
+   system, a real return path) with no report in it: what it quotes or
+   pastes of a bounce ("I got back 550 5.1.1 User unknown", DSN fields) is
+   a conversation, and the addresses it names are no failed recipients */
 bool bn_x_human_reply(bn_xctx *x)
 {
-    return reply_subject(x) && !bn_x_is_report(x) && !bn_x_system_sender(x);
+    return x->msg->nparts && reply_subject(x) && !bn_x_is_report(x) &&
+           !bn_x_system_sender(x) && !null_sender(x);
 }
 
 /* aggregate_report - a DMARC aggregate or SMTP TLS report (RFC 7489 7.2.1.1,
@@ -201,12 +214,13 @@ bn_claim bn_x_bounce_claim(bn_xctx *x)
         return BN_CLAIM_NONE;
     if (report_container(m) || bn_x_system_sender(x))
         return BN_CLAIM_HEADERS;
-    if (reply_subject(x))
+    bool null = null_sender(x);
+    if (reply_subject(x) && !null)
         return BN_CLAIM_NONE; /* "Re: Your parcel could not be delivered" */
     bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
-    return has_any(x, subj, bounce_subjects, sizeof bounce_subjects / sizeof bounce_subjects[0])
-               ? BN_CLAIM_SUBJECT
-               : BN_CLAIM_NONE;
+    if (!has_any(x, subj, bounce_subjects, sizeof bounce_subjects / sizeof bounce_subjects[0]))
+        return BN_CLAIM_NONE;
+    return null ? BN_CLAIM_HEADERS : BN_CLAIM_SUBJECT; /* no person sends from <> */
 }
 
 /* bn_x_looks_like_bounce - the message presents itself as a delivery report */
@@ -300,6 +314,29 @@ bool bn_x_text_has(bn_xctx *x, const char *const *phrases, size_t n)
     if (n < 2 || n > BN_MULTI_MAX)
         return contains_any(x->text, phrases, n);
     return bn_multi_find(bn_x_multi(x, phrases, n, &scratch), x->text, NULL) != NULL;
+}
+
+/* bn_x_text_says - the bounce's text holds one of the phrases outside a
+   quoted "Subject:" line: a summary of the original ("Subject: Your order
+   has been delayed") says nothing of the delivery */
+bool bn_x_text_says(const bn_xctx *x, const char *const *phrases, size_t n)
+{
+    bn_multi scratch;
+    const bn_multi *m = bn_x_multi(x, phrases, n, &scratch);
+    bn_str t = x->text;
+    for (const char *hit; (hit = bn_multi_find(m, t, NULL)) != NULL;) {
+        const char *ls = hit;
+        while (ls > x->text.p && ls[-1] != '\n' && ls[-1] != '\r')
+            ls--;
+        bn_str before = bn_str_trim((bn_str){ls, (size_t)(hit - ls)});
+        if (!bn_str_starts_ci(before, "Subject:"))
+            return true;
+        const char *nl = memchr(hit, '\n', (size_t)(t.p + t.n - hit));
+        if (!nl)
+            return false;
+        t = (bn_str){nl + 1, (size_t)(t.p + t.n - nl - 1)};
+    }
+    return false;
 }
 
 /* bn_x_top - the bounce's From, To, Subject or Date, decoded once: the

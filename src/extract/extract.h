@@ -309,6 +309,9 @@ bool bn_x_looks_like_bounce(bn_xctx *x);
 typedef enum { BN_CLAIM_NONE, BN_CLAIM_SUBJECT, BN_CLAIM_HEADERS } bn_claim;
 /* bn_x_bounce_claim - by headers or structure, by its Subject alone, or not */
 bn_claim bn_x_bounce_claim(bn_xctx *x);
+/* bn_x_text_says - x->text holds one of the phrases, not on a quoted
+   "Subject:" line (the original's summary) */
+bool bn_x_text_says(const bn_xctx *x, const char *const *phrases, size_t n);
 /* bn_x_system_sender - the bounce's From is a mail system (MAILER-DAEMON...) */
 bool bn_x_system_sender(bn_xctx *x);
 /* bn_x_human_reply - a person's reply ("Re:") with no report in it: no bounce */

@@ -320,11 +320,15 @@ static void last_resort(bn_xctx *x, bn_xrec *r)
 /*
  * says_retrying - the bounce's text announces that delivery goes on: a delay
  * warning (Postfix/Sendmail/Courier "warning (message) only", Exim "delivery
- * attempts will continue", Exchange "will continue to be attempted"). The
- * negations ("will not be retried") hold none of these phrases.
+ * attempts will continue", Exchange "will continue to be attempted"), not
+ * on the original's quoted Subject line, and no final word ("will not be
+ * retried", "giving up") after it.
  */
 static bool says_retrying(const bn_xctx *x)
 {
+    /* a final report may tell the delay that led to it */
+    static const char *const final[] = {"will not be retried", "no further attempts",
+                                        "giving up", "retry timeout exceeded"};
     static const char *const ph[] = {
         "will be retried", "still being retried", "will retry", "will keep trying",
         "will keep on trying", "will continue to try", "will continue trying",
@@ -335,8 +339,15 @@ static bool says_retrying(const bn_xctx *x)
            "this is only a temporary failure report" */
         "is delayed for more than", "only a temporary failure report",
         "not been delivered yet"};
-    bn_multi scratch; /* one pass over the text, not one per phrase */
-    return bn_multi_find(bn_x_multi(x, ph, sizeof ph / sizeof ph[0], &scratch), x->text, NULL);
+    return bn_x_text_says(x, ph, sizeof ph / sizeof ph[0]) &&
+           !bn_x_text_says(x, final, sizeof final / sizeof final[0]);
+}
+
+/* failed_code - the record's own code is a permanent failure (5.x.x, 5xx):
+   a delay warning's words elsewhere in the text do not make it one */
+static bool failed_code(const bn_xrec *r)
+{
+    return (r->status.n && r->status.p[0] == '5') || (r->replycode >= 500 && r->replycode < 600);
 }
 
 /*
@@ -392,7 +403,7 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str ver
                          bool retrying)
 {
     bn_record *o = &r->r;
-    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED) {
+    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED && !failed_code(r)) {
         /* no DSN says otherwise: a delay warning, what a DSN would call
            Action: delayed (so the list ignores it: the MTA still retries,
            and three warnings of one message are no three failures) */

@@ -1028,13 +1028,20 @@ static bool strict_evidence(const scan *s)
 }
 
 /* says_delivered - a delivery receipt ("Your message has been delivered to
-   the following recipients"): success wording and no failure code */
+   the following recipients"): success wording (not on the original's quoted
+   Subject line), no failure sentence ("did not reach", "could not be
+   delivered": a partial report), no cause and no failure code */
 static bool says_delivered(const scan *s)
 {
     static const char *const ok[] = {
         "has been delivered to", "was delivered to", "successfully delivered",
         "delivery to these recipients or groups is complete", "was successfully relayed"};
-    if (!bn_x_text_has(s->x, ok, sizeof ok / sizeof ok[0]))
+    static const char *const failed[] = {
+        "did not reach", "not be delivered", "undeliverable", "failed", "could not deliver",
+        "unable to deliver", "not delivered", "rejected"};
+    if (!bn_x_text_says(s->x, ok, sizeof ok / sizeof ok[0]) ||
+        bn_x_text_says(s->x, failed, sizeof failed / sizeof failed[0]) ||
+        classifier_evidence(s))
         return false;
     for (size_t i = 0; i < s->n; i++)
         if (code_kind(bn_str_trim(s->lines[i])) > 0)
