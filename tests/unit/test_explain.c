@@ -258,36 +258,39 @@ static void test_variants(void **state)
     (void)state;
     char buf[512];
     bn_verdict v;
-    memset(&v, 0, sizeof v);
-    v.reason = BN_REASON_RATELIMITED;
-    v.fault = BN_FAULT_RECIPIENT;
-    v.replycode = 452;
-    strcpy(v.status, "4.2.1");
-    v.retry_after = -1;
-    bn_verdict_explain(&v, buf, sizeof buf);
-    assert_string_equal(buf, "The recipient's mailbox refuses more mail for now: it has received as "
-                             "much as its provider allows in a period (from everyone, or from you) "
-                             "(452 4.2.1). The address exists and your reputation is not the cause; "
-                             "retry later and send to it less often; suppress the address only if it "
-                             "keeps refusing mail.");
-    v.fault = BN_FAULT_SENDER;
-    bn_verdict_explain(&v, buf, sizeof buf);
-    assert_string_equal(buf, "The receiving server throttled you for sending too much or too fast "
-                             "(452 4.2.1). Slow down and retry later.");
-    v.reason = BN_REASON_EXPIRED;
-    v.replycode = 0;
-    v.status[0] = 0;
-    bn_verdict_explain(&v, buf, sizeof buf);
-    assert_string_equal(buf, "Delivery was retried until the message expired because the receiving "
-                             "server kept refusing the sender (its reputation, a blocklist, TLS or "
-                             "authentication). The address is probably fine; fix what the last "
-                             "refusal names, then resend.");
-    v.fault = BN_FAULT_MESSAGE;
-    bn_verdict_explain(&v, buf, sizeof buf);
-    assert_string_equal(buf, "Delivery was retried until the message expired because the receiving "
-                             "server kept refusing its content, size or format. The address is "
-                             "probably fine; fix what the last refusal names in the message, then "
-                             "resend.");
+    static const struct {
+        bn_reason r;
+        bn_fault f;
+        int code;
+        const char *status, *want;
+    } c[] = {
+        {BN_REASON_RATELIMITED, BN_FAULT_RECIPIENT, 452, "4.2.1",
+         "The recipient's mailbox refuses more mail for now: it has received as much as its "
+         "provider allows in a period (from everyone, or from you) (452 4.2.1). The address "
+         "exists and your reputation is not the cause; retry later and send to it less often; "
+         "suppress the address only if it keeps refusing mail."},
+        {BN_REASON_RATELIMITED, BN_FAULT_SENDER, 452, "4.2.1",
+         "The receiving server throttled you for sending too much or too fast (452 4.2.1). Slow "
+         "down and retry later."},
+        {BN_REASON_EXPIRED, BN_FAULT_SENDER, 0, "",
+         "Delivery was retried until the message expired because the receiving server kept "
+         "refusing the sender (its reputation, a blocklist, TLS or authentication). The address "
+         "is probably fine; fix what the last refusal names, then resend."},
+        {BN_REASON_EXPIRED, BN_FAULT_MESSAGE, 0, "",
+         "Delivery was retried until the message expired because the receiving server kept "
+         "refusing its content, size or format. The address is probably fine; fix what the last "
+         "refusal names in the message, then resend."},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        memset(&v, 0, sizeof v);
+        v.reason = c[i].r;
+        v.fault = c[i].f;
+        v.replycode = c[i].code;
+        strcpy(v.status, c[i].status);
+        v.retry_after = -1;
+        bn_verdict_explain(&v, buf, sizeof buf);
+        assert_string_equal(buf, c[i].want);
+    }
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_SENDER), BN_ACTION_FIX_SENDER);
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_MESSAGE), BN_ACTION_FIX_MESSAGE);
     assert_int_equal(bn_reason_action(BN_REASON_EXPIRED, BN_FAULT_NETWORK), BN_ACTION_RETRY);
