@@ -215,18 +215,22 @@ bn_claim bn_x_bounce_claim(bn_xctx *x)
     if (report_container(m) || bn_x_system_sender(x))
         return BN_CLAIM_HEADERS;
     bool null = null_sender(x);
-    if (reply_subject(x) && !null)
-        return BN_CLAIM_NONE; /* "Re: Your parcel could not be delivered" */
+    if (reply_subject(x)) /* a person's "Re: Your parcel could not be delivered"; from
+                             the null sender, a gateway's bounce or an auto-reply */
+        return null ? BN_CLAIM_SUBJECT : BN_CLAIM_NONE;
     bn_str subj = bn_x_top(x, BN_XTOP_SUBJECT);
     if (!has_any(x, subj, bounce_subjects, sizeof bounce_subjects / sizeof bounce_subjects[0]))
         return BN_CLAIM_NONE;
     return null ? BN_CLAIM_HEADERS : BN_CLAIM_SUBJECT; /* no person sends from <> */
 }
 
-/* bn_x_looks_like_bounce - the message presents itself as a delivery report */
+/* bn_x_looks_like_bounce - the message presents itself as a delivery report;
+   a reply from the null sender does not quite (an auto-reply is one too): only
+   the scanner, which then asks for a server's code, reads it as a bounce */
 bool bn_x_looks_like_bounce(bn_xctx *x)
 {
-    return bn_x_bounce_claim(x) != BN_CLAIM_NONE;
+    bn_claim c = bn_x_bounce_claim(x);
+    return c == BN_CLAIM_HEADERS || (c == BN_CLAIM_SUBJECT && !reply_subject(x));
 }
 
 /* bn_x_is_report - the message carries a delivery report for sure */
