@@ -106,6 +106,9 @@ extern const size_t bn_decoders_count;
 
 /* bn_x_add - a new zeroed record (format set), or NULL when full / out of memory */
 bn_xrec *bn_x_add(bn_xctx *x, const char *format);
+/* bn_x_final_code - the record's own reply is a permanent failure (5.x.x or
+   5xx): a delay the report also tells of does not make it temporary */
+bool bn_x_final_code(const bn_xrec *r);
 /* bn_x_find - the record whose recipient equals addr (case-insensitive), or NULL */
 bn_xrec *bn_x_find(bn_xctx *x, bn_str addr);
 

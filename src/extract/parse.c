@@ -343,12 +343,6 @@ static bool says_retrying(const bn_xctx *x)
            !bn_x_text_says(x, final, sizeof final / sizeof final[0]);
 }
 
-/* failed_code - the record's own code is a permanent failure (5.x.x, 5xx):
-   a delay warning's words elsewhere in the text do not make it one */
-static bool failed_code(const bn_xrec *r)
-{
-    return (r->status.n && r->status.p[0] == '5') || (r->replycode >= 500 && r->replycode < 600);
-}
 
 /*
  * cap_diagnostic - the server's text may be no longer than one header
@@ -403,7 +397,8 @@ static void finalize_one(bn_xctx *x, bn_xrec *r, lazy_date *msg_date, bn_str ver
                          bool retrying)
 {
     bn_record *o = &r->r;
-    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED && !failed_code(r)) {
+    if (retrying && !o->dsn_action.n && r->reason == BN_REASON_UNDEFINED &&
+        !bn_x_final_code(r)) {
         /* no DSN says otherwise: a delay warning, what a DSN would call
            Action: delayed (so the list ignores it: the MTA still retries,
            and three warnings of one message are no three failures) */

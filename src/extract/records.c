@@ -45,3 +45,9 @@ bn_xrec *bn_x_find(bn_xctx *x, bn_str addr)
     }
     return NULL;
 }
+
+/* bn_x_final_code - see extract.h */
+bool bn_x_final_code(const bn_xrec *r)
+{
+    return (r->status.n && r->status.p[0] == '5') || (r->replycode >= 500 && r->replycode < 600);
+}

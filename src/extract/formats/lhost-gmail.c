@@ -219,8 +219,7 @@ static void fill(const bn_xctx *x, bn_xrec *r, bn_str d, bn_str host, bool delay
     }
     r->r.remote_mta = host;
     /* a notice may hold a permanent failure beside a delay: a 5xx is final */
-    r->temporary = delay && !(r->status.n && r->status.p[0] == '5') &&
-                   !(r->replycode >= 500 && r->replycode < 600);
+    r->temporary = delay && !bn_x_final_code(r);
     if (expired) {
         r->reason = BN_REASON_EXPIRED;
         r->reason_rule = "lhost-gmail.gave-up";

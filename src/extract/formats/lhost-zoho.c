@@ -109,7 +109,7 @@ static int add(bn_xctx *x, const zline *z, bool delay)
     r->status = bn_x_find_status(r->r.diagnostic);
     r->r.status_src = r->status.n ? "Zoho error code" : NULL;
     r->r.command = bn_x_command(x, r->r.diagnostic);
-    r->temporary = delay;
+    r->temporary = delay && !bn_x_final_code(r); /* a 5xx beside a delay is final */
     r->queue_expired = r->replycode / 100 == 4;
     return BN_OK;
 }
