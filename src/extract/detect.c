@@ -46,9 +46,10 @@ static const char *const system_locals[] = {
     "mailadmin", "post_master", "mail-router", "mail.delivery",
 };
 
-/* Whole words of a sender's local part that name a mail system
-   ("bounce-123@", "ndr@", "mailer@"); inside a word they are a person's
-   name or anything else ("Sandra", "Andrew", "bouncefitness") */
+/* Whole words of a sender's local part that name a mail system ("ndr@",
+   "mailer@", "x.daemon@"); inside a word they are a person's name or
+   anything else ("sandra@", "andrew@"). A local part starting with "bounce"
+   (bounces+x@, bouncer@) is one too: bn_x_system_sender */
 static const char *const system_words[] = {"bounce", "bounces", "ndr", "mailer", "daemon",
                                            "mmdf"};
 
