@@ -138,7 +138,14 @@ bool bn_x_system_sender(bn_xctx *x)
    "Re[2]:", "RE : ") */
 static bool reply_subject(bn_xctx *x)
 {
-    bn_str s = bn_str_trim(bn_x_top(x, BN_XTOP_SUBJECT));
+    bn_str s;
+    /* the field as written first: decoding it (RFC 2047, charsets) costs more
+       than the question for every report, and a prefix is rarely encoded */
+    if (!bn_hdr_find(&x->msg->parts[0].hdrs, "Subject", &s))
+        return false;
+    s = bn_str_trim(s);
+    if (bn_str_starts_ci(s, "=?"))
+        s = bn_str_trim(bn_x_top(x, BN_XTOP_SUBJECT));
     size_t i = 0;
     while (i < s.n && bn_is_alpha((unsigned char)s.p[i]))
         i++;
@@ -176,7 +183,8 @@ static bool null_sender(bn_xctx *x)
    a conversation, and the addresses it names are no failed recipients */
 bool bn_x_human_reply(bn_xctx *x)
 {
-    return x->msg->nparts && reply_subject(x) && !bn_x_is_report(x) &&
+    /* a report part first: most messages have one, and it settles it */
+    return x->msg->nparts && !bn_x_is_report(x) && reply_subject(x) &&
            !bn_x_system_sender(x) && !null_sender(x);
 }
 

@@ -65,14 +65,6 @@ const bn_kb_reason *bn_kb_variant_find(bn_reason r, bn_fault f)
     return NULL;
 }
 
-/* bn_kb_reason_words - see knowledge.h */
-const bn_kb_reason *bn_kb_reason_words(bn_reason r, bn_fault f)
-{
-    const bn_kb_reason *own = &bn_kb_reasons[r];
-    const bn_kb_reason *v = own->fault == (unsigned)f ? NULL : bn_kb_variant_find(r, f);
-    return v ? v : own;
-}
-
 /* bn_kb_status_find - class-specific row first, then the X row */
 const bn_kb_status *bn_kb_status_find(const bn_status_code *s)
 {

@@ -31,8 +31,14 @@ const bn_kb_reply *bn_kb_reply_find(int code);
 const bn_kb_reason *bn_kb_variant_find(bn_reason r, bn_fault f);
 
 /* bn_kb_reason_words - the action and words of reason r with fault f: the
-   variant for f where there is one, the reason's own row otherwise */
-const bn_kb_reason *bn_kb_reason_words(bn_reason r, bn_fault f);
+   variant for f where there is one, the reason's own row otherwise (inline:
+   the record writer asks three times a record, nearly always of the own row) */
+static inline const bn_kb_reason *bn_kb_reason_words(bn_reason r, bn_fault f)
+{
+    const bn_kb_reason *own = &bn_kb_reasons[r];
+    const bn_kb_reason *v = own->fault == (unsigned)f ? NULL : bn_kb_variant_find(r, f);
+    return v ? v : own;
+}
 
 /*
  * bn_kb_status_find - the registry row of a status: the class-specific row
