@@ -171,7 +171,8 @@ static bool reply_subject(bn_xctx *x)
 static bool null_sender(bn_xctx *x)
 {
     bn_str v;
-    if (bn_hdr_find(&x->msg->parts[0].hdrs, "Return-Path", &v) && bn_str_eq_ci(bn_str_trim(v), "<>"))
+    if (bn_hdr_find(&x->msg->parts[0].hdrs, "Return-Path", &v) &&
+        bn_str_eq_ci(bn_str_trim(v), "<>"))
         return true;
     bn_str from = bn_str_trim(bn_x_top(x, BN_XTOP_FROM));
     return !from.n || bn_str_eq_ci(from, "<>");

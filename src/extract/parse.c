@@ -343,7 +343,6 @@ static bool says_retrying(const bn_xctx *x)
            !bn_x_text_says(x, final, sizeof final / sizeof final[0]);
 }
 
-
 /*
  * cap_diagnostic - the server's text may be no longer than one header
  * (max_header_size): a hostile 10 MB Diagnostic-Code must not become a 10 MB

@@ -213,7 +213,8 @@ static void test_classify(void **state)
        over its receiving rate is not disabled, whatever X.2.1 says */
     struct { const char *st; bn_fault f; bn_class want; } rl[] = {
         {"4.7.0", BN_FAULT_SENDER, BN_CLASS_SENDER}, {"5.4.5", BN_FAULT_SENDER, BN_CLASS_SENDER},
-        {"4.2.1", BN_FAULT_RECIPIENT, BN_CLASS_SOFT}, {"5.2.122", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
+        {"4.2.1", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
+        {"5.2.122", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
         {"5.2.1", BN_FAULT_RECIPIENT, BN_CLASS_SOFT},
     };
     for (size_t i = 0; i < sizeof rl / sizeof rl[0]; i++) {
