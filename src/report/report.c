@@ -51,13 +51,19 @@ struct bn_report_priv {
     int err;
 };
 
+/* fnv - FNV-1a of p[0..n) */
+static uint64_t fnv(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
 /* str_hash - FNV-1a of a C string */
 static uint64_t str_hash(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
+    return fnv(s, strlen(s));
 }
 
 /* grow_slots - double the domain hash table */
@@ -173,10 +179,7 @@ static uint64_t msgid_hash(const char *s)
     size_t n = strlen(s);
     if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
         s++, n -= 2;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return h;
+    return fnv(s, n);
 }
 
 /* repeat_key - identifies one delay (a deferral, a delay notice) of one
