@@ -5,9 +5,10 @@
  * bounces) the list is recomputed, in one write transaction: every event
  * gets its class under the new policy (and its address key, if the
  * local-part setting changed or the keys were made by an older
- * normalisation: BN_ADDR_KEYS_VERSION), the list is emptied, and every address with
- * history is folded again. Manual actions are history too, so they
- * survive.
+ * normalisation: BN_ADDR_KEYS_VERSION; and its fault, where a stored rate
+ * limit's reply names another side: rate_side), the list is emptied, and
+ * every address with history is folded again. Manual actions are history
+ * too, so they survive.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,8 @@
 typedef struct change {
     long long id;
     bn_class cls;
-    char *address; /* NULL: unchanged */
+    char *address;     /* NULL: unchanged */
+    const char *fault; /* bn_fault_name; NULL: unchanged */
 } change;
 
 typedef struct rebuild_ctx {
@@ -82,9 +84,18 @@ static void record_of(bn_record *r, const bn_event *e)
     r->feedback_type = bn_str_cstr(e->feedback_type);
 }
 
-/* push_change - remember an event whose class or key changes */
+/* new_fault - the name of the fault record_of read again (rate_side), NULL
+   when it is the stored one: the stored field then says what the class
+   says */
+static const char *new_fault(const bn_event *e, const bn_record *r)
+{
+    return r->verdict.fault != fault_of(e->fault) ? bn_fault_name(r->verdict.fault)
+                                                  : NULL;
+}
+
+/* push_change - remember an event whose class, key or fault changes */
 static int push_change(rebuild_ctx *c, long long id, bn_class cls,
-                       const char *addr)
+                       const char *addr, const char *fault)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
@@ -96,6 +107,7 @@ static int push_change(rebuild_ctx *c, long long id, bn_class cls,
     c->v[c->n].id = id;
     c->v[c->n].cls = cls;
     c->v[c->n].address = addr ? bn_strndup(addr, strlen(addr)) : NULL;
+    c->v[c->n].fault = fault;
     if (addr && !c->v[c->n].address)
         return BN_ENOMEM;
     c->n++;
@@ -111,6 +123,7 @@ static int reclassify(void *ctx, const bn_event *e)
     const char *new_addr = NULL;
     record_of(&r, e);
     bn_class cls = bn_policy_classify(c->p, &r);
+    const char *fault = new_fault(e, &r);
     c->st->events++;
     if (e->address[0] && c->rekey &&
         bn_address_normalize(addr, NULL, e->recipient, strlen(e->recipient),
@@ -118,10 +131,10 @@ static int reclassify(void *ctx, const bn_event *e)
                                                         : 0) == BN_OK &&
         strcmp(addr, e->address) != 0)
         new_addr = addr;
-    if (cls == e->cls && !new_addr)
+    if (cls == e->cls && !new_addr && !fault)
         return 0;
     c->st->reclassified += cls != e->cls;
-    c->err = push_change(c, e->id, cls, new_addr ? new_addr : e->address);
+    c->err = push_change(c, e->id, cls, new_addr ? new_addr : e->address, fault);
     return c->err != BN_OK;
 }
 
@@ -135,7 +148,7 @@ static int rekey_manual(void *ctx, long long id, const char *recipient,
     if (bn_address_normalize(addr, NULL, recipient, strlen(recipient), flags) ||
         !strcmp(addr, address))
         return 0;
-    c->err = push_change(c, id, BN_CLASS_MANUAL, addr);
+    c->err = push_change(c, id, BN_CLASS_MANUAL, addr, NULL);
     return c->err != BN_OK;
 }
 
@@ -156,7 +169,7 @@ static int collect_address(void *ctx, const char *address)
     return 0;
 }
 
-/* apply_changes - write the collected class/key changes */
+/* apply_changes - write the collected class/key/fault changes */
 static int apply_changes(rebuild_ctx *c)
 {
     int rc = BN_OK;
@@ -164,7 +177,7 @@ static int apply_changes(rebuild_ctx *c)
         rc = c->v[i].cls == BN_CLASS_MANUAL
                  ? c->s->ops->manual_update(c->s, c->v[i].id, c->v[i].address)
                  : c->s->ops->event_update(c->s, c->v[i].id, c->v[i].address,
-                                           c->v[i].cls);
+                                           c->v[i].cls, c->v[i].fault);
     return rc;
 }
 

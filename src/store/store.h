@@ -111,8 +111,10 @@ typedef struct bn_store_ops {
     int (*event_iter)(bn_store *s, time_t since, bn_event_cb cb, void *ctx);
     int (*event_history)(bn_store *s, const char *address, bn_event_cb cb,
                          void *ctx);
+    /* event_update: rebuild's new key and class, and fault (NULL: keep the
+     * stored one; a rate limit whose reply names another side) */
     int (*event_update)(bn_store *s, long long id, const char *address,
-                        bn_class cls);
+                        bn_class cls, const char *fault);
     /* addresses: every address with events or manual actions */
     int (*addresses)(bn_store *s, bn_addr_cb cb, void *ctx);
     /* manual_iter / manual_update: re-keying manual actions when a rebuild

@@ -109,8 +109,8 @@ static const char *const stmt_sql[PS_COUNT] = {
     [PS_EV_HISTORY] = "SELECT " EVENT_COLS " FROM event WHERE address = $1 "
                       "UNION ALL SELECT " MANUAL_COLS " FROM manual WHERE "
                       "address = $1 ORDER BY 2, 28, 1",
-    [PS_EV_UPDATE] = "UPDATE event SET address = $2, domain = $3, class = $4 "
-                     "WHERE id = $1",
+    [PS_EV_UPDATE] = "UPDATE event SET address = $2, domain = $3, class = $4, "
+                     "fault = coalesce($5, fault) WHERE id = $1",
     [PS_ADDRESSES] = "SELECT address FROM event WHERE address <> '' AND "
                      "class IN " HIST_CLASSES " UNION SELECT address FROM manual",
     [PS_MANUAL_ITER] = "SELECT id, recipient, address FROM manual ORDER BY id",
@@ -762,15 +762,15 @@ static int pgo_event_history(bn_store *s, const char *address, bn_event_cb cb,
     return stream(s, PS_EV_HISTORY, 1, v, event_row, &c, "reading events");
 }
 
-/* pgo_event_update - new address key and class (rebuild) */
+/* pgo_event_update - rebuild's new address key, class and fault (NULL: kept) */
 static int pgo_event_update(bn_store *s, long long id, const char *address,
-                            bn_class cls)
+                            bn_class cls, const char *fault)
 {
     char t[24];
     const char *at = strrchr(address, '@');
     snprintf(t, sizeof t, "%lld", id);
-    const char *v[] = {t, address, at ? at + 1 : "", bn_class_name(cls)};
-    return command(s, PS_EV_UPDATE, 4, v, "updating an event");
+    const char *v[] = {t, address, at ? at + 1 : "", bn_class_name(cls), fault};
+    return command(s, PS_EV_UPDATE, 5, v, "updating an event");
 }
 
 typedef struct addr_ctx {

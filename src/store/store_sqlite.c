@@ -107,8 +107,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_EV_HISTORY] = "SELECT " EVENT_COLS " FROM event WHERE address = ?1 "
                       "UNION ALL SELECT " MANUAL_COLS " FROM manual WHERE "
                       "address = ?1 ORDER BY 2, 28, 1",
-    [ST_EV_UPDATE] = "UPDATE event SET address = ?2, domain = ?3, class = ?4 "
-                     "WHERE id = ?1",
+    [ST_EV_UPDATE] = "UPDATE event SET address = ?2, domain = ?3, class = ?4, "
+                     "fault = coalesce(?5, fault) WHERE id = ?1",
     [ST_SUPP_KEYS] = "SELECT address, reason FROM suppression "
                      "WHERE expires = 0 OR expires > ?1",
     [ST_MANUAL_ITER] = "SELECT id, recipient, address FROM manual ORDER BY id",
@@ -996,9 +996,9 @@ static int sq_event_history(bn_store *s, const char *address, bn_event_cb cb,
     return run_events(s, st, cb, ctx);
 }
 
-/* sq_event_update - new address key and class (rebuild) */
+/* sq_event_update - rebuild's new address key, class and fault (NULL: kept) */
 static int sq_event_update(bn_store *s, long long id, const char *address,
-                           bn_class cls)
+                           bn_class cls, const char *fault)
 {
     sqlite3_stmt *st = stmt(s, ST_EV_UPDATE);
     const char *at = strrchr(address, '@');
@@ -1006,6 +1006,10 @@ static int sq_event_update(bn_store *s, long long id, const char *address,
     txt(st, 2, address);
     txt(st, 3, at ? at + 1 : "");
     txt(st, 4, bn_class_name(cls));
+    if (fault)
+        txt(st, 5, fault);
+    else
+        sqlite3_bind_null(st, 5); /* bindings outlive sqlite3_reset */
     return step_done(s, st, "updating an event");
 }
 

@@ -195,6 +195,44 @@ static void rollback_drops_buffered(void **state)
     bn_store_close(s);
 }
 
+/* rebuild_rate_fault - rebuild reads a stored rate limit's reply again and
+ * writes the side it names into the event's fault column, as SQLite does
+ * (test_store.c, test_rebuild_rate_side): Gmail's "receiving mail at a
+ * rate" stored as the sender's becomes the recipient's soft bounce, a
+ * throttle of the sender's IP stays the sender's */
+static void rebuild_rate_fault(void **state)
+{
+    (void)state;
+    bn_store *s = fresh();
+    time_t t = time(NULL) - 3 * 3600;
+    char msg[32];
+    const char *text[] = {"452-4.2.1 The user you are trying to contact is receiving mail "
+                          "at a rate that prevents additional messages from being "
+                          "delivered. - gsmtp",
+                          "421 4.7.0 Too many connections from your IP"};
+    const char *who[] = {"flooded@gmail.example", "fine@gmail.example"};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            bn_record r = rec(who[k], BN_REASON_RATELIMITED, k ? "4.7.0" : "4.2.1",
+                              false, t + i * 3600);
+            r.diagnostic = (bn_str){text[k], strlen(text[k])};
+            r.verdict.fault = BN_FAULT_SENDER; /* as stored before 2026-12-01 */
+            r.dsn_action = (bn_str){"failed", 6};
+            snprintf(msg, sizeof msg, "rate %d %d", k, i);
+            ingest1(s, &r, msg);
+        }
+    assert_int_equal(bn_store_rebuild(s, NULL, NULL), BN_OK);
+    assert_true(suppressed(s, who[0]));
+    assert_false(suppressed(s, who[1]));
+    assert_int_equal(admin_int("SELECT count(*) FROM event WHERE address = "
+                               "'flooded@gmail.example' AND fault = 'recipient' "
+                               "AND class = 'soft'"), 3);
+    assert_int_equal(admin_int("SELECT count(*) FROM event WHERE address = "
+                               "'fine@gmail.example' AND fault = 'sender' "
+                               "AND class = 'sender'"), 3);
+    bn_store_close(s);
+}
+
 /* state_is - the state blob of key is exactly (want, n), NUL after it */
 static void state_is(bn_store *s, const char *key, const char *want, size_t n)
 {
@@ -371,6 +409,7 @@ int main(void)
         cmocka_unit_test(uri_forms),
         cmocka_unit_test(soft_in_one_tx),
         cmocka_unit_test(rollback_drops_buffered),
+        cmocka_unit_test(rebuild_rate_fault),
         cmocka_unit_test(note_with_escapes),
         cmocka_unit_test(state_ops),
         cmocka_unit_test(state_old_schema),
