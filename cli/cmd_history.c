@@ -42,6 +42,7 @@ static void event_json(void *ctx, void *json)
     } else {
         bn_json_kv_cstr(j, "recipient", e->recipient);
         bn_json_kv_cstr(j, "reason", e->reason);
+        bn_json_kv_cstr(j, "fault", e->fault);
         bn_json_kv_cstr(j, "status", e->status);
         bn_json_kv_int(j, "replycode", e->replycode);
         bn_json_kv_bool(j, "hardbounce", e->hardbounce);
@@ -68,9 +69,9 @@ static int print_event(void *ctx, const bn_event *e)
                e->who, e->until ? " until " : "", e->until ? store_cli_time(e->until, u, "") : "",
                e->note);
     else
-        printf("%s  %-9s %-14s %-5s %s  [%s, %s]\n", store_cli_time(e->time, t, "?"),
-               bn_class_name(e->cls), e->reason, e->status, e->diagnostic, e->source,
-               *e->rule ? e->rule : "-");
+        printf("%s  %-9s %-14s %-5s %s  [fault %s; %s, %s]\n", store_cli_time(e->time, t, "?"),
+               bn_class_name(e->cls), e->reason, e->status, e->diagnostic,
+               *e->fault ? e->fault : "-", e->source, *e->rule ? e->rule : "-");
     return 0;
 }
 

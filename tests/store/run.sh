@@ -94,6 +94,10 @@ t_e2e() {
   expect_status 0 "suppress by hand" "$BOUNCE" suppress --db t.db x@example.com --reason "asked to stop" --who tester
   expect_status 0 "history" "$BOUNCE" history --db t.db gone.user@example.com
   grep -q "unsuppress by tester: re-created" out.txt || fail "history: $(cat out.txt)"
+  grep -q "userunknown .*\[fault recipient; " out.txt || fail "history names the fault: $(cat out.txt)"
+  # whose problem each stored event is: the blocklist refusal is the sender's
+  expect_status 0 "history --json" "$BOUNCE" history --db t.db --json fine@example.org
+  grep -q '"reason":"blocked","fault":"sender"' out.txt || fail "history json fault: $(cat out.txt)"
   expect_status 0 "rebuild with blocked as hard" "$BOUNCE" rebuild --db t.db --set reason.blocked=hard
   expect_status 1 "blocked now suppresses" "$BOUNCE" check --db t.db fine@example.org
   expect_status 0 "manual unsuppression survived rebuild" "$BOUNCE" check --db t.db gone.user@example.com
