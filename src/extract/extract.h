@@ -357,6 +357,8 @@ int bn_x_paragraphs(const bn_xctx *x, size_t first, bn_str **out);
 
 /* ---- JSON bodies (jsonread.c): SES/SNS notifications ---- */
 
+/* bn_xj_leading_object - the object t starts with, whatever follows it */
+bn_str bn_xj_leading_object(bn_str t);
 /* bn_xj_member - the value of key in the object span obj (top level only) */
 bool bn_xj_member(bn_str obj, const char *key, bn_str *val);
 /* bn_xj_next - the next element of the array span arr from *pos (0 to start) */

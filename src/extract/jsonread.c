@@ -69,6 +69,17 @@ static size_t skip_value(bn_str s, size_t i, int depth)
     }
 }
 
+/* bn_xj_leading_object - the JSON object t starts with (after white space),
+   whatever follows it (SNS's e-mail delivery appends an unsubscribe footer);
+   empty when t does not start with a well-formed object */
+bn_str bn_xj_leading_object(bn_str t)
+{
+    size_t i = ws(t, 0), e;
+    if (i >= t.n || t.p[i] != '{' || !(e = skip_value(t, i, 0)))
+        return BN_STR_NULL;
+    return bn_str_make(t.p + i, e - i);
+}
+
 /* bn_xj_member - the value of key in the object span obj (top level only) */
 bool bn_xj_member(bn_str obj, const char *key, bn_str *val)
 {

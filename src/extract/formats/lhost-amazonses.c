@@ -19,11 +19,12 @@
 
 #define SES_MAX_DEPTH_ENVELOPE 2
 
-/* json_body - the JSON object the body holds (trimmed), or empty */
+/* json_body - the JSON object the body starts with, or empty: SNS's "Email"
+   subscriptions put an unsubscribe footer after it ("--", "If you wish to
+   stop receiving notifications from this topic...") */
 static bn_str json_body(bn_str t)
 {
-    t = bn_str_trim(t);
-    return t.n > 2 && t.p[0] == '{' && t.p[t.n - 1] == '}' ? t : BN_STR_NULL;
+    return bn_xj_leading_object(t);
 }
 
 /* ses_detect - a JSON body that names an SES notification */
