@@ -220,9 +220,11 @@ static bool is_expired(const bn_xrec *r, const bn_verdict *v)
      */
     if (r->temporary)
         return generic_verdict(v);
-    /* the last attempt's reply, when it says more, is the reason it expired */
+    /* the last attempt's reply, when it says more, is the reason it expired;
+       a transient code alone ("#4.4.1", "#4.1.2": no answer, no DNS answer
+       this time) says less than that the queue gave up */
     if (r->queue_expired || (st.n == 5 && st.p[2] == '4' && st.p[4] == '7'))
-        return vague;
+        return vague || (weak_verdict(v) && st.n && st.p[0] == '4');
     if (r->temporary || !bn_str_eq_ci(r->r.dsn_action, "failed"))
         return false;
     return st.n && st.p[0] == '4' && v->reason == BN_REASON_UNDEFINED;
@@ -262,10 +264,13 @@ static void classify(bn_xrec *r)
         r->reason_rule = "dsn-x-unix";
         r->r.reason_src = "DSN Diagnostic-Code type X-Unix";
     }
-    if (r->reason == BN_REASON_UNDEFINED && is_expired(r, v)) {
+    if (r->reason == BN_REASON_UNDEFINED && v->reason != BN_REASON_EXPIRED && is_expired(r, v)) {
+        bn_str st = r->status;
         r->reason = BN_REASON_EXPIRED;
         r->reason_rule = "dsn-queue-expired";
-        r->r.reason_src = "DSN status: delivery time expired";
+        r->r.reason_src = st.n == 5 && st.p[2] == '4' && st.p[4] == '7'
+                              ? "DSN status: delivery time expired"
+                              : "the report: the queue lifetime ran out";
     }
     if (r->reason != BN_REASON_UNDEFINED)
         apply_forced(r, v);

@@ -61,9 +61,13 @@ static int qmail_decode(bn_xctx *x)
         rc = bn_x_paragraphs(x, first, &para);
     for (size_t i = first; !rc && i < x->n; i++) {
         bn_xrec *r = &x->v[i];
-        bn_str c = step_command(r->r.recipient.n ? para[i - first] : x->text);
+        bn_str own = r->r.recipient.n ? para[i - first] : x->text;
+        bn_str c = step_command(own);
         if (c.n)
             r->r.command = c; /* qmail's words beat a quoted "MAIL FROM:" */
+        /* qmail-send gave up after queuelifetime: the "#4.x.x" before it is
+           only the last attempt's */
+        r->queue_expired |= bn_str_find_ci(own, "in the queue too long") != NULL;
     }
     return rc;
 }
