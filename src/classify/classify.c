@@ -265,6 +265,50 @@ static void normalise(ctx *c, const char *t, size_t n, int code)
     c->nn = o;
 }
 
+/* elide_addresses - the normalised text t without its address tokens (a
+   blank-separated word holding '@', with its brackets and punctuation) into
+   out: "address <x@y> does not exist" -> "address does not exist"; the
+   length written */
+static size_t elide_addresses(const unsigned char *t, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t s = i;
+        while (i < n && t[i] != ' ')
+            i++;
+        if (!memchr(t + s, '@', i - s)) {
+            if (o)
+                out[o++] = ' ';
+            memcpy(out + o, t + s, i - s);
+            o += i - s;
+        }
+        i += i < n; /* the blank after the word */
+    }
+    return o;
+}
+
+/*
+ * rescan_without_addresses - no phrase matched: servers put the address in
+ * the middle of their sentence ("550 Address x@y does not exist", "Mailbox
+ * <x@y> does not exist"), where the phrase table has the sentence without
+ * it. The text is scanned once more with its addresses taken out; only a
+ * phrase is taken from that scan (rare: most texts match a phrase first).
+ */
+static void rescan_without_addresses(ctx *c)
+{
+    unsigned char t[NORM_MAX + BN_SCAN_PAD];
+    size_t n = elide_addresses(c->norm, c->nn, t);
+    if (n == c->nn)
+        return;
+    memset(t + n, 0, BN_SCAN_PAD);
+    bn_kb_hits h;
+    bn_kb_scan_hinted(t, n, c->high != 0, &h);
+    if (h.phrase >= 0) {
+        c->hits.phrase = h.phrase;
+        c->hits.phrase_prio = h.phrase_prio;
+    }
+}
+
 /* parse_command - which SMTP stage the reply answered */
 static enum cmd parse_command(const bn_reply *in)
 {
@@ -682,6 +726,8 @@ void bn_classify(bn_verdict *out, const bn_reply *in)
         normalise(&c, in->text, in->text_len, out->replycode);
     c.has_text = c.nn > 0;
     bn_kb_scan_hinted(c.norm, c.nn, c.high != 0, &c.hits);
+    if (c.hits.phrase < 0 && c.nn && memchr(c.norm, '@', c.nn))
+        rescan_without_addresses(&c);
     identify_provider(&c);
     weigh_codes(&c);
     if (c.best.weight < 95) {

@@ -306,6 +306,9 @@ static const struct {
     {"after initial connection", "CONN"},
     {"in reply to data command", "DATA"},
     {">>> data", "DATA"},
+    /* hMailServer names what it sent last: "hMailServer sent: ." is the
+       dot that ends the message data */
+    {"sent: .", "DATA"},
     /* "SMTP:RCPT host 192.0.2.8: 553 ..." (a gateway's technical details) */
     {"smtp:rcpt", "RCPT"},
     {"smtp:mail", "MAIL"},
