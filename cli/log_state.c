@@ -8,7 +8,12 @@
  * there, so a crash keeps both or neither: nothing is read twice or
  * missed (the store's deduplication key, which covers the raw line, stays
  * as a second safety net). The deferred recipients of a clean stop are
- * kept the same way under "log-deferred:" + the path.
+ * kept the same way under "log-deferred:" + the path, one line each:
+ *     ID \t RECIPIENT \t DSN TEXT \t HOST
+ * (tabs and newlines inside a field are written as spaces). Versions before
+ * the host was kept wrote the first three fields only; such a line is
+ * still read, and the expiry it gives has no remote_mta (those versions,
+ * given a line of four, read "DSN TEXT \t HOST" as the reply).
  *
  * Earlier versions kept the positions in a text file beside a SQLite
  * store, "DB.logpos" (and "DB.logpos.deferred"); log_state_import reads
@@ -162,14 +167,15 @@ static bool live_defer(const bn_qentry *e)
     return e->live && e->mta == BN_LOG_DEFER_MTA;
 }
 
-/* pending_text - the live defer entries of a map, "id\trcpt\tvalue\n" each
- * (bn_free; NULL when out of memory) */
+/* pending_text - the live defer entries of a map, "id\trcpt\tvalue\thost\n"
+ * each (bn_free; NULL when out of memory) */
 static char *pending_text(const bn_qmap *m, size_t *len)
 {
     size_t need = 1;
     for (uint32_t i = 0; i < m->cap; i++)
         if (live_defer(&m->ring[i]))
-            need += (size_t)m->ring[i].idlen + m->ring[i].slen + m->ring[i].mlen + 3;
+            need +=
+                (size_t)m->ring[i].idlen + m->ring[i].slen + m->ring[i].mlen + m->ring[i].hlen + 4;
     char *buf = bn_malloc(need), *o = buf;
     for (uint32_t i = 0; buf && i < m->cap; i++) {
         const bn_qentry *e = &m->ring[i];
@@ -180,23 +186,32 @@ static char *pending_text(const bn_qmap *m, size_t *len)
         o = put_clean(o, e->sender, e->slen);
         *o++ = '\t';
         o = put_clean(o, e->msgid, e->mlen);
+        *o++ = '\t';
+        bn_str host = bn_qmap_host(m, e);
+        o = put_clean(o, host.p, host.n);
         *o++ = '\n';
     }
     *len = buf ? (size_t)(o - buf) : 0;
     return buf;
 }
 
-/* load_entry - one pending line ("id rcpt value") into a defer map */
+/* load_entry - one pending line ("id rcpt value host", or "id rcpt value"
+ * as versions without the host wrote it) into a defer map */
 static void load_entry(char *line, bn_qmap *map)
 {
     char *rcpt = strchr(line, '\t');
     char *val = rcpt ? strchr(rcpt + 1, '\t') : NULL;
+    char *host = val ? strchr(val + 1, '\t') : NULL;
     if (!val)
         return;
     *rcpt++ = '\0';
     *val++ = '\0';
+    if (host)
+        *host++ = '\0';
     bn_str r = {rcpt, strlen(rcpt)}, v = {val, strlen(val)};
-    bn_qmap_put(map, BN_LOG_DEFER_MTA, (bn_str){line, strlen(line)}, &r, &v);
+    bn_qentry *e = bn_qmap_put(map, BN_LOG_DEFER_MTA, (bn_str){line, strlen(line)}, &r, &v);
+    if (e && host)
+        bn_qmap_set_host(map, e, (bn_str){host, strlen(host)});
     bn_log_defer_mark(map, (bn_str){line, strlen(line)});
 }
 

@@ -5,7 +5,8 @@
 #   logs/follow-<scenario>  `bounce ingest --log --follow` with a real store:
 #                           rotation (rename + new file, copytruncate), restart
 #                           after SIGKILL, rotation while stopped, a Postfix
-#                           expiry across restarts, garbage, SIGKILL right
+#                           expiry across restarts (and from the deferred
+#                           recipients an older version saved), garbage, SIGKILL right
 #                           after commits (nothing read twice or missed), the
 #                           import of an older version's DB.logpos file,
 #                           one-shot runs while the last line is being
@@ -14,7 +15,7 @@
 #                           one JSON line per expected record
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
-  foreach(scenario rotation restart downtime expiry garbage sigkill legacy partial)
+  foreach(scenario rotation restart downtime expiry expiry-v1 garbage sigkill legacy partial)
     add_test(NAME logs/follow-${scenario}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/logs/follow_test.py
                      $<TARGET_FILE:bounce> ${scenario})

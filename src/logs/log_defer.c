@@ -3,14 +3,25 @@
  *
  * Postfix's "status=expired" names only the sender, and Exim's "retry
  * timeout exceeded" only the recipient: the reply that kept failing, which
- * says whose side the failure was on, is in the last deferral. The defer
- * map (key "QID:hash(rcpt)", value recipient and "dsn text") keeps it.
+ * says whose side the failure was on, is in the last deferral, and so is
+ * the server that gave it. The defer map (key "QID:hash(rcpt)", value
+ * recipient and "dsn text", and the remote host in the map's host slot)
+ * keeps them. Its size is fixed when the reader is made: max_queue entries
+ * (20,000 by default; the oldest go first) of about 550 bytes (recipient,
+ * "dsn text" with the reply cut to DEFER_TEXT_MAX) and BN_QMAP_HOST_MAX of
+ * host name: about 17 MB of address space at the default size, touched
+ * only as it fills.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/str.h"
 #include "logs/logs.h"
+
+/* The bytes of a deferral's reply kept for its expiry: the classifier's
+   evidence (the code, the status, the words that say whose fault) comes
+   first in a reply, and "dsn text" must fit BN_QMAP_MSGID_MAX */
+#define DEFER_TEXT_MAX 200
 
 /* defer_key - "QID:xxxxxxxx" (FNV-1a of the recipient, hex) for the defer map */
 static bn_str defer_key(char *buf, bn_str qid, bn_str rcpt)
@@ -43,12 +54,14 @@ void bn_log_defer_note(bn_logstate *st, const bn_logev *ev)
         bn_qmap_del(&st->defers, BN_LOG_DEFER_MTA, key);
         return;
     }
-    /* value: the recipient, and "dsn text" for the expiry record */
+    /* value: the recipient, "dsn text" and the host for the expiry record */
     char vbuf[BN_QMAP_MSGID_MAX];
     int n = snprintf(vbuf, sizeof(vbuf), "%.*s %.*s", (int)ev->dsn.n, ev->dsn.p,
-                     (int)(ev->text.n > 200 ? 200 : ev->text.n), ev->text.p);
+                     (int)(ev->text.n > DEFER_TEXT_MAX ? DEFER_TEXT_MAX : ev->text.n), ev->text.p);
     bn_str v = {vbuf, n > 0 ? ((size_t)n < sizeof(vbuf) ? (size_t)n : sizeof(vbuf) - 1) : 0};
-    bn_qmap_put(&st->defers, BN_LOG_DEFER_MTA, key, &ev->rcpt, &v);
+    bn_qentry *e = bn_qmap_put(&st->defers, BN_LOG_DEFER_MTA, key, &ev->rcpt, &v);
+    if (e)
+        bn_qmap_set_host(&st->defers, e, ev->relay);
     bn_log_defer_mark(&st->defers, key);
 }
 
@@ -115,14 +128,16 @@ void bn_log_defer_forget(bn_logstate *st, bn_str qid)
     }
 }
 
-/* bn_log_defer_reply - the "dsn text" a deferral entry keeps, into ev */
-void bn_log_defer_reply(const bn_qentry *e, bn_logev *ev)
+/* bn_log_defer_reply - the "dsn text" a deferral entry of map m keeps, and
+   the host that gave it (empty when the deferral named none), into ev */
+void bn_log_defer_reply(const bn_qmap *m, const bn_qentry *e, bn_logev *ev)
 {
     bn_str v = {e->msgid, e->mlen};
     const char *sp = memchr(v.p, ' ', v.n);
     size_t dl = sp ? (size_t)(sp - v.p) : v.n;
     ev->dsn = (bn_str){v.p, dl};
     ev->text = bn_log_after(v, dl < v.n ? dl + 1 : dl);
+    ev->relay = bn_qmap_host(m, e);
 }
 
 /* bn_log_defer_take - an expiry of one named recipient (Exim's "retry
@@ -137,7 +152,7 @@ bool bn_log_defer_take(bn_logstate *st, bn_logev *ev)
     const bn_qentry *e = bn_qmap_get(&st->defers, BN_LOG_DEFER_MTA, key);
     if (!e)
         return false;
-    bn_log_defer_reply(e, ev);
+    bn_log_defer_reply(&st->defers, e, ev);
     /* the entry's bytes stay intact until its ring slot is reused */
     bn_qmap_del(&st->defers, BN_LOG_DEFER_MTA, key);
     return true;

@@ -112,7 +112,8 @@ static bool gave_up(bn_str t)
 
 /* expiry_reply - "** rcpt: retry timeout exceeded" says only that Exim gave
    up: the reply of the recipient's last deferral (kept by the defer map)
-   says why, and whose side it was on. Without one the line's own words stay */
+   says why, and whose side it was on, and its H= which server kept refusing.
+   Without one the line's own words stay */
 static void expiry_reply(bn_logstate *st, bn_logev *ev)
 {
     if (!bn_log_defer_take(st, ev))

@@ -305,7 +305,7 @@ static bn_logres expired(bn_logstate *st, bn_str qid, bn_logout *out)
         ev->qid = qid;
         ev->rcpt = (bn_str){e->sender, e->slen};
         ev->rcpt_src = "log: to= of an earlier deferral";
-        bn_log_defer_reply(e, ev);
+        bn_log_defer_reply(m, e, ev);
         /* the entry's bytes stay intact until its ring slot is reused */
         bn_qmap_del(m, PF_DEFER_MTA, (bn_str){e->id, e->idlen});
         res = BN_LOGRES_EVENT;

@@ -7,11 +7,14 @@
  * memory is fixed at creation: entries live in a ring in insertion order,
  * and a new id takes the oldest slot when the ring is full (FIFO eviction:
  * a message whose "removed" line was lost, or Sendmail which never logs
- * one, cannot make it grow).
+ * one, cannot make it grow). A map made with hosts adds BN_QMAP_HOST_MAX
+ * bytes per entry in a side array, calloc'd: its pages are touched only as
+ * entries use them.
  */
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/str.h"
 #include "logs/logs.h"
 
 /* hash - FNV-1a over the namespace byte and the id */
@@ -26,8 +29,9 @@ static uint32_t hash(char mta, bn_str id)
     return h;
 }
 
-/* bn_qmap_init - a map of cap entries (at least 16) */
-int bn_qmap_init(bn_qmap *m, size_t cap)
+/* bn_qmap_init - a map of cap entries (at least 16), with a host per entry
+   when hosts is true */
+int bn_qmap_init(bn_qmap *m, size_t cap, bool hosts)
 {
     memset(m, 0, sizeof(*m));
     if (cap < 16)
@@ -39,7 +43,8 @@ int bn_qmap_init(bn_qmap *m, size_t cap)
         isz <<= 1;
     m->ring = bn_calloc(cap, sizeof(*m->ring));
     m->index = bn_calloc(isz, sizeof(*m->index));
-    if (!m->ring || !m->index) {
+    m->hosts = hosts ? bn_calloc(cap, BN_QMAP_HOST_MAX) : NULL;
+    if (!m->ring || !m->index || (hosts && !m->hosts)) {
         bn_qmap_free(m);
         return BN_ENOMEM;
     }
@@ -53,6 +58,7 @@ void bn_qmap_free(bn_qmap *m)
 {
     bn_free(m->ring);
     bn_free(m->index);
+    bn_free(m->hosts);
     memset(m, 0, sizeof(*m));
 }
 
@@ -120,12 +126,12 @@ static bn_qentry *take_slot(bn_qmap *m, uint32_t *pos)
     return e;
 }
 
-/* bn_qmap_put - set the sender (or message-id) of (mta, id), creating it */
-void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
-                 const bn_str *msgid)
+/* bn_qmap_put - set the sender (or message-id) of (mta, id), creating it;
+   the entry, or NULL when the id cannot be kept */
+bn_qentry *bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender, const bn_str *msgid)
 {
     if (!m->cap || id.n == 0 || id.n > BN_QMAP_ID_MAX)
-        return;
+        return NULL;
     uint32_t h = hash(mta, id);
     uint32_t i = find(m, mta, id, h);
     bn_qentry *e;
@@ -153,6 +159,27 @@ void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
         memcpy(e->msgid, msgid->p, n);
         e->mlen = (uint16_t)n;
     }
+    return e;
+}
+
+/* bn_qmap_set_host - an entry's host (cut to BN_QMAP_HOST_MAX); nothing
+   when the map keeps no hosts */
+void bn_qmap_set_host(bn_qmap *m, bn_qentry *e, bn_str host)
+{
+    if (!m->hosts)
+        return;
+    size_t n = host.n < BN_QMAP_HOST_MAX ? host.n : BN_QMAP_HOST_MAX;
+    if (n)
+        memcpy(m->hosts + (size_t)(e - m->ring) * BN_QMAP_HOST_MAX, host.p, n);
+    e->hlen = (uint8_t)n;
+}
+
+/* bn_qmap_host - an entry's host; empty when it has none */
+bn_str bn_qmap_host(const bn_qmap *m, const bn_qentry *e)
+{
+    if (!m->hosts || !e->hlen)
+        return BN_STR_NULL;
+    return (bn_str){m->hosts + (size_t)(e - m->ring) * BN_QMAP_HOST_MAX, e->hlen};
 }
 
 /* bn_qmap_del - forget (mta, id); its ring slot is reused in turn */

@@ -50,8 +50,8 @@ int bn_log_reader_new(bn_log_reader **out, const bn_log_opts *opts)
     r->cap = r->opts.max_recipients;
     r->ev = bn_calloc(r->cap, sizeof(*r->ev));
     r->recs = bn_calloc(r->cap, sizeof(*r->recs));
-    if (!r->ev || !r->recs || bn_qmap_init(&r->state.senders, r->opts.max_queue) != BN_OK ||
-        bn_qmap_init(&r->state.defers, r->opts.max_queue) != BN_OK) {
+    if (!r->ev || !r->recs || bn_qmap_init(&r->state.senders, r->opts.max_queue, false) != BN_OK ||
+        bn_qmap_init(&r->state.defers, r->opts.max_queue, true) != BN_OK) {
         bn_log_reader_free(r);
         return BN_ENOMEM;
     }

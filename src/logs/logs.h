@@ -98,11 +98,13 @@ typedef enum bn_logres {
 #define BN_QMAP_ID_MAX 32      /* queue ids longer than this are not kept */
 #define BN_QMAP_SENDER_MAX 256 /* longer senders are kept cut (anomaly) */
 #define BN_QMAP_MSGID_MAX 256
+#define BN_QMAP_HOST_MAX 255 /* a DNS name (253 at most) fits; longer ones are cut */
 
 typedef struct bn_qentry {
     uint8_t idlen, live;
     char mta;
     char id[BN_QMAP_ID_MAX];
+    uint8_t hlen; /* length of its host (bn_qmap_host), 0 for none */
     uint16_t slen, mlen;
     bool has_sender;
     char sender[BN_QMAP_SENDER_MAX];
@@ -115,9 +117,13 @@ typedef struct bn_qentry {
  * log with messages that never log "removed" cannot grow it. The index is
  * an open-addressing table of ring positions with their hashes (linear
  * probing, backward shift deletion), so probing rarely touches an entry.
+ * A map made with hosts (the defer map) also keeps a host name per entry,
+ * in a side array of cap * BN_QMAP_HOST_MAX bytes beside the ring, so the
+ * sender map, which has no use for one, does not pay for it.
  */
 typedef struct bn_qmap {
     bn_qentry *ring;
+    char *hosts;         /* entry i's host at i * BN_QMAP_HOST_MAX; NULL: none kept */
     uint32_t cap, next;  /* ring size; next slot to (re)use */
     uint64_t *index;     /* hash << 32 | (ring position + 1); 0 = empty */
     uint32_t mask;       /* index size - 1 (power of two >= 2 * cap) */
@@ -125,13 +131,18 @@ typedef struct bn_qmap {
     uint64_t evicted;
 } bn_qmap;
 
-int bn_qmap_init(bn_qmap *m, size_t cap);
+int bn_qmap_init(bn_qmap *m, size_t cap, bool hosts);
 void bn_qmap_free(bn_qmap *m);
 /* bn_qmap_get - the live entry of (mta, id), or NULL */
 const bn_qentry *bn_qmap_get(const bn_qmap *m, char mta, bn_str id);
-/* bn_qmap_put - set the sender (or message-id) of (mta, id), creating it */
-void bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender,
-                 const bn_str *msgid);
+/* bn_qmap_put - set the sender (or message-id) of (mta, id), creating it;
+   the entry, or NULL when the id cannot be kept */
+bn_qentry *bn_qmap_put(bn_qmap *m, char mta, bn_str id, const bn_str *sender, const bn_str *msgid);
+/* bn_qmap_set_host - an entry's host (cut to BN_QMAP_HOST_MAX); nothing
+   when the map keeps no hosts */
+void bn_qmap_set_host(bn_qmap *m, bn_qentry *e, bn_str host);
+/* bn_qmap_host - an entry's host; empty when it has none */
+bn_str bn_qmap_host(const bn_qmap *m, const bn_qentry *e);
 /* bn_qmap_del - forget (mta, id) */
 void bn_qmap_del(bn_qmap *m, char mta, bn_str id);
 
@@ -140,8 +151,9 @@ void bn_qmap_del(bn_qmap *m, char mta, bn_str id);
 /*
  * What the readers remember between lines: senders by queue id, and the
  * recipients Postfix and Exim deferred (key "qid:hash(rcpt)", value
- * recipient and "dsn text"), because an expiry line names only the sender
- * (Postfix) or only that retries ran out (Exim), not the reply that failed.
+ * recipient, "dsn text" and the remote host), because an expiry line names
+ * only the sender (Postfix) or only that retries ran out (Exim), not the
+ * reply that failed nor the server that gave it.
  */
 typedef struct bn_logstate {
     bn_qmap senders;
@@ -183,7 +195,7 @@ void bn_log_defer_note(bn_logstate *st, const bn_logev *ev);
 bool bn_log_defer_take(bn_logstate *st, bn_logev *ev);
 void bn_log_defer_forget(bn_logstate *st, bn_str qid);
 bool bn_log_defer_of(const bn_qentry *e, bn_str qid);
-void bn_log_defer_reply(const bn_qentry *e, bn_logev *ev);
+void bn_log_defer_reply(const bn_qmap *m, const bn_qentry *e, bn_logev *ev);
 typedef struct bn_log_reader bn_log_reader;
 bn_logstate *bn_log_reader_state(bn_log_reader *r);
 

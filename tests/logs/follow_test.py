@@ -2,7 +2,8 @@
 """follow_test.py - `bounce ingest --log --follow` against rotation and restarts.
 
 usage: follow_test.py BOUNCE SCENARIO
-       (rotation | restart | downtime | expiry | garbage | sigkill | legacy | partial)
+       (rotation | restart | downtime | expiry | expiry-v1 | garbage | sigkill | legacy
+        | partial)
 
 Every scenario writes Postfix bounce lines (one distinct recipient each,
 stamped now) into a log in a temporary directory while `bounce ingest --log
@@ -188,19 +189,50 @@ def downtime(d):
     check_nothing_missed(d, f.db, [log + "-20261130", log])
 
 
-def expiry(d):
-    """deferred before a restart, expired after it: still one record"""
-    log = os.path.join(d, "mail.log")
+EXPIRY_QID = "7E57AB1E00"
+
+
+def write_deferrals(log):
+    """a message of two recipients, both deferred by mx.example.org"""
     stamp = time.strftime("%b %e %H:%M:%S")
-    qid = "7E57AB1E00"
     with open(log, "w") as f:
         f.write("%s mx postfix/qmgr[1]: %s: from=<news@example.com>, size=100, nrcpt=2 "
-                "(queue active)\n" % (stamp, qid))
+                "(queue active)\n" % (stamp, EXPIRY_QID))
         for who in ("late1", "late2"):
             f.write("%s mx postfix/smtp[2]: %s: to=<%s@example.org>, relay=none, delay=1, "
                     "delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to "
-                    "mx.example.org[192.0.2.10]:25: Connection refused)\n" % (stamp, qid, who))
+                    "mx.example.org[192.0.2.10]:25: Connection refused)\n"
+                    % (stamp, EXPIRY_QID, who))
     N[0] += 2
+
+
+def append_expiry(log):
+    with open(log, "a") as out:
+        out.write("%s mx postfix/qmgr[1]: %s: from=<news@example.com>, status=expired, "
+                  "returned to sender\n" % (time.strftime("%b %e %H:%M:%S"), EXPIRY_QID))
+    N[0] += 2
+
+
+def check_expired(db, remote_mta):
+    """the two expiry records carry the last deferral's reply and server"""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+    try:
+        rows = con.execute("SELECT recipient, remote_mta, diagnostic FROM event WHERE "
+                           "dsn_action = 'failed' ORDER BY recipient").fetchall()
+    finally:
+        con.close()
+    want = [(who + "@example.org", remote_mta,
+             "connect to mx.example.org[192.0.2.10]:25: Connection refused")
+            for who in ("late1", "late2")]
+    if rows != want:
+        fail("expiry records %r, expected %r" % (rows, want))
+
+
+def expiry(d):
+    """deferred before a restart, expired after it: still one record, with
+    the reply and the server of the deferral"""
+    log = os.path.join(d, "mail.log")
+    write_deferrals(log)
     f = Follower(d, log)
     f.wait_caught_up()
     check_run(f.stop(), 2)
@@ -208,13 +240,35 @@ def expiry(d):
     f = Follower(d, log)
     f.wait_caught_up()
     check_run(f.stop(), 0)
-    with open(log, "a") as out:
-        out.write("%s mx postfix/qmgr[1]: %s: from=<news@example.com>, status=expired, "
-                  "returned to sender\n" % (stamp, qid))
-    N[0] += 2
+    append_expiry(log)
     f = Follower(d, log)
     f.wait_caught_up()
     check_run(f.stop(), 2)
+    check_expired(f.db, "mx.example.org")
+
+
+def expiry_v1(d):
+    """deferred recipients saved by a version that kept no server (three
+    fields a line, no fourth): read as they are, the expiry has the reply
+    and no remote_mta"""
+    log = os.path.join(d, "mail.log")
+    db = os.path.join(d, "list.db")
+    write_deferrals(log)
+    append(log, 0, "x" * (9 << 20) + "\n")  # the next run's warm-up does not reach them
+    check_run(ingest_once(db, log)[0], 2)
+    key = "log-deferred:" + os.path.realpath(log)
+    con = sqlite3.connect(db)
+    (val,) = con.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+    saved = bytes(val).decode().splitlines()
+    if len(saved) != 2 or any(l.split("\t")[3:] != ["mx.example.org"] for l in saved):
+        fail("saved deferred recipients %r, expected 2 with the server" % saved)
+    old = "".join("\t".join(l.split("\t")[:3]) + "\n" for l in saved)
+    con.execute("UPDATE state SET value = ? WHERE key = ?", (old.encode(), key))
+    con.commit()
+    con.close()
+    append_expiry(log)
+    check_run(ingest_once(db, log)[0], 2)
+    check_expired(db, "")
 
 
 def sigkill(d):
@@ -334,7 +388,7 @@ def garbage(d):
 
 def main():
     scen = {"rotation": rotation, "restart": restart, "downtime": downtime, "garbage": garbage,
-            "expiry": expiry, "sigkill": sigkill,
+            "expiry": expiry, "expiry-v1": expiry_v1, "sigkill": sigkill,
             "legacy": legacy, "partial": partial}
     d = tempfile.mkdtemp(prefix="bn-follow-")
     try:

@@ -347,7 +347,7 @@ def gen_postfix(path):
             action = "failed" if sc[2] == "bounced" else "delayed"
             L.expect(n, rcpt.lower(), sender, mid, action, sc[3], code_of(reply), sc[4], pv[1], sc[6], sc[7])
             if sc[2] == "deferred":
-                deferred.setdefault(qid, []).append((rcpt, sc[3], mid, code_of(reply)))
+                deferred.setdefault(qid, []).append((rcpt, sc[3], mid, code_of(reply), pv[1]))
         elif kind < 0.70:
             sc = rnd.choice(PF_LOCAL)
             dom = sc[8]
@@ -364,7 +364,7 @@ def gen_postfix(path):
             action = "failed" if sc[1] == "bounced" else "delayed"
             L.expect(n, rcpt.lower(), sender, mid, action, sc[2], 0, sc[5], mta, sc[6], sc[7])
             if sc[1] == "deferred":
-                deferred.setdefault(qid, []).append((rcpt, sc[2], mid, 0))
+                deferred.setdefault(qid, []).append((rcpt, sc[2], mid, 0, mta))
         elif kind < 0.78:
             # local and virtual delivery failures, LMTP to Dovecot
             which = rnd.randint(0, 3)
@@ -425,12 +425,55 @@ def gen_postfix(path):
         L.tick(rnd)
         n = line("postfix/qmgr", 1999, "%s: from=<expiry@example.com>, status=expired, returned to sender" % qid,
                  None if rcpts else "other")
-        # the last deferral's status and reply are the record's evidence
-        for r, dsn, mid, code in rcpts:
-            L.expect(n, r.lower(), "expiry@example.com", mid, "failed", dsn, code, "", "", "expired", "*")
+        # the last deferral's status, reply and server are the record's evidence
+        for r, dsn, mid, code, mta in rcpts:
+            L.expect(n, r.lower(), "expiry@example.com", mid, "failed", dsn, code, "", mta, "expired", "*")
         L.tick(rnd)
         line("postfix/qmgr", 1999, "%s: removed" % qid, "state")
+    pf_retries(L, rnd, line)
     L.write(path + "/postfix")
+
+
+def scenario(table, key):
+    return next(s for s in table if s[0] == key)
+
+
+def pf_retries(L, rnd, line):
+    """Two messages deferred twice, by different servers, then expired. The
+    expiry names the server of the last deferral, with its status and reply
+    (the first); when the last deferral named no server (a DNS failure),
+    none, not the one of an earlier attempt (the second)."""
+    grey, rep = scenario(R, "i-grey"), scenario(R, "a-rep")
+    dnstemp, apple = scenario(PF_LOCAL, "dnstemp"), PROV["apple"]
+    rcpt1, rcpt2 = "judy.k.wong@example.net", "olivia.m@icloud.com"
+    # (relay=, dsn, text, replycode, command, remote_mta, reason, fault)
+    tries = [
+        (rcpt1, [("none", "4.4.1", "connect to mx1.example.net[192.0.2.21]:25: Connection timed out",
+                  0, "", "mx1.example.net", "networkerror", "network"),
+                 ("mx2.example.net[192.0.2.22]:25", grey[3],
+                  "host mx2.example.net[192.0.2.22] said: %s (in reply to RCPT TO command)"
+                  % fill(grey[5], rcpt1, "example.net"), 450, "RCPT", "mx2.example.net", grey[6], grey[7])]),
+        (rcpt2, [("%s[%s]:25" % apple[1:], rep[3], "host %s[%s] said: %s (in reply to MAIL FROM command)"
+                  % (apple[1], apple[2], rep[5]), 421, "MAIL", apple[1], rep[6], rep[7]),
+                 ("none", dnstemp[2], fill(dnstemp[4], rcpt2, "icloud.com"), 0, "", "", dnstemp[6], dnstemp[7])]),
+    ]
+    for k, (rcpt, attempts) in enumerate(tries):
+        qid = pf_qid(rnd)
+        mid = "%d.%s@example.com" % (1150 + k, qid.lower())
+        L.tick(rnd)
+        line("postfix/cleanup", 2001, "%s: message-id=<%s>" % (qid, mid), "state")
+        L.tick(rnd)
+        line("postfix/qmgr", 1999, "%s: from=<retry@example.com>, size=2345, nrcpt=1 (queue active)" % qid, "state")
+        for relay, dsn, text, code, cmd, mta, reason, fault in attempts:
+            L.t += 600 + rnd.randint(0, 7)  # the next queue run
+            n = line("postfix/smtp", 3001, "%s: to=<%s>, relay=%s, delay=%d, delays=600/0/30/0, dsn=%s, status=deferred (%s)"
+                     % (qid, rcpt, relay, 630, dsn, text))
+            L.expect(n, rcpt, "retry@example.com", mid, "delayed", dsn, code, cmd, mta, reason, fault)
+        L.t += 1800
+        n = line("postfix/qmgr", 1999, "%s: from=<retry@example.com>, status=expired, returned to sender" % qid)
+        L.expect(n, rcpt, "retry@example.com", mid, "failed", dsn, code, "", mta, "expired", "*")
+        L.tick(rnd)
+        line("postfix/qmgr", 1999, "%s: removed" % qid, "state")
 
 
 def gen_exim(path):
@@ -529,7 +572,48 @@ def gen_exim(path):
         line("%s Completed" % mid_, "state")
         if i % 40 == 39:
             L.add(rnd.choice(GARBAGE), "garbage")
+    exim_retries(L, rnd, line, eid)
     L.write(path + "/exim")
+
+
+def exim_retries(L, rnd, line, eid):
+    """Two messages deferred twice, by different servers, then given up
+    ("retry timeout exceeded"). The expiry takes the last deferral's reply
+    and its H= server (the first); when the last deferral named no server,
+    none, not the one of an earlier attempt (the second)."""
+    grey, rep, apple = scenario(R, "i-grey"), scenario(R, "a-rep"), PROV["apple"]
+    rcpt1, rcpt2 = "ivan_lee@example.net", "nick@icloud.com"
+    smtp = ("R=dnslookup T=remote_smtp defer (-44) H=%s [%s] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 "
+            "CV=yes DN=\"CN=%s\": SMTP error from remote mail server after %s: %s")
+    # (fields and text after the recipient, status, replycode, command,
+    #  remote_mta, reason, fault)
+    tries = [
+        (rcpt1, [("R=dnslookup T=remote_smtp defer (110) H=mx1.example.net [192.0.2.21]: Connection timed out",
+                  "*", 0, "", "mx1.example.net", "networkerror", "network"),
+                 (smtp % ("mx2.example.net", "192.0.2.22", "mx2.example.net", "RCPT TO:<%s>" % rcpt1,
+                          fill(grey[5], rcpt1, "example.net")),
+                  grey[3], 450, "RCPT", "mx2.example.net", grey[6], grey[7])]),
+        (rcpt2, [(smtp % (apple[1], apple[2], apple[1], "MAIL FROM:<retry@example.com> SIZE=2345", rep[5]),
+                  rep[3], 421, "MAIL", apple[1], rep[6], rep[7]),
+                 ("R=dnslookup T=remote_smtp defer (111): Connection refused",
+                  "*", 0, "", "", "networkerror", "network")]),
+    ]
+    for rcpt, attempts in tries:
+        mid_ = eid(rnd)
+        msgid = "E1%s@mx1.example.com" % mid_.replace("-", "")[:12]
+        L.tick(rnd)
+        line("%s <= retry@example.com H=localhost (mx1.example.com) [127.0.0.1]:41234 P=esmtpsa "
+             "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:retry@example.com S=2345 id=%s"
+             % (mid_, msgid), "state")
+        for rest, st, code, cmd, mta, reason, fault in attempts:
+            L.t += 600 + rnd.randint(0, 7)  # the next queue run
+            n = line("%s == %s %s" % (mid_, rcpt, rest))
+            L.expect(n, rcpt, "retry@example.com", msgid, "delayed", st, code, cmd, mta, reason, fault)
+        L.t += 1800
+        n = line("%s ** %s: retry timeout exceeded" % (mid_, rcpt))
+        L.expect(n, rcpt, "retry@example.com", msgid, "failed", st, code, "", mta, "expired", "*")
+        L.tick(rnd)
+        line("%s Completed" % mid_, "state")
 
 
 def gen_sendmail(path):

@@ -486,6 +486,8 @@ static void test_postfix_expired(void **state)
         assert_string_equal(rec[i].verdict.status, "4.4.1");
         assert_true(span_is(rec[i].addresser, "s@me.example"));
         assert_false(rec[i].verdict.hardbounce);
+        /* the server of the deferral, named in its text (relay=none) */
+        assert_true(span_is(rec[i].remote_mta, "x.example"));
     }
     assert_true(span_is(rec[0].recipient, "a@x.example") || span_is(rec[1].recipient, "a@x.example"));
     assert_true(span_is(rec[0].recipient, "c@x.example") || span_is(rec[1].recipient, "c@x.example"));
@@ -630,11 +632,13 @@ static void test_exim_expired(void **state)
     assert_int_equal(rec->verdict.action, BN_ACTION_FIX_SENDER); /* reasons.tsv's variant */
     assert_int_equal(rec->verdict.replycode, 421);
     assert_non_null(bn_str_find_ci(rec->diagnostic, "unusual rate"));
+    assert_true(span_is(rec->remote_mta, "mx.gmail.example")); /* the deferral's H= */
     assert_int_equal(one_line(r, "2026-12-04 07:00:01 1qABCD-0001xY-AB ** b@x.example: "
                                  "retry timeout exceeded", &rec), 1);
     assert_int_equal(rec->verdict.reason, BN_REASON_EXPIRED);
     assert_int_equal(rec->verdict.fault, BN_FAULT_NETWORK);
     assert_int_equal(rec->verdict.action, BN_ACTION_RETRY);
+    assert_int_equal(rec->remote_mta.n, 0); /* its deferral named no H= */
     /* c was delivered: an expiry of it (never, but a reused id) has no reply */
     assert_int_equal(one_line(r, "2026-12-04 07:00:02 1qABCD-0001xY-AB ** c@x.example: "
                                  "retry timeout exceeded", &rec), 1);
@@ -643,6 +647,7 @@ static void test_exim_expired(void **state)
     assert_int_equal(one_line(r, "2026-12-04 07:00:03 1qABCD-0001xY-AB ** a@gmail.example: "
                                  "retry timeout exceeded", &rec), 1);
     assert_int_not_equal(rec->verdict.fault, BN_FAULT_SENDER);
+    assert_int_equal(rec->remote_mta.n, 0);
     /* Completed forgets the message's deferrals */
     one_line(r, "2026-12-04 08:00:00 1qABCD-0001xY-AC == d@gmail.example R=dnslookup "
                 "T=remote_smtp defer (-44) H=mx.gmail.example [192.0.2.5]: SMTP error from "
@@ -804,7 +809,7 @@ static void test_qmap_eviction(void **state)
 {
     bn_qmap m;
     char id[16];
-    assert_int_equal(bn_qmap_init(&m, 16), BN_OK);
+    assert_int_equal(bn_qmap_init(&m, 16, false), BN_OK);
     for (int i = 0; i < 1000; i++) {
         int n = snprintf(id, sizeof(id), "Q%05d", i);
         bn_str s = {id, (size_t)n};
@@ -835,6 +840,44 @@ static void test_qmap_eviction(void **state)
     bn_qmap_put(&m, 'p', a, &a, NULL);
     assert_null(bn_qmap_get(&m, 'e', a));
     bn_qmap_free(&m);
+}
+
+/* a map made with hosts keeps one per entry: cut to BN_QMAP_HOST_MAX,
+   replaced by a later one, empty again when the slot goes to another id;
+   a map without hosts has none */
+static void test_qmap_hosts(void **state)
+{
+    bn_qmap m, plain;
+    char id[16], longhost[400];
+    memset(longhost, 'h', sizeof longhost);
+    assert_int_equal(bn_qmap_init(&m, 16, true), BN_OK);
+    assert_int_equal(bn_qmap_init(&plain, 16, false), BN_OK);
+    bn_str a = BN_STR("ABC123");
+    bn_qentry *e = bn_qmap_put(&m, 'P', a, &a, NULL);
+    assert_non_null(e);
+    assert_int_equal(bn_qmap_host(&m, e).n, 0);
+    bn_qmap_set_host(&m, e, BN_STR("mx1.example.net"));
+    assert_true(span_is(bn_qmap_host(&m, bn_qmap_get(&m, 'P', a)), "mx1.example.net"));
+    e = bn_qmap_put(&m, 'P', a, &a, NULL); /* the same id again: the same entry */
+    assert_true(span_is(bn_qmap_host(&m, e), "mx1.example.net"));
+    bn_qmap_set_host(&m, e, (bn_str){longhost, sizeof longhost});
+    assert_int_equal(bn_qmap_host(&m, e).n, BN_QMAP_HOST_MAX);
+    bn_qmap_set_host(&m, e, BN_STR(""));
+    assert_int_equal(bn_qmap_host(&m, e).n, 0);
+    bn_qmap_set_host(&m, e, BN_STR("mx2.example.net"));
+    for (int i = 0; i < 16; i++) { /* every slot reused: ABC123 is evicted */
+        int n = snprintf(id, sizeof(id), "Q%05d", i);
+        bn_str s = {id, (size_t)n};
+        e = bn_qmap_put(&m, 'P', s, &s, NULL);
+        assert_int_equal(bn_qmap_host(&m, e).n, 0);
+    }
+    assert_null(bn_qmap_get(&m, 'P', a));
+    e = bn_qmap_put(&plain, 'p', a, &a, NULL);
+    bn_qmap_set_host(&plain, e, BN_STR("mx1.example.net"));
+    assert_int_equal(bn_qmap_host(&plain, e).n, 0);
+    assert_null(bn_qmap_put(&plain, 'p', (bn_str){longhost, BN_QMAP_ID_MAX + 1}, &a, NULL));
+    bn_qmap_free(&m);
+    bn_qmap_free(&plain);
 }
 
 /* ---- feeding chunks ---- */
@@ -1121,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_exim_syslog_stamp),
         cmocka_unit_test(test_sendmail_lines),
         cmocka_unit_test(test_qmap_eviction),
+        cmocka_unit_test(test_qmap_hosts),
         cmocka_unit_test(test_feed_chunks),
         cmocka_unit_test(test_feed_limits), cmocka_unit_test(test_feed_limit_crlf),
         cmocka_unit_test(test_garbage),
