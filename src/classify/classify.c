@@ -48,6 +48,11 @@
  *                          wording (onhold), or without (undefined: nothing
  *                          in the text says what happened)
  *
+ * Phrases are matched over the normalised text; when none matches and the
+ * text holds an address, once more with its addresses taken out ("550
+ * Address x@y does not exist": rescan_without_addresses). Of two phrases of
+ * one priority the first in the text wins.
+ *
  * Permanence: the reply code's class when there is a reply code (it is what
  * the server did to this transaction: "550 4.4.7" is final), else the
  * status class, else a transient hint in the text. X.2.2, X.3.1, X.4.5 and
