@@ -142,7 +142,25 @@ static void original_fields(bn_xctx *x, bn_record *r)
         r->list_id = bn_hdr_get(x->msg, h, "List-Id");
 }
 
-/* find_addresser - original From, else Return-Path, else the report's sender */
+/* bounce_to - the one address of the bounce's own To: (a mail system sends
+   a bounce to the original's envelope sender); empty when it names none or
+   several, or when the message is a complaint (sent to a feedback address) */
+static bn_str bounce_to(bn_xctx *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (x->v[i].r.feedback_type.n)
+            return BN_STR_NULL;
+    bn_str to = bn_x_top(x, BN_XTOP_TO);
+    const char *at = to.n ? memchr(to.p, '@', to.n) : NULL;
+    if (!at || memchr(at + 1, '@', (size_t)(to.p + to.n - at - 1)))
+        return BN_STR_NULL;
+    bn_str a = bn_x_addr_field(to);
+    return a.n && bn_x_addr_valid(a) ? a : BN_STR_NULL;
+}
+
+/* find_addresser - original From, else Return-Path, else the report's
+   sender; with no copy of the original and no sender in the report, the
+   bounce's own To: */
 static void find_addresser(bn_xctx *x)
 {
     bn_str a = BN_STR_NULL;
@@ -153,6 +171,8 @@ static void find_addresser(bn_xctx *x)
     }
     if (a.n && bn_x_addr_valid(a))
         x->addresser = a;
+    else if (!x->addresser.n && x->n && x->msg->nparts)
+        x->addresser = bounce_to(x);
 }
 
 /* apply_forced - a reason decided by format knowledge (DSN Action, ARF, RFC 3834) */
