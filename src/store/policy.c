@@ -395,11 +395,13 @@ bn_class bn_policy_classify(const bn_policy *p, const bn_record *r)
            TLS or content refusals. The address is fine. A policy's own soft
            class for a sender reason stays */
         return v->fault == BN_FAULT_SENDER ? BN_CLASS_SENDER : BN_CLASS_MESSAGE;
+    if (c != default_class(v->reason))
+        return c; /* the policy's own class for the reason: as set */
     if (c == BN_CLASS_SOFT && v->hardbounce)
         return BN_CLASS_HARD;
-    if (c == BN_CLASS_HARD && !v->hardbounce &&
-        v->permanence == BN_PERM_TRANSIENT)
-        return BN_CLASS_SOFT; /* "4.1.1 try again": not proof yet */
+    if (c == BN_CLASS_HARD && v->permanence == BN_PERM_TRANSIENT)
+        return BN_CLASS_SOFT; /* "450 4.1.1 try again": not proof yet, though
+                                 the record keeps the reason's hardbounce */
     return c;
 }
 

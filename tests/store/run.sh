@@ -110,6 +110,22 @@ t_e2e() {
     "address fine@example.org full@example.net x@example.com " ] || fail "imported: $("$BOUNCE" list --db u.db --csv)"
 }
 
+# t_policy_classes - a 4xx user-unknown is no proof yet; a class the policy
+# sets for a reason is kept as set (neither the transient rule nor the
+# hardbounce flag overrides it)
+t_policy_classes() {
+  sed -e 's/550 5\.1\.1/450 4.1.1/g' -e 's/^Status: 5\.1\.1/Status: 4.1.1/' \
+    "$EML/hard-userunknown.eml" >temp-userunknown.eml
+  expect_status 0 "ingest a 4xx user-unknown (Action: failed)" "$BOUNCE" ingest --db p4.db temp-userunknown.eml
+  expect_status 0 "a 4xx user-unknown does not suppress at once" "$BOUNCE" check --db p4.db gone.user@example.com
+  expect_status 0 "ingest" "$BOUNCE" ingest --db p.db "$EML"
+  expect_status 0 "rebuild: mailboxfull is hard" "$BOUNCE" rebuild --db p.db --set reason.mailboxfull=hard
+  expect_status 1 "mailbox full now suppressed for good" "$BOUNCE" check --db p.db full@example.net
+  grep -q "suppressed (hard: mailboxfull)" out.txt || fail "mailboxfull=hard: $(cat out.txt)"
+  expect_status 0 "rebuild: userunknown is soft" "$BOUNCE" rebuild --db p.db --set reason.userunknown=soft
+  expect_status 0 "one soft user-unknown does not suppress" "$BOUNCE" check --db p.db gone.user@example.com
+}
+
 t_pipe() {
   expect_status 0 "pipe: a bounce" sh -c "'$BOUNCE' ingest --pipe --db p.db $POLICY < '$EML/hard-userunknown.eml'"
   expect_status 1 "pipe: committed before exit 0" "$BOUNCE" check --db p.db gone.user@example.com
@@ -468,6 +484,7 @@ case "$test_name" in
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
   report-empty) t_report_empty ;; csv-records) t_csv_records ;;
   address-keys) t_address_keys ;; end-of-options) t_end_of_options ;;
+  policy-classes) t_policy_classes ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }

@@ -175,6 +175,10 @@ static void test_classify(void **state)
     struct { bn_reason r; const char *st; bool hard; bn_permanence perm; bn_class want; } c[] = {
         {BN_REASON_USERUNKNOWN, "5.1.1", true, BN_PERM_PERMANENT, BN_CLASS_HARD},
         {BN_REASON_USERUNKNOWN, "4.1.1", false, BN_PERM_TRANSIENT, BN_CLASS_SOFT},
+        /* as the classifier gives it: hardbounce by the reason's convention,
+           but a 4xx is no proof yet (docs/store.md) */
+        {BN_REASON_USERUNKNOWN, "4.1.1", true, BN_PERM_TRANSIENT, BN_CLASS_SOFT},
+        {BN_REASON_HOSTUNKNOWN, "4.1.2", true, BN_PERM_TRANSIENT, BN_CLASS_SOFT},
         {BN_REASON_MAILBOXFULL, "4.2.2", false, BN_PERM_TRANSIENT, BN_CLASS_SOFT},
         {BN_REASON_MAILBOXFULL, "5.2.2", true, BN_PERM_PERMANENT, BN_CLASS_HARD},
         {BN_REASON_SUSPEND, "5.2.1", false, BN_PERM_PERMANENT, BN_CLASS_SUSPEND},
@@ -224,6 +228,15 @@ static void test_classify(void **state)
             fail_msg("ratelimited %s: class %s, want %s", rl[i].st,
                      bn_class_name(bn_policy_classify(&p, &e)), bn_class_name(rl[i].want));
     }
+    /* a class the policy sets for a reason is kept as set: neither the
+       transient rule nor hardbounce overrides it */
+    bn_record mf = record(BN_REASON_MAILBOXFULL, "4.2.2", false, BN_PERM_TRANSIENT);
+    p.reason_class[BN_REASON_MAILBOXFULL] = BN_CLASS_HARD;
+    assert_int_equal(bn_policy_classify(&p, &mf), BN_CLASS_HARD);
+    bn_record uu = record(BN_REASON_USERUNKNOWN, "5.1.1", true, BN_PERM_PERMANENT);
+    p.reason_class[BN_REASON_USERUNKNOWN] = BN_CLASS_SOFT;
+    assert_int_equal(bn_policy_classify(&p, &uu), BN_CLASS_SOFT);
+    bn_policy_init(&p);
     bn_record bl = record(BN_REASON_BLOCKED, "5.7.1", false, BN_PERM_PERMANENT);
     bl.verdict.fault = BN_FAULT_SENDER;
     p.reason_class[BN_REASON_BLOCKED] = BN_CLASS_SOFT; /* a policy's own choice stays */
