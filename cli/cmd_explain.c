@@ -162,6 +162,9 @@ static const char *bounce_kind(const bn_verdict *v)
 {
     if (v->reason == BN_REASON_DELIVERED)
         return "not a bounce: the message was delivered";
+    if (v->hardbounce && v->permanence == BN_PERM_TRANSIENT)
+        return "the address may be bad, but the code is temporary: a soft bounce until it "
+               "fails for good";
     if (v->hardbounce)
         return "hard bounce: the address itself is bad";
     if (v->permanence == BN_PERM_PERMANENT)
@@ -174,6 +177,9 @@ static const char *bounce_kind(const bn_verdict *v)
 /* retry_words - whether retrying helps */
 static const char *retry_words(const bn_verdict *v)
 {
+    if (v->permanence == BN_PERM_TRANSIENT && v->replycode / 100 == 5)
+        return "later: the cause may pass (a mailbox emptied), but a 5xx reply ends the "
+               "delivery: the sending server does not retry it by itself";
     if (v->permanence == BN_PERM_TRANSIENT)
         return "yes, retrying can help (the sending server retries by itself)";
     if (v->permanence == BN_PERM_PERMANENT)

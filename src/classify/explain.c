@@ -127,7 +127,12 @@ INLINE void explain_general(out *o, const bn_verdict *v)
     put_mem(o, r->what, r->what_len);
     explain_codes(o, v);
     put(o, ". ");
-    put_mem(o, r->advice, r->advice_len);
+    if (v->hardbounce && v->permanence == BN_PERM_TRANSIENT)
+        put(o, "The code is temporary, so this is no proof yet (an address check in "
+               "progress, a directory the server cannot reach): a soft bounce; remove the "
+               "address if it keeps failing.");
+    else
+        put_mem(o, r->advice, r->advice_len);
     if (v->ip[0] && (v->fault == BN_FAULT_SENDER)) {
         put(o, " The reply names the IP ");
         put_var(o, v->ip);

@@ -11,6 +11,7 @@ cases.tsv columns (tab separated): name, exit status, stdin, args, checks.
     lines=N            stdout has N lines
     errlines=N         stderr has N lines
     out~REGEX          stdout matches (re.search, multiline)
+    out!~REGEX         stdout does not match
     err~REGEX          stderr matches
     json               every stdout line is a JSON object (strict UTF-8)
     jK.FIELD=VALUE     field of JSON line K equals VALUE (JSON text of the
@@ -119,6 +120,8 @@ def check(p, checks):
             assert n == int(c[9:]), f"{c}: stderr has {n} lines"
         elif c.startswith("out~"):
             assert re.search(c[4:], out.decode("utf-8", "replace"), re.M), f"{c}: not in stdout"
+        elif c.startswith("out!~"):
+            assert not re.search(c[5:], out.decode("utf-8", "replace"), re.M), f"{c}: in stdout"
         elif c.startswith("err~"):
             assert re.search(c[4:], err.decode("utf-8", "replace"), re.M), f"{c}: not in stderr"
         elif c == "json":

@@ -92,7 +92,12 @@ static size_t ref_explain(const bn_verdict *v, char *buf, size_t size)
     const bn_kb_reason *r = ref_words(v);
     rput(&o, "%s", r->what);
     ref_codes(&o, v);
-    rput(&o, ". %s", r->advice);
+    if (v->hardbounce && v->permanence == BN_PERM_TRANSIENT)
+        rput(&o, ". The code is temporary, so this is no proof yet (an address check in "
+                 "progress, a directory the server cannot reach): a soft bounce; remove the "
+                 "address if it keeps failing.");
+    else
+        rput(&o, ". %s", r->advice);
     if (v->ip[0] && v->fault == BN_FAULT_SENDER)
         rput(&o, " The reply names the IP %s (bounce doctor --ip %s).", v->ip, v->ip);
     if (v->retry_after >= 0)
@@ -158,7 +163,7 @@ static void test_every_shape(void **state)
     for (int r = 0; r < BN_REASON_COUNT; r++)
         for (size_t c = 0; c < 4; c++)
             for (size_t s = 0; s < 3; s++)
-                for (int bits = 0; bits < 32; bits++) {
+                for (int bits = 0; bits < 128; bits++) {
                     bn_verdict v;
                     memset(&v, 0, sizeof v);
                     v.reason = (bn_reason)r;
@@ -174,6 +179,10 @@ static void test_every_shape(void **state)
                     v.blocklist = bits & 8 ? "Spamhaus ZEN" : NULL;
                     strcpy(v.ip, bits & 16 ? "2001:db8::25" : "");
                     v.retry_after = retries[(size_t)(r + bits) % 4];
+                    /* a hard reason under a temporary code ("450 4.1.1"):
+                       no proof yet, its own advice */
+                    v.hardbounce = (bits & 32) != 0;
+                    v.permanence = bits & 64 ? BN_PERM_TRANSIENT : BN_PERM_PERMANENT;
                     compare(&v, shapes % 16 == 0);
                     shapes++;
                 }
@@ -250,6 +259,32 @@ static void test_known_sentence(void **state)
     assert_int_equal(n, strlen(want));
 }
 
+/* A user-unknown answered with a temporary code: the reason's own advice
+   ("Remove the address from your list.") would be wrong, the list counts
+   it as a soft bounce (docs/store.md). */
+static void test_transient_hard(void **state)
+{
+    (void)state;
+    char buf[512];
+    bn_verdict v;
+    memset(&v, 0, sizeof v);
+    v.reason = BN_REASON_USERUNKNOWN;
+    v.fault = BN_FAULT_RECIPIENT;
+    v.hardbounce = true;
+    v.permanence = BN_PERM_TRANSIENT;
+    v.replycode = 450;
+    strcpy(v.status, "4.1.1");
+    v.retry_after = -1;
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_non_null(strstr(buf, "no proof yet"));
+    assert_null(strstr(buf, "Remove the address from your list"));
+    v.permanence = BN_PERM_PERMANENT;
+    v.replycode = 550;
+    strcpy(v.status, "5.1.1");
+    bn_verdict_explain(&v, buf, sizeof buf);
+    assert_non_null(strstr(buf, "Remove the address from your list"));
+}
+
 /* The variants, by hand: a rate limit of the recipient's mailbox and an
    expiry after refusals of the sender or of the message have their own
    words and action; a side with no variant keeps the reason's own. */
@@ -314,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_json_hostile_strings),
         cmocka_unit_test(test_reason_words_plain),
         cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_transient_hard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
