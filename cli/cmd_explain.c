@@ -27,23 +27,30 @@ typedef enum input_kind { IN_TEXT, IN_REPLYCODE, IN_STATUS, IN_MARKER } input_ki
 /* explain_help - usage with examples */
 static void explain_help(FILE *out)
 {
-    fputs("usage: bounce explain [--json] REPLY...\n"
+    fputs("usage: bounce explain [--json] REPLY\n"
+          "       bounce explain [--json] CODE...\n"
           "       ... | bounce explain [--json]\n\n"
           "Says what an SMTP reply means: the reply code and the enhanced status\n"
           "code (class and subject), hard or soft, whether retrying helps, whose\n"
           "problem it is and what to do, with the rule that decided.\n"
-          "A REPLY is a reply code, an enhanced status code, a provider marker,\n"
-          "or a whole reply. With no REPLY, one reply per line is read from stdin;\n"
-          "\"550-\" continuation lines are joined with the line that ends them.\n\n"
+          "The arguments are one reply, so it need not be quoted (bounce explain\n"
+          "550 5.1.1 User unknown reads as one reply); only when every argument is\n"
+          "a CODE on its own (a reply code, an enhanced status code, a provider\n"
+          "marker) is each explained by itself. Several replies: one per line on\n"
+          "stdin (with no argument); \"550-\" continuation lines are joined with\n"
+          "the line that ends them.\n\n"
           "options:\n"
-          "  --json      one JSON object per input (JSON Lines)\n"
+          "  --json      one JSON object per input (JSON Lines): for the reply, for\n"
+          "              each CODE, or for each reply read from stdin\n"
           "  -h, --help  this text\n\n"
           "examples:\n"
           "  bounce explain 550\n"
           "  bounce explain 5.7.26\n"
-          "  bounce explain 421 4.7.0 TSS04\n"
+          "  bounce explain 421 4.7.0 TSS04              # three codes, each explained\n"
           "  bounce explain '550 5.1.1 <bob@example.com> User unknown'\n"
-          "  bounce explain --json '452 4.2.2 Mailbox full'\n"
+          "  bounce explain --json 452 4.2.2 Mailbox full  # one reply\n"
+          "  printf '%s\\n' '552 5.2.2 Mailbox full' '550 5.1.1 User unknown' |\n"
+          "      bounce explain --json                     # two replies\n"
           "  grep -h 'said:' /var/log/mail.log | bounce explain\n",
           out);
 }
