@@ -19,13 +19,16 @@ typedef struct check_item {
 /* check_help - usage */
 static void check_help(FILE *out)
 {
-    fputs("usage: bounce check [--db PATH] [--json] ADDRESS...\n\n"
+    fputs("usage: bounce check [--db PATH] [--json | -q] ADDRESS...\n\n"
           "Says for each address whether it may be mailed, or why it is\n"
           "suppressed: the reason, since when, until when, and the bounce that\n"
           "decided. Exit status: 0 all deliverable, 1 any suppressed, 2 an\n"
           "argument is not an address.\n\noptions:\n", out);
     store_cli_common_help(out);
-    fputs("  --json            one JSON object per address\n\n"
+    fputs("  --json            one JSON object per address\n"
+          "  -q, --quiet       print nothing: the exit status says it\n"
+          "  --                the arguments after it are addresses (one may start\n"
+          "                    with '-')\n\n"
           "examples:\n"
           "  bounce check alice@example.com\n"
           "  bounce check --json alice@example.com bob@example.org\n"
@@ -60,7 +63,17 @@ static void item_json(void *ctx, void *json)
     bn_json_object_end(j);
 }
 
-/* item_text - one address as a line (plus the deciding bounce) */
+/* text_part - SEP and the stored text s on one line, when s is set */
+static void text_part(const char *sep, const char *s)
+{
+    if (!*s)
+        return;
+    fputs(sep, stdout);
+    store_cli_text(stdout, s, 0, 0);
+}
+
+/* item_text - one address as a line (plus the deciding bounce); stored
+ * text on one line each (a note may hold line breaks) */
 static void item_text(const check_item *it)
 {
     char t1[32], t2[32];
@@ -69,12 +82,17 @@ static void item_text(const check_item *it)
         return;
     }
     const bn_suppression *e = &it->e;
-    printf("%s: suppressed (%s: %s) since %s, %s%s\n", it->addr,
-           bn_class_name(e->kind), e->reason, store_cli_time(e->since, t1, "?"),
+    printf("%s: suppressed (%s: ", it->addr, bn_class_name(e->kind));
+    store_cli_text(stdout, e->reason, 0, 0);
+    printf(") since %s, %s%s\n", store_cli_time(e->since, t1, "?"),
            e->until ? "until " : "for good", e->until ? store_cli_time(e->until, t2, "") : "");
-    if (e->event_id)
-        printf("  bounce: %s%s%s%s%s\n", e->source, *e->message_id ? ", original " : "",
-               e->message_id, *e->diagnostic ? ": " : "", e->diagnostic);
+    if (!e->event_id)
+        return;
+    fputs("  bounce: ", stdout);
+    store_cli_text(stdout, e->source, 0, 0);
+    text_part(", original ", e->message_id);
+    text_part(": ", e->diagnostic);
+    fputc('\n', stdout);
 }
 
 /* check_one - look up one address and print it */
@@ -96,46 +114,61 @@ static int check_one(bn_store *s, const char *addr, bool json, bool quiet,
     return BN_OK;
 }
 
-/* cmd_check - bounce check [--json] ADDRESS... */
+/*
+ * check_args - options anywhere before "--" (as suppress takes them); the
+ * addresses are moved to argv[1..] in their order. Returns their number,
+ * -1 after --help, or -(exit status).
+ */
+static int check_args(store_cli *c, int argc, char **argv, bool *json, bool *quiet)
+{
+    int n = 0;
+    bool options = true;
+    for (int i = 1; i < argc; i++) {
+        store_cli_arg_kind kind = store_cli_arg(argv[i], &options);
+        if (kind == STORE_CLI_OPERAND)
+            argv[1 + n++] = argv[i]; /* never past i: no option value lost */
+        if (kind != STORE_CLI_OPTION)
+            continue;
+        if (cli_is_help(argv[i]))
+            return check_help(stdout), -1;
+        int k = store_cli_option(c, argc, argv, &i, false);
+        if (k < 0)
+            return -EXIT_USAGE;
+        if (k > 0)
+            continue;
+        if (!strcmp(argv[i], "--json"))
+            *json = true;
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            *quiet = true;
+        else
+            return -cli_usage_error("check", "unknown option '%s'", argv[i]);
+    }
+    return n;
+}
+
+/* cmd_check - bounce check [--json | -q] ADDRESS... */
 int cmd_check(int argc, char **argv)
 {
     store_cli c;
     bool json = false, quiet = false, any = false;
-    int i = 1;
     store_cli_init(&c, "check");
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        int k = store_cli_option(&c, argc, argv, &i, false);
-        if (k < 0)
-            return EXIT_USAGE;
-        if (k > 0)
-            continue;
-        if (cli_is_help(argv[i])) {
-            check_help(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            quiet = true;
-        } else if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        } else {
-            return cli_usage_error("check", "unknown option '%s'", argv[i]);
-        }
-    }
-    if (i >= argc)
+    int n = check_args(&c, argc, argv, &json, &quiet);
+    if (n < 0)
+        return n == -1 ? 0 : -n;
+    if (n == 0)
         return cli_usage_error("check", "give at least one ADDRESS");
-    for (int k = i; k < argc; k++) {
+    char **addrs = argv + 1;
+    for (int k = 0; k < n; k++) {
         char key[BN_ADDR_MAX];
-        if (bn_address_normalize(key, NULL, argv[k], strlen(argv[k]), 0) != BN_OK)
-            return cli_usage_error("check", "'%s' is not an address", argv[k]);
+        if (bn_address_normalize(key, NULL, addrs[k], strlen(addrs[k]), 0) != BN_OK)
+            return cli_usage_error("check", "'%s' is not an address", addrs[k]);
     }
     bn_store *s;
     int status = store_cli_open(&c, &s, true);
     if (status)
         return status;
-    for (int k = i; k < argc && status == 0; k++) {
-        int rc = check_one(s, argv[k], json, quiet, &any);
+    for (int k = 0; k < n && status == 0; k++) {
+        int rc = check_one(s, addrs[k], json, quiet, &any);
         if (rc)
             status = store_cli_fail(&c, s, rc);
     }

@@ -25,7 +25,8 @@ typedef struct filter_run {
     bool header, stats;
     FILE *in, *rej;
     bn_suppset *set;
-    unsigned long lines, kept, suppressed, invalid;
+    bool checked;             /* the first record was checked for the column */
+    unsigned long lines, kept, suppressed, invalid, missing;
 } filter_run;
 
 /* filter_help - usage */
@@ -39,11 +40,14 @@ static void filter_help(FILE *out)
           "options:\n", out);
     store_cli_common_help(out);
     fputs("  --column N|NAME   the address is CSV column N (from 1) or the column\n"
-          "                    named NAME in the header line\n"
+          "                    named NAME in the header line; exit 2 when the first\n"
+          "                    line has no such column (later lines without it are\n"
+          "                    not kept, and counted on stderr)\n"
           "  --header          the first line is a header: copied to both outputs\n"
-          "  --rejected FILE   write the other lines there, each with the reason\n"
-          "                    added as a last CSV field ('not an address' for lines\n"
-          "                    that hold none)\n"
+          "  --rejected FILE   write the other lines there as CSV, each with the\n"
+          "                    reason added as a last field ('not an address' for\n"
+          "                    lines that hold none); a line of a plain list is one\n"
+          "                    field, quoted when it holds a comma or a quote\n"
           "  --stats           counts on stderr at the end (always on a terminal)\n\n"
           "examples:\n"
           "  bounce filter subscribers.txt > clean.txt\n"
@@ -98,14 +102,25 @@ static long header_column(const char *line, size_t len, const char *name)
     return 0;
 }
 
+/* rejected_row - a record of the input and one more CSV field to the
+ * rejected file: a CSV record (--column) as it is, a line of a plain list
+ * as one CSV field (an address may hold a comma or quotes) */
+static void rejected_row(filter_run *r, const char *line, size_t len, const char *last)
+{
+    if (r->column == 0 && !r->column_name) {
+        store_cli_csv_span(r->rej, line, len, false);
+    } else {
+        fwrite(line, 1, len, r->rej);
+        fputc(',', r->rej);
+    }
+    store_cli_csv_field(r->rej, last, true);
+}
+
 /* reject - a line to the rejected file with its reason */
 static void reject(filter_run *r, const char *line, size_t len, const char *why)
 {
-    if (!r->rej)
-        return;
-    fwrite(line, 1, len, r->rej);
-    fputc(',', r->rej);
-    store_cli_csv_field(r->rej, why, true);
+    if (r->rej)
+        rejected_row(r, line, len, why);
 }
 
 /* address_of - the address part of a line */
@@ -120,6 +135,15 @@ static bool address_of(filter_run *r, const char *line, size_t len, char *buf,
     return csv_field(line, len, r->column, buf, size, an);
 }
 
+/* column_label - the column as the user named it, for messages */
+static const char *column_label(const filter_run *r, char buf[32])
+{
+    if (r->column_name)
+        return r->column_name;
+    snprintf(buf, 32, "%ld", r->column);
+    return buf;
+}
+
 /* filter_line - one record: pass, reject, or skip when empty */
 static void filter_line(filter_run *r, const char *line, size_t len,
                         bool unclosed)
@@ -130,9 +154,15 @@ static void filter_line(filter_run *r, const char *line, size_t len,
     if (len == 0)
         return;
     r->lines++;
+    if (!unclosed && !address_of(r, line, len, buf, sizeof buf, &a, &an)) {
+        char why[64], label[32];
+        r->missing++; /* a short record: said on stderr at the end */
+        snprintf(why, sizeof why, "no column %s", column_label(r, label));
+        reject(r, line, len, why);
+        return;
+    }
     int rc = unclosed ? BN_EINVAL /* its fields cannot be trusted */
-             : address_of(r, line, len, buf, sizeof buf, &a, &an)
-                 ? bn_suppset_lookup(r->set, a, an, &reason) : BN_EINVAL;
+                      : bn_suppset_lookup(r->set, a, an, &reason);
     if (rc == BN_ENOTFOUND) {
         r->kept++;
         fwrite(line, 1, len, stdout);
@@ -154,11 +184,25 @@ static int copy_header(filter_run *r, const char *line, size_t len)
                                r->column_name, r->input);
     fwrite(line, 1, len, stdout);
     fputc('\n', stdout);
-    if (r->rej) {
-        fwrite(line, 1, len, r->rej);
-        fputs(",suppression_reason\n", r->rej);
-    }
+    if (r->rej)
+        rejected_row(r, line, len, "suppression_reason");
     return 0;
+}
+
+/* check_column - the first record (the header, or the first line) must
+ * have the column: a typo in --column would otherwise give an empty list */
+static int check_column(filter_run *r, const char *line, size_t len)
+{
+    char buf[8], label[32];
+    size_t n;
+    r->checked = true;
+    if (r->column == 0 || csv_field(line, len, r->column, buf, sizeof buf, &n))
+        return 0;
+    long fields = 1;
+    while (csv_field(line, len, fields + 1, buf, sizeof buf, &n))
+        fields++;
+    return cli_usage_error("filter", "no column %s in the first line of %s: it has %ld",
+                           column_label(r, label), r->input, fields);
 }
 
 /* run_lines - every record of the input: a line, or with a CSV column a
@@ -172,6 +216,8 @@ static int run_lines(filter_run *r)
     bool first = true;
     store_cli_records_init(&in, r->in, r->column != 0 || r->column_name);
     while (status == 0 && (got = store_cli_records_next(&in, &line, &n)) > 0) {
+        if (!r->checked && n > 0 && !in.unclosed && (status = check_column(r, line, n)))
+            break;
         if (first && r->header)
             status = copy_header(r, line, n);
         else
@@ -272,6 +318,28 @@ static int close_files(filter_run *r)
     return status;
 }
 
+/* warn_missing - always said: records too short for the column are not
+ * kept (a column that is not there gives no address to send to) */
+static void warn_missing(const filter_run *r)
+{
+    char label[32];
+    cli_error("filter: %lu record%s of %s %s no column %s: not kept%s", r->missing,
+              r->missing == 1 ? "" : "s", r->input, r->missing == 1 ? "has" : "have",
+              column_label(r, label), r->rej ? " (in the rejected file)" : "");
+}
+
+/* print_stats - the counts, on stderr */
+static void print_stats(const filter_run *r)
+{
+    size_t size = bn_suppset_size(r->set);
+    fprintf(stderr, "bounce filter: %lu address%s: %lu kept, %lu suppressed, %lu %s",
+            r->lines, r->lines == 1 ? "" : "es", r->kept, r->suppressed, r->invalid,
+            r->invalid == 1 ? "not an address" : "not addresses");
+    if (r->missing)
+        fprintf(stderr, ", %lu without the column", r->missing);
+    fprintf(stderr, " (list of %zu entr%s)\n", size, size == 1 ? "y" : "ies");
+}
+
 /* cmd_filter - bounce filter [options] [FILE|-] */
 int cmd_filter(int argc, char **argv)
 {
@@ -297,10 +365,10 @@ int cmd_filter(int argc, char **argv)
     }
     int cs = close_files(&r);
     status = status ? status : cs;
+    if (status == 0 && r.missing)
+        warn_missing(&r);
     if (status == 0 && (r.stats || isatty(STDERR_FILENO)))
-        fprintf(stderr, "bounce filter: %lu addresses: %lu kept, %lu suppressed, "
-                "%lu not addresses (list of %zu entries)\n", r.lines, r.kept,
-                r.suppressed, r.invalid, bn_suppset_size(r.set));
+        print_stats(&r);
     bn_suppset_free(r.set);
     bn_store_close(s);
     return status;

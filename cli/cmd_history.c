@@ -57,21 +57,35 @@ static void event_json(void *ctx, void *json)
     bn_json_object_end(j);
 }
 
+/* event_text - one event or action as a line; its stored text (a note, a
+ * diagnostic) on that line even when it holds line breaks */
+static void event_text(const bn_event *e)
+{
+    char t[32], u[32];
+    if (e->cls == BN_CLASS_MANUAL) {
+        printf("%s  %-9s by ", store_cli_time(e->time, t, "?"), e->action);
+        store_cli_text(stdout, e->who, 0, 0);
+        printf("%s%s: ", e->until ? " until " : "",
+               e->until ? store_cli_time(e->until, u, "") : "");
+        store_cli_text(stdout, e->note, 0, 0);
+        fputc('\n', stdout);
+        return;
+    }
+    printf("%s  %-9s %-14s %-5s ", store_cli_time(e->time, t, "?"), bn_class_name(e->cls),
+           e->reason, e->status);
+    store_cli_text(stdout, e->diagnostic, 0, 0);
+    printf("  [fault %s; ", *e->fault ? e->fault : "-");
+    store_cli_text(stdout, e->source, 0, 0);
+    printf(", %s]\n", *e->rule ? e->rule : "-");
+}
+
 /* print_event - one line per event or action */
 static int print_event(void *ctx, const bn_event *e)
 {
-    bool json = *(bool *)ctx;
-    char t[32], u[32];
-    if (json)
+    if (*(bool *)ctx)
         store_cli_json_line(stdout, event_json, (void *)e);
-    else if (e->cls == BN_CLASS_MANUAL)
-        printf("%s  %-9s by %s%s%s: %s\n", store_cli_time(e->time, t, "?"), e->action,
-               e->who, e->until ? " until " : "", e->until ? store_cli_time(e->until, u, "") : "",
-               e->note);
     else
-        printf("%s  %-9s %-14s %-5s %s  [fault %s; %s, %s]\n", store_cli_time(e->time, t, "?"),
-               bn_class_name(e->cls), e->reason, e->status, e->diagnostic,
-               *e->fault ? e->fault : "-", e->source, *e->rule ? e->rule : "-");
+        event_text(e);
     return 0;
 }
 
@@ -83,12 +97,14 @@ static int print_state(bn_store *s, const char *addr, bool json)
     int rc = bn_store_check(s, addr, strlen(addr), &e);
     if (json || (rc != BN_OK && rc != BN_ENOTFOUND))
         return rc == BN_ENOTFOUND ? BN_OK : rc;
-    if (rc == BN_ENOTFOUND)
+    if (rc == BN_ENOTFOUND) {
         printf("now: deliverable\n");
-    else
-        printf("now: suppressed (%s: %s) since %s, %s%s\n", bn_class_name(e.kind),
-               e.reason, store_cli_time(e.since, t1, "?"), e.until ? "until " : "for good",
-               e.until ? store_cli_time(e.until, t2, "") : "");
+        return BN_OK;
+    }
+    printf("now: suppressed (%s: ", bn_class_name(e.kind));
+    store_cli_text(stdout, e.reason, 0, 0);
+    printf(") since %s, %s%s\n", store_cli_time(e.since, t1, "?"),
+           e.until ? "until " : "for good", e.until ? store_cli_time(e.until, t2, "") : "");
     return BN_OK;
 }
 
@@ -103,16 +119,13 @@ int cmd_history(int argc, char **argv)
     store_cli_init(&c, "history");
     bool options = true;
     for (int i = 1; i < argc; i++) {
-        if (!options || argv[i][0] != '-' || !argv[i][1]) {
-            if (addr)
-                return cli_usage_error("history", "one ADDRESS at a time");
+        store_cli_arg_kind kind = store_cli_arg(argv[i], &options);
+        if (kind == STORE_CLI_OPERAND && addr)
+            return cli_usage_error("history", "one ADDRESS at a time");
+        if (kind == STORE_CLI_OPERAND)
             addr = argv[i];
+        if (kind != STORE_CLI_OPTION)
             continue;
-        }
-        if (!strcmp(argv[i], "--")) { /* the rest is the address, even "-x@y" */
-            options = false;
-            continue;
-        }
         if (cli_is_help(argv[i]))
             return history_help(stdout), 0;
         int k = store_cli_option(&c, argc, argv, &i, false);

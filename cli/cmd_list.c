@@ -83,20 +83,30 @@ static void row_csv(const bn_suppression *e)
         store_cli_csv_field(stdout, f[i], i == 7);
 }
 
+/* row_text - one entry as a line of columns: padded by code points, so
+ * a non-ASCII address keeps the columns after it; a note's line breaks
+ * escaped, so an entry is one line */
+static void row_text(const bn_suppression *e)
+{
+    char t1[32], t2[32];
+    store_cli_text(stdout, e->address, 40, 0);
+    printf(" %-9s ", bn_class_name(e->kind));
+    store_cli_text(stdout, e->reason, 24, 24);
+    printf(" %-20s %s\n", store_cli_time(e->since, t1, "-"),
+           store_cli_time(e->until, t2, "for good"));
+}
+
 /* print_row - one entry in the chosen format */
 static int print_row(void *ctx, const bn_suppression *e)
 {
     list_run *r = ctx;
-    char t1[32], t2[32];
     r->n++;
     if (r->fmt == LF_JSON)
         store_cli_json_line(stdout, row_json, (void *)e);
     else if (r->fmt == LF_CSV)
         row_csv(e);
     else
-        printf("%-40s %-9s %-24.24s %-20s %s\n", e->address, bn_class_name(e->kind),
-               e->reason, store_cli_time(e->since, t1, "-"),
-               store_cli_time(e->until, t2, "for good"));
+        row_text(e);
     return ferror(stdout) ? 1 : 0;
 }
 
@@ -324,11 +334,27 @@ static int read_rows(import_run *r, FILE *in)
     return status;
 }
 
+/* import_note - "import: REASON", the note of an imported row; a reason
+ * that already says so (an export of an imported entry) is kept as it is,
+ * so an export | import cycle does not add a prefix each time */
+static char *import_note(const char *reason)
+{
+    static const char prefix[] = "import: ";
+    size_t p = sizeof prefix - 1, n = strlen(reason);
+    if (!strncmp(reason, prefix, p))
+        return bn_strndup(reason, n);
+    char *note = bn_malloc(p + n + 1);
+    if (!note)
+        return NULL;
+    memcpy(note, prefix, p);
+    memcpy(note + p, reason, n + 1);
+    return note;
+}
+
 /* write_rows - all rows in one transaction; already suppressed skipped */
 static int write_rows(import_run *r, bn_store *s)
 {
     int rc = bn_store_begin(s);
-    char note[BN_ADDR_MAX + 64];
     for (size_t i = 0; rc == BN_OK && i < r->n; i++) {
         const import_row *row = &r->rows[i];
         bn_suppression e;
@@ -339,11 +365,11 @@ static int write_rows(import_run *r, bn_store *s)
         }
         if (rc != BN_ENOTFOUND)
             break;
-        snprintf(note, sizeof note, "import: %s",
-                 row->reason ? row->reason : r->default_reason);
+        char *note = import_note(row->reason ? row->reason : r->default_reason);
         bn_manual m = {row->address, strlen(row->address), note, NULL,
                        row->since, row->until};
-        rc = bn_store_suppress(s, &m);
+        rc = note ? bn_store_suppress(s, &m) : BN_ENOMEM;
+        bn_free(note);
     }
     if (rc == BN_OK)
         return bn_store_commit(s);
@@ -407,8 +433,8 @@ int cmd_import(int argc, char **argv)
         if (rc)
             status = store_cli_fail(&r.c, s, rc);
         else
-            printf("imported %zu addresses (%lu already suppressed, skipped)\n",
-                   r.n - r.skipped, r.skipped);
+            printf("imported %zu address%s (%lu already suppressed, skipped)\n",
+                   r.n - r.skipped, r.n - r.skipped == 1 ? "" : "es", r.skipped);
     }
     bn_store_close(s);
     import_free(&r);

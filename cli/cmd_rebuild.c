@@ -71,9 +71,9 @@ int cmd_rebuild(int argc, char **argv)
     if (rc)
         status = store_cli_fail(&c, s, rc);
     else
-        printf("rebuilt from %zu events: %zu reclassified, %zu addresses with "
-               "history, %zu suppressed now\n", st.events, st.reclassified,
-               st.addresses, st.suppressed);
+        printf("rebuilt from %zu event%s: %zu reclassified, %zu address%s with "
+               "history, %zu suppressed now\n", st.events, st.events == 1 ? "" : "s",
+               st.reclassified, st.addresses, st.addresses == 1 ? "" : "es", st.suppressed);
     bn_store_close(s);
     return status;
 }

@@ -113,22 +113,24 @@ static void print_text(const bn_report *r)
     long repeats = 0;
     for (size_t i = 0; i < r->ndomains; i++)
         repeats += r->domains[i].repeats;
-    printf("bounce report: %ld events since %s, %zu domains", r->events,
-           store_cli_time(r->since, t, "the beginning"), r->ndomains);
+    printf("bounce report: %ld event%s since %s, %zu domain%s", r->events,
+           r->events == 1 ? "" : "s", store_cli_time(r->since, t, "the beginning"),
+           r->ndomains, r->ndomains == 1 ? "" : "s");
     if (repeats)
-        printf(" (%ld of the events are further deferrals of a message already "
-               "counted)", repeats);
+        printf(" (%ld of the events %s of a message already counted)", repeats,
+               repeats == 1 ? "is a further deferral" : "are further deferrals");
     printf("\n");
     print_warnings(r);
     for (size_t i = 0; i < r->ndomains; i++) {
         const bn_report_domain *d = &r->domains[i];
-        printf("\n%s: %ld events, %ld rejections: %ld hard, %ld suspended, %ld soft, "
-               "%ld sender-side, %ld message; %ld complaints, %ld delivered\n",
-               d->domain, d->total, d->rejections, d->hard, d->suspend, d->soft,
-               d->sender, d->message, d->complaint, d->delivered);
+        printf("\n%s: %ld event%s, %ld rejection%s: %ld hard, %ld suspended, %ld soft, "
+               "%ld sender-side, %ld message; %ld complaint%s, %ld delivered\n",
+               d->domain, d->total, d->total == 1 ? "" : "s", d->rejections,
+               d->rejections == 1 ? "" : "s", d->hard, d->suspend, d->soft, d->sender,
+               d->message, d->complaint, d->complaint == 1 ? "" : "s", d->delivered);
         if (d->repeats)
-            printf("  (and %ld more deferrals of those messages, counted once)\n",
-                   d->repeats);
+            printf("  (and %ld more deferral%s of those messages, counted once)\n",
+                   d->repeats, d->repeats == 1 ? "" : "s");
         for (size_t k = 0; k < d->nreasons; k++)
             printf("  %6ld  %-16s %s\n", d->reasons[k].count, d->reasons[k].reason,
                    bn_class_name(d->reasons[k].cls));

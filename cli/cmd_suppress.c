@@ -91,14 +91,11 @@ static int parse_manual(manual_args *a, int argc, char **argv, char **addrs,
 {
     bool options = true;
     for (int i = 1; i < argc; i++) {
-        if (!options || argv[i][0] != '-' || !argv[i][1]) {
+        store_cli_arg_kind kind = store_cli_arg(argv[i], &options);
+        if (kind == STORE_CLI_OPERAND)
             addrs[(*naddrs)++] = argv[i];
+        if (kind != STORE_CLI_OPTION)
             continue;
-        }
-        if (!strcmp(argv[i], "--")) { /* the rest are addresses, even "-x@y" */
-            options = false;
-            continue;
-        }
         if (cli_is_help(argv[i])) {
             manual_help(stdout, a->unsuppress);
             return -1000;

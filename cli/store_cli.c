@@ -177,6 +177,17 @@ void store_cli_common_help(FILE *out)
           "                    (default 10); then exit 75 (EX_TEMPFAIL)\n", out);
 }
 
+/* store_cli_arg - an operand, the "--" that ends the options, or an option */
+store_cli_arg_kind store_cli_arg(const char *arg, bool *options)
+{
+    if (!*options || arg[0] != '-' || !arg[1])
+        return STORE_CLI_OPERAND;
+    if (strcmp(arg, "--") != 0)
+        return STORE_CLI_OPTION;
+    *options = false; /* the rest are operands, even "-x@y" */
+    return STORE_CLI_END;
+}
+
 /* store_cli_policy_help - the policy options */
 void store_cli_policy_help(FILE *out)
 {
@@ -213,21 +224,62 @@ int store_cli_json_line(FILE *out, store_cli_json_fn fn, void *ctx)
     return -1;
 }
 
+/* store_cli_csv_span - n bytes as a CSV field (RFC 4180: quoted when it
+ * holds a comma, a quote or a line break, or starts or ends with a space;
+ * inner quotes doubled) */
+void store_cli_csv_span(FILE *out, const char *s, size_t n, bool last)
+{
+    bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (quote)
+        fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' && quote)
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    if (quote)
+        fputc('"', out);
+    fputc(last ? '\n' : ',', out);
+}
+
 /* store_cli_csv_field - write a CSV field (RFC 4180 quoting when needed) */
 void store_cli_csv_field(FILE *out, const char *s, bool last)
 {
-    if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
+    store_cli_csv_span(out, s, strlen(s), last);
+}
+
+/* text_escape - the printed form of a control character: "\n", "\x1b" */
+static int text_escape(unsigned char c, char buf[5])
+{
+    const char *named = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+    if (named)
+        return (int)strlen(strcpy(buf, named));
+    return snprintf(buf, 5, "\\x%02x", c);
+}
+
+/* store_cli_text - free text on one line, by columns (code points) */
+void store_cli_text(FILE *out, const char *s, int width, int max)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[5];
+        if ((*p & 0xc0) == 0x80) { /* a continuation byte: no column of its own */
+            fputc(*p, out);
+            continue;
         }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
+        int n = *p < 0x20 || *p == 0x7f ? text_escape(*p, esc) : 1;
+        if (max && cols + n > max)
+            break;
+        if (n > 1)
+            fputs(esc, out);
+        else
+            fputc(*p, out);
+        cols += n;
     }
-    fputc(last ? '\n' : ',', out);
+    for (; cols < width; cols++)
+        fputc(' ', out);
 }
 
 /* ---- records: lines, or CSV records whose quoted fields hold line breaks */

@@ -32,6 +32,16 @@ void store_cli_init(store_cli *c, const char *cmd);
 int store_cli_option(store_cli *c, int argc, char **argv, int *i, bool policy);
 /* store_cli_value - the value of "--opt VALUE" or "--opt=VALUE", or NULL */
 const char *store_cli_value(int argc, char **argv, int *i, const char *opt);
+/*
+ * store_cli_arg - what an argument is, for commands that take options
+ * anywhere among their operands (addresses, a file): an operand (it does
+ * not start with '-', is "-" alone, or comes after "--"), the "--" that
+ * ends the options (*options becomes false), or an option.
+ */
+typedef enum store_cli_arg_kind {
+    STORE_CLI_OPTION, STORE_CLI_OPERAND, STORE_CLI_END
+} store_cli_arg_kind;
+store_cli_arg_kind store_cli_arg(const char *arg, bool *options);
 /* store_cli_open - open the store; prints the error; exit status or 0 */
 int store_cli_open(store_cli *c, bn_store **s, bool readonly);
 /* store_cli_fail - print the store's error; the exit status for rc */
@@ -49,6 +59,16 @@ typedef void (*store_cli_json_fn)(void *ctx, void *json);
 int store_cli_json_line(FILE *out, store_cli_json_fn fn, void *ctx);
 /* store_cli_csv_field - write a CSV field (quoted when needed) */
 void store_cli_csv_field(FILE *out, const char *s, bool last);
+/* store_cli_csv_span - the same for n bytes */
+void store_cli_csv_span(FILE *out, const char *s, size_t n, bool last);
+/*
+ * store_cli_text - free text (a reason, a note, a diagnostic) as part of
+ * one text line: control characters escaped (\n, \r, \t, \xHH), so an
+ * entry stays one line; at most max columns (0: no limit), then padded
+ * with spaces to width. A column is a code point (each UTF-8 byte but the
+ * continuation bytes), so columns align after non-ASCII text.
+ */
+void store_cli_text(FILE *out, const char *s, int width, int max);
 
 /*
  * store_cli_records - the records of a text input, for filter and import.

@@ -3,7 +3,8 @@
 # (exit 2, nothing changed), 16 concurrent ingests, SIGKILL mid-ingest, a
 # read-only or missing directory, a locked and a full database.
 foreach(t e2e pipe bad-input concurrency sigkill readonly locked full
-        report-empty csv-records address-keys end-of-options policy-classes)
+        report-empty csv-records address-keys end-of-options policy-classes
+        check-options filter-column rejected-csv text-output)
   add_test(NAME store/${t}
            COMMAND sh ${CMAKE_SOURCE_DIR}/tests/store/run.sh ${t}
                    $<TARGET_FILE:bounce> ${CMAKE_SOURCE_DIR} ${BN_CORPUS_DIR})

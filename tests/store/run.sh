@@ -273,7 +273,7 @@ t_address_keys() {
   expect_err "8 addresses: 0 kept, 8 suppressed, 0 not addresses"
   printf 'to\302\240m@example.com\n' >in2.txt
   expect_status 0 "filter: an invisible character inside is not an address" "$BOUNCE" filter --db k.db --stats in2.txt
-  expect_err "1 not addresses"
+  expect_err "1 not an address"
   expect_status 2 "suppress: an invisible character inside" "$BOUNCE" suppress --db k.db "$(printf 'to\342\200\213m@example.com')" --reason x
   expect_status 1 "check: quoted form" "$BOUNCE" check --db k.db '"tom"@example.com'
   # an older bounce's keys: quotes kept, non-ASCII capitals kept
@@ -312,6 +312,132 @@ t_end_of_options() {
 CASES
   "$BOUNCE" history --db o.db -- -tom@example.com >out.txt 2>&1
   grep -q "unsuppress by .*: y" out.txt || fail "history: $(cat out.txt)"
+}
+
+# t_check_options - check takes its options anywhere before '--', as
+# suppress does: '--db' or '-q' after an address is an option, not an
+# address; --help lists -q
+t_check_options() {
+  "$BOUNCE" suppress --db c.db tom@example.com --reason x >/dev/null
+  expect_status 1 "check: --db after the address" "$BOUNCE" check tom@example.com --db c.db
+  grep -q "^tom@example.com: suppressed" out.txt || fail "check text: $(cat out.txt)"
+  expect_status 1 "check: -q after the address" "$BOUNCE" check tom@example.com -q --db c.db
+  [ -s out.txt ] && fail "-q printed: $(cat out.txt)"
+  expect_status 0 "check: --json between two addresses" "$BOUNCE" check a@example.com --json --db=c.db b@example.com
+  [ "$(grep -c '"suppressed":false' out.txt)" = 2 ] || fail "check --json: $(cat out.txt)"
+  expect_status 2 "check: -q after -- is an address" "$BOUNCE" check --db c.db -- -q
+  expect_err "'-q' is not an address"
+  expect_status 2 "check: an unknown option after the address" "$BOUNCE" check tom@example.com --colour --db c.db
+  expect_err "unknown option '--colour'"
+  expect_status 0 "check --help" "$BOUNCE" check --help
+  grep -q -- "-q, --quiet" out.txt || fail "check --help lacks -q: $(cat out.txt)"
+}
+
+# t_filter_column - a --column the first line does not have exits 2 (a typo
+# gave an empty send list, exit 0); later records without it are counted
+# on stderr and listed in the rejected file
+t_filter_column() {
+  "$BOUNCE" suppress --db f.db alice@example.org --reason x >/dev/null
+  printf 'email,name,city\nok@example.org,O,X\nalice@example.org,A,Y\n' >subs.csv
+  expect_status 2 "filter: a column the header lacks" "$BOUNCE" filter --db f.db --column 9 subs.csv
+  expect_err "no column 9 in the first line of subs.csv: it has 3"
+  [ -s out.txt ] && fail "printed: $(cat out.txt)"
+  expect_status 2 "filter: with --header too" "$BOUNCE" filter --db f.db --header --column 4 subs.csv
+  expect_err "no column 4"
+  printf 'x,y,ok@example.org\nshort@example.org\n1,2,alice@example.org\n3,4,new@example.org\nalso,short\n' >mixed.csv
+  expect_status 0 "filter: some records lack the column" "$BOUNCE" filter --db f.db --column 3 \
+    --rejected rej.csv mixed.csv
+  expect_err "2 records of mixed.csv have no column 3: not kept"
+  [ "$(cat out.txt)" = "$(printf 'x,y,ok@example.org\n3,4,new@example.org')" ] || fail "kept: $(cat out.txt)"
+  grep -q '^short@example.org,no column 3$' rej.csv || fail "rejected: $(cat rej.csv)"
+  printf 'id,email\n1,ok@example.org\n2\n' >named.csv
+  expect_status 0 "filter: --column NAME, a record without it" "$BOUNCE" filter --db f.db --column email --stats named.csv
+  expect_err "1 record of named.csv has no column email"
+  expect_err "2 addresses: 1 kept, 0 suppressed, 0 not addresses, 1 without the column (list of 1 entry)"
+  expect_status 0 "filter: every line has the column" "$BOUNCE" filter --db f.db --column 2 subs.csv
+  [ -s err.txt ] && fail "stderr: $(cat err.txt)"
+}
+
+# csv_check WHAT FILE ASSERTION - FILE read by Python's csv module into
+# rows (lists of fields); the Python ASSERTION on rows must hold
+csv_check() {
+  python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert eval("(" + sys.argv[2] + ")"), rows' "$2" "$3" && ok "$1" || { fail "$1"; sed 's/^/  /' "$2"; }
+}
+
+# t_rejected_csv - the rejected file of a plain list is RFC 4180 CSV: an
+# address with a comma or quotes is one quoted field; list --csv and export
+# quote the same way
+t_rejected_csv() {
+  command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 missing"; exit 77; }
+  "$BOUNCE" suppress --db q.db '"tom, jr"@example.com' '"say \"hi\""@example.com' \
+    --reason "$(printf 'a "note", two\nlines')" >/dev/null
+  printf '"tom, jr"@example.com\n"say \\"hi\\""@example.com\nok@example.com\nnot "an", address\n' >plain.txt
+  expect_status 0 "filter a plain list" "$BOUNCE" filter --db q.db --rejected rej.csv plain.txt
+  [ "$(cat out.txt)" = "ok@example.com" ] || fail "kept: $(cat out.txt)"
+  csv_check "rejected file: the line one field, then the reason" rej.csv \
+    'rows == [["\"tom, jr\"@example.com", "a \"note\", two\nlines"],
+              ["\"say \\\"hi\\\"\"@example.com", "a \"note\", two\nlines"],
+              ["not \"an\", address", "not an address"]]'
+  printf 'addr\n"tom, jr"@example.com\n' >plainh.txt
+  "$BOUNCE" filter --db q.db --header --rejected rejh.csv plainh.txt >/dev/null
+  csv_check "rejected file of a plain list with a header" rejh.csv \
+    '[r[0] for r in rows] == ["addr", "\"tom, jr\"@example.com"] and len(rows[1]) == 2'
+  "$BOUNCE" list --db q.db --csv >list.csv
+  "$BOUNCE" export --db q.db >export.csv
+  for f in list.csv export.csv; do
+    csv_check "$f: the address and the note are one field each" "$f" \
+      '[r[0] for r in rows] == ["address", "\"say \\\"hi\\\"\"@example.com", "\"tom, jr\"@example.com"]
+       and all(len(r) == 8 and r[2] == "a \"note\", two\nlines" for r in rows[1:])'
+  done
+}
+
+# t_text_output - list, check and history print one line per entry (a
+# note's line break written \n), columns padded by code points, counts in
+# the singular for one; export | import does not prefix 'import: ' again
+t_text_output() {
+  command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 missing"; exit 77; }
+  "$BOUNCE" suppress --db x.db tom@example.com --reason "$(printf 'two\nlines')" >/dev/null
+  "$BOUNCE" suppress --db x.db "$(printf 'j\303\266rg@b\303\274cher.de')" amy@example.com \
+    --reason "$(printf '\303\274ber \303\244\303\266\303\274 and a reason longer than its column')" >/dev/null
+  expect_status 0 "list" "$BOUNCE" list --db x.db
+  [ "$(wc -l <out.txt)" -eq 3 ] && ok "list: one line per entry" || fail "list lines: $(cat out.txt)"
+  grep -q '^tom@example.com  *manual  *two\\nlines ' out.txt || fail "list: note: $(cat out.txt)"
+  python3 - <<'PY' && ok "list: the columns line up after a non-ASCII address" || fail "list columns: $(cat out.txt)"
+lines = open("out.txt", encoding="utf-8").read().splitlines()
+assert len({l.index(" manual ") for l in lines}) == 1, lines
+assert len({l.index(" 20") for l in lines}) == 1, lines
+PY
+  expect_status 1 "check" "$BOUNCE" check --db x.db tom@example.com
+  grep -qx 'tom@example.com: suppressed (manual: two\\nlines) since .*, for good' out.txt &&
+    [ "$(wc -l <out.txt)" -eq 1 ] && ok "check: one line, the line break escaped" || fail "check: $(cat out.txt)"
+  expect_status 0 "history" "$BOUNCE" history --db x.db tom@example.com
+  [ "$(wc -l <out.txt)" -eq 2 ] && grep -q 'suppress  by .*: two\\nlines$' out.txt &&
+    ok "history: one line per action" || fail "history: $(cat out.txt)"
+  expect_status 0 "list --json keeps the line break" "$BOUNCE" list --db x.db --json --reason manual
+  grep -q '"reason":"two\\nlines"' out.txt || fail "json: $(cat out.txt)"
+  # singular and plural
+  "$BOUNCE" export --db x.db >e1.csv
+  printf 'email\nann@example.com\n' >one.csv
+  expect_status 0 "import one address" "$BOUNCE" import --db y.db one.csv
+  grep -q '^imported 1 address (0 already suppressed' out.txt || fail "import text: $(cat out.txt)"
+  "$BOUNCE" ingest --db r.db $POLICY "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  expect_status 0 "report on one event" "$BOUNCE" report --db r.db --since all
+  grep -q '^bounce report: 1 event since the beginning, 1 domain$' out.txt || fail "report: $(cat out.txt)"
+  grep -q ': 1 event, 1 rejection: 1 hard, .* 0 complaints, 0 delivered$' out.txt || fail "report domain: $(cat out.txt)"
+  expect_status 0 "rebuild a list of one event" "$BOUNCE" rebuild --db r.db
+  grep -q '^rebuilt from 1 event: 0 reclassified, 1 address with history' out.txt || fail "rebuild: $(cat out.txt)"
+  # export | import | export | import: one prefix
+  expect_status 0 "import an export" "$BOUNCE" import --db y.db e1.csv
+  "$BOUNCE" export --db y.db >e2.csv
+  expect_status 0 "import it again elsewhere" "$BOUNCE" import --db z.db e2.csv
+  notes=$(sqlite3 z.db "SELECT DISTINCT note FROM manual ORDER BY 1" | tr '\n' '|')
+  case "$notes" in
+    *"import: import:"*) fail "import prefixed twice: $notes" ;;
+    "import: imported|import: two|lines|import: "*) ok "one 'import: ' prefix after two cycles" ;;
+    *) fail "notes: $notes" ;;
+  esac
 }
 
 # inputs - the corpus when present (every .eml), else our messages
@@ -485,6 +611,8 @@ case "$test_name" in
   report-empty) t_report_empty ;; csv-records) t_csv_records ;;
   address-keys) t_address_keys ;; end-of-options) t_end_of_options ;;
   policy-classes) t_policy_classes ;;
+  check-options) t_check_options ;; filter-column) t_filter_column ;;
+  rejected-csv) t_rejected_csv ;; text-output) t_text_output ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
