@@ -510,7 +510,8 @@ typedef struct bn_ingest_stats {
     size_t duplicates;       /* already stored (same bounce seen again) */
     size_t suppressed;       /* addresses that became suppressed */
     size_t sender_side;      /* new sender-side events */
-    size_t no_recipient;     /* records without a usable address */
+    size_t no_recipient;     /* records without a usable address, new or
+                                already stored */
 } bn_ingest_stats;
 
 /*

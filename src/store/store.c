@@ -566,16 +566,15 @@ static int ingest_one(ingest_ctx *c, const bn_record *r, size_t index)
     if (rc)
         return rc;
     c->st->records++;
+    c->st->no_recipient += !addr[0]; /* stored again or not: the record has none */
     if (!inserted) {
         c->st->duplicates++;
         return BN_OK;
     }
     c->st->events++;
     c->st->sender_side += ev.cls == BN_CLASS_SENDER;
-    if (!addr[0]) {
-        c->st->no_recipient++;
+    if (!addr[0])
         return BN_OK;
-    }
     if (bn_class_suppresses(ev.cls) || ev.cls == BN_CLASS_DELIVERY)
         rc = refold(s, addr, id, ev.cls, c->now, &became);
     c->st->suppressed += became;
