@@ -10,7 +10,14 @@
  * --pipe is the MTA's door (an alias or a pipe transport): one message on
  * stdin, exit 0 only once its events are committed, EX_TEMPFAIL (75) when
  * the store cannot be written so the MTA keeps the message and retries.
+ *
+ * A message the list cannot use is named on stderr (and syslog with
+ * --pipe): not mail, a bounce cut at the size limit, a bounce naming no
+ * usable recipient (its records are stored without an address, which
+ * 'bounce report' counts as "(no recipient)"). With --keep-other they, and
+ * the non-bounces, are delivered into a Maildir for a person.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -18,6 +25,7 @@
 
 #include "cli.h"
 #include "maildir_out.h"
+#include "msg_header.h"
 #include "ingest_retry.h"
 #include "log_cmd.h"
 #include "core/alloc.h"
@@ -27,6 +35,9 @@
 
 #define BATCH_RECORDS 1000
 #define BATCH_SECONDS 1.0
+/* --keep-other: bytes of one message read, so that the copy kept for a
+   person is whole although only the parser's limit (64 MiB) is parsed */
+#define KEEP_READ_MAX ((size_t)256 << 20)
 
 /* mono_now - seconds on the monotonic clock (wall-clock steps must not
    end or stretch a batch) */
@@ -42,8 +53,9 @@ typedef struct ingest_run {
     bool json, pipe, progress, progress_shown;
     const char *envelope_to;
     const char *verp_pattern;
-    const char *keep_other; /* Maildir for messages that give no record */
+    const char *keep_other; /* Maildir for messages the list cannot use */
     bool keep_failed;       /* such a message could not be kept there */
+    size_t parse_max;       /* bytes of a message the parser reads */
     size_t batch_max;
     bn_store *s;
     bn_parser *p;
@@ -70,7 +82,9 @@ static void ingest_help(FILE *out)
           "an event, and the policy decides who is suppressed (hard bounces and\n"
           "complaints at once, soft bounces after 3 within 15 days, sender-side\n"
           "rejections never). Ingesting the same bounce again changes nothing.\n"
-          "Prints a summary: records, new suppressions, sender-side events.\n\n"
+          "Prints a summary: records, new suppressions, sender-side events.\n"
+          "Names on stderr what the list cannot use: an input that is not mail,\n"
+          "a bounce naming no usable recipient, one cut at the size limit.\n\n"
           "options:\n", out);
     store_cli_common_help(out);
     fputs("  --json            the summary as one JSON object\n"
@@ -84,10 +98,12 @@ static void ingest_help(FILE *out)
           "                    sets); a VERP address names the failed recipient when\n"
           "                    the bounce does not\n"
           "  --verp-pattern P  VERP form, default 'bounces+{local}={domain}@*'\n"
-          "  --keep-other DIR  deliver every message that gives no record (not a\n"
-          "                    bounce, or one bounce cannot read) into the Maildir\n"
-          "                    DIR, for a person to read; with --pipe, exit 75 when\n"
-          "                    that fails, so nothing the MTA handed over is lost\n"
+          "  --keep-other DIR  deliver every message the list cannot use (not a\n"
+          "                    bounce, one bounce cannot read, one naming no usable\n"
+          "                    recipient or cut at the 64 MiB size limit) into the\n"
+          "                    Maildir DIR, whole, for a person to read; with --pipe,\n"
+          "                    exit 75 when that fails, so nothing the MTA handed\n"
+          "                    over is lost\n"
           "  --batch N         records per transaction (default 1000)\n"
           "  --retry N         when the server connection is lost mid-run\n"
           "                    (PostgreSQL restarting), reconnect and store the\n"
@@ -180,43 +196,92 @@ static int store_records(ingest_run *r, const bn_source_msg *m,
     return rc;
 }
 
-/* keep_other - a message that gave no record into the --keep-other Maildir */
-static int keep_other(ingest_run *r, const bn_source_msg *m, const char *what)
+/* keep_other - a message for a person into the --keep-other Maildir, whole
+   (one past even KEEP_READ_MAX is not kept: with --pipe the MTA keeps it) */
+static int keep_other(ingest_run *r, const bn_source_msg *m, const char *label,
+                      const char *what)
 {
-    char path[4096], line[4200];
-    int err = maildir_deliver(r->keep_other, m->buf, m->len, path, sizeof path);
+    char path[4096], line[4600], big[64];
+    int err = m->truncated ? EFBIG
+                           : maildir_deliver(r->keep_other, m->buf, m->len, path, sizeof path);
     if (err) {
+        snprintf(big, sizeof big, "larger than the %zu MiB read to keep it whole",
+                 KEEP_READ_MAX >> 20);
         snprintf(line, sizeof line, "%s; cannot keep it in %s: %s", what, r->keep_other,
-                 strerror(err));
-        note(r, m->name, line);
+                 m->truncated ? big : strerror(err));
+        note(r, label, line);
         r->keep_failed = true;
         return BN_EIO;
     }
     snprintf(line, sizeof line, "%s; kept as %s", what, path);
-    note(r, m->name, line);
+    note(r, label, line);
     return BN_OK;
 }
 
-/* store_message - parse one message and store its records */
+/* no_record - a message that gave no record: kept for a person when asked;
+   named on stderr with --pipe, and when it is not mail at all (a batch's
+   summary counts the non-bounces) */
+static int no_record(ingest_run *r, const bn_source_msg *m, bool not_mail)
+{
+    const char *what = not_mail ? "not a mail message" : "not a bounce";
+    char line[64];
+    r->not_bounces++;
+    if (r->keep_other)
+        return keep_other(r, m, m->name, what);
+    snprintf(line, sizeof line, "%s%s", what, r->pipe ? "; accepted" : "");
+    if (r->pipe || not_mail)
+        note(r, m->name, line);
+    return BN_OK;
+}
+
+/* msg_label - the message's name and, when it has one, its Message-ID */
+static const char *msg_label(const bn_source_msg *m, char *buf, size_t size)
+{
+    char id[256];
+    if (msg_header(m->buf, m->len, "Message-ID", id, sizeof id))
+        snprintf(buf, size, "%s (Message-ID %s)", m->name, id);
+    else
+        snprintf(buf, size, "%s", m->name);
+    return buf;
+}
+
+/* unread_part - a stored bounce the list cannot fully use: cut at the size
+   limit, or naming no usable recipient. Said once, when it is first stored
+   (a re-run only counts it), and kept for a person with --keep-other */
+static int unread_part(ingest_run *r, const bn_source_msg *m, size_t n,
+                       const bn_ingest_stats *before)
+{
+    bool cut = m->truncated || (bn_parser_anomalies(r->p) & BN_ANOM_TRUNCATED);
+    bool nobody = r->st.no_recipient - before->no_recipient == n;
+    char cutmsg[96], what[256], label[1400];
+    if (!(cut || nobody) || r->st.events == before->events)
+        return BN_OK;
+    snprintf(cutmsg, sizeof cutmsg, "message larger than %zu bytes, only its start "
+             "was read", r->parse_max); /* as 'bounce parse' says it */
+    snprintf(what, sizeof what, "%s%s%s", cut ? cutmsg : "", cut && nobody ? "; " : "",
+             nobody ? "no usable recipient found" : "");
+    msg_label(m, label, sizeof label);
+    if (r->keep_other)
+        return keep_other(r, m, label, what);
+    note(r, label, what);
+    return BN_OK;
+}
+
+/* store_message - parse one message, store its records, and name (keep)
+   what the list cannot use */
 static int store_message(ingest_run *r, const bn_source_msg *m)
 {
     const bn_record *recs;
     size_t n;
     int rc = bn_parse(r->p, m->buf, m->len, &recs, &n);
     r->messages++;
-    if (rc == BN_EFORMAT || (rc == BN_OK && n == 0)) {
-        const char *what = rc == BN_EFORMAT ? "not a mail message" : "not a bounce";
-        r->not_bounces++;
-        if (r->keep_other)
-            return keep_other(r, m, what);
-        if (r->pipe) /* in a batch the summary counts them */
-            note(r, m->name, rc == BN_EFORMAT ? "not a mail message; accepted"
-                                              : "not a bounce; accepted");
-        return BN_OK;
-    }
+    if (rc == BN_EFORMAT || (rc == BN_OK && n == 0))
+        return no_record(r, m, rc == BN_EFORMAT);
     if (rc != BN_OK)
         return rc;
-    return store_records(r, m, recs, n);
+    bn_ingest_stats before = r->st;
+    rc = store_records(r, m, recs, n);
+    return rc ? rc : unread_part(r, m, n, &before);
 }
 
 /* ingest_message - keep (for a retry), store, commit a full batch */
@@ -247,7 +312,8 @@ static int retry_batch(ingest_run *r, int rc)
         rc = bn_store_begin(r->s);
         for (size_t i = 0; rc == BN_OK && i < r->keep.n; i++) {
             bn_source_msg m = {.name = r->keep.v[i].name, .buf = r->keep.v[i].buf,
-                               .len = r->keep.v[i].len};
+                               .len = r->keep.v[i].len,
+                               .truncated = r->keep.v[i].truncated};
             rc = store_message(r, &m);
         }
     }
@@ -388,7 +454,8 @@ static int open_all(ingest_run *r, bn_source **src, int argc, char **argv,
 {
     bn_parse_opts po = BN_PARSE_OPTS_INIT;
     po.envelope_to = r->envelope_to;
-    int rc = bn_source_new(src, po.max_message_size);
+    r->parse_max = po.max_message_size;
+    int rc = bn_source_new(src, r->keep_other ? KEEP_READ_MAX : po.max_message_size);
     if (rc == BN_OK && r->pipe) /* one message, as the MTA delivers it */
         bn_source_stdin_one(*src);
     for (int i = first; rc == BN_OK && i < argc; i++)

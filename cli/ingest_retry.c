@@ -32,6 +32,7 @@ int ingest_keep_add(ingest_keep *k, const bn_source_msg *m)
     }
     memcpy(e->buf, m->buf, m->len);
     e->len = m->len;
+    e->truncated = m->truncated;
     k->bytes += m->len;
     k->n++;
     return BN_OK;

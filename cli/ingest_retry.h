@@ -14,6 +14,7 @@
 typedef struct ingest_kept {
     char *name, *buf;
     size_t len;
+    bool truncated; /* the source read only its start */
 } ingest_kept;
 
 typedef struct ingest_keep {

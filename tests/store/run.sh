@@ -605,6 +605,65 @@ t_full() {
   [ "$(sqlite3 f.db 'PRAGMA integrity_check')" = ok ] && ok "integrity_check" || fail "damaged"
 }
 
+# big_unread - a 69 MB DSN whose recipient lies past the 64 MiB the parser reads
+big_unread() {
+  printf 'From: MAILER-DAEMON@mx.sender.example\nTo: news@sender.example\n'
+  printf 'Subject: Undelivered Mail Returned to Sender\nDate: Mon, 23 Nov 2026 10:15:02 +0000\n'
+  printf 'Message-ID:\n <big-1@mx.sender.example>\r\nMIME-Version: 1.0\n' # folded, CRLF
+  printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="b/1"\n\n'
+  printf -- '--b/1\nContent-Type: text/plain\n\nThe mail system.\n'
+  yes 'filler filler filler filler filler filler filler filler filler filler' | head -c 69000000
+  printf -- '\n--b/1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\n'
+  printf 'Final-Recipient: rfc822; far.away@example.com\nAction: failed\nStatus: 5.1.1\n\n--b/1--\n'
+}
+
+# t_unread - what the list cannot use is named on stderr, one line each, and
+# with --keep-other delivered for a person: a bounce naming no usable
+# recipient (its event is still stored, counted as "(no recipient)"), one cut
+# at the size limit (kept whole), an input that is not mail; a copy that
+# cannot be kept makes the pipe exit 75 with nothing stored
+t_unread() {
+  U=$SRC/tests/store/unread
+  head -c 3000 /dev/urandom | tr -d '\n:' >garbage.bin
+  mkdir readme && printf '# notes\n\nNot mail.\n' >readme/README.md
+  big_unread >big.eml
+  : >plainfile
+  # exit|what|stdin (- none)|args|stderr lines|stderr (grep -E)
+  while IFS='|' read -r want what in args lines msg; do
+    [ "$in" = - ] && in=/dev/null
+    expect_status "$want" "$what" sh -c "'$BOUNCE' $args < '$in'"
+    grep -Eq -- "$msg" err.txt && ok "  says: $msg" || { fail "stderr lacks /$msg/"; sed 's/^/  stderr: /' err.txt; }
+    [ "$(wc -l <err.txt)" = "$lines" ] || fail "$what: $(wc -l <err.txt) stderr lines, want $lines"
+  done <<CASES
+0|pipe: no recipient, kept|$U/no-recipient.eml|ingest --pipe --db u1.db --keep-other kept|1|^bounce ingest: - \(Message-ID <unread-1@mx\.example\.org>\): no usable recipient found; kept as kept/new/
+0|pipe: no recipient, no --keep-other|$U/no-recipient.eml|ingest --pipe --db u2.db|1|\(Message-ID <unread-1@mx\.example\.org>\): no usable recipient found$
+75|pipe: no recipient, cannot keep it|$U/no-recipient.eml|ingest --pipe --db u3.db --keep-other plainfile/x|1|no usable recipient found; cannot keep it in plainfile/x: Not a directory
+0|batch: no recipient, named|-|ingest --db u4.db $U/no-recipient.eml|1|no-recipient\.eml \(Message-ID <unread-1@mx\.example\.org>\): no usable recipient found$
+0|batch: not mail, named|-|ingest --db u5.db garbage.bin readme|2|^bounce ingest: garbage\.bin: not a mail message$
+0|batch: a README is not mail|-|ingest --db u5.db readme|1|^bounce ingest: readme/README\.md: not a mail message$
+0|pipe: cut at the size limit|big.eml|ingest --pipe --db u6.db|1|^bounce ingest: - \(Message-ID <big-1@mx\.sender\.example>\): message larger than 67108864 bytes, only its start was read; no usable recipient found$
+0|pipe: cut, kept|big.eml|ingest --pipe --db u7.db --keep-other kept2|1|: message larger than 67108864 bytes, only its start was read; no usable recipient found; kept as kept2/new/
+CASES
+  set -- kept/new/*
+  { [ $# = 1 ] && cmp -s "$1" "$U/no-recipient.eml"; } && ok "kept: the bounce as it came" || fail "kept/new: $*"
+  set -- kept2/new/*
+  { [ $# = 1 ] && cmp -s "$1" big.eml; } && ok "kept: the cut bounce whole" || fail "kept2/new: $*"
+  for db in u1 u2 u4 u6 u7; do
+    [ "$(sqlite3 $db.db "SELECT count(*) FROM event WHERE address = ''")" = 1 ] ||
+      fail "$db: no event without an address: $(sqlite3 $db.db 'SELECT address, reason FROM event')"
+  done
+  [ "$(sqlite3 u3.db 'SELECT count(*) FROM event')" = 0 ] && ok "not kept: nothing stored" || fail "stored although not kept"
+  # the summary counts them at every run; the line on stderr is said once
+  expect_status 0 "ingest again" "$BOUNCE" ingest --json --db u4.db "$U/no-recipient.eml"
+  grep -q '"duplicates":1,.*"no_recipient":1}' out.txt || fail "second summary: $(cat out.txt)"
+  [ -s err.txt ] && fail "said again: $(cat err.txt)"
+  expect_status 0 "ingest again, text summary" "$BOUNCE" ingest --db u4.db "$U/no-recipient.eml"
+  grep -q "1 already stored" out.txt && grep -q "1 records without a usable recipient" out.txt ||
+    fail "second summary: $(cat out.txt)"
+  expect_status 0 "pipe again: already stored, not kept again" sh -c "'$BOUNCE' ingest --pipe --db u1.db --keep-other kept < '$U/no-recipient.eml'"
+  [ "$(ls kept/new | wc -l)" = 1 ] || fail "kept twice: $(ls kept/new)"
+}
+
 case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
@@ -613,6 +672,7 @@ case "$test_name" in
   policy-classes) t_policy_classes ;;
   check-options) t_check_options ;; filter-column) t_filter_column ;;
   rejected-csv) t_rejected_csv ;; text-output) t_text_output ;;
+  unread) t_unread ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
