@@ -9,6 +9,7 @@
  * and migrated on open (schema.c). Every statement is prepared once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -122,6 +123,7 @@ typedef struct sq_store {
     sqlite3 *db;
     const char *path;
     long wait_ms;
+    bool readonly;  /* opened for reading (check, filter, list...) */
     sqlite3_stmt *st[ST_COUNT];
     char *strings;  /* copies handed out by supp_get */
     int has_manual; /* manual table non-empty: 1, 0, -1 unknown (this tx) */
@@ -155,25 +157,112 @@ typedef struct sq_store {
 extern const char *const bn_store_schema[];
 extern const unsigned bn_store_schema_count;
 
-/* access_hint - why a file cannot be opened or written, in words */
-static const char *access_hint(const char *path, char *buf, size_t size)
+/* can_write - this process may write path (effective ids, as open uses) */
+static bool can_write(const char *path)
 {
-    char dir[1024];
-    const char *slash = strrchr(path, '/');
+    return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
+}
+
+/* unwritable - path exists and this process cannot write it */
+static bool unwritable(const char *path)
+{
+    return access(path, F_OK) == 0 && !can_write(path);
+}
+
+/* owner_words - "uid U gid G, mode 0MMM" of a file; "" when stat fails */
+static const char *owner_words(const char *path, char *buf, size_t size)
+{
     struct stat st;
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
-             slash ? path : ".");
+    buf[0] = '\0';
+    if (stat(path, &st) == 0)
+        snprintf(buf, size, "uid %ld gid %ld, mode %04o", (long)st.st_uid,
+                 (long)st.st_gid, (unsigned)(st.st_mode & 07777));
+    return buf;
+}
+
+/* dir_of - the directory of path */
+static const char *dir_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, size, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
     if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    if (stat(dir, &st) != 0)
-        snprintf(buf, size, "; the directory %s does not exist", dir);
-    else if (access(dir, W_OK) != 0)
-        snprintf(buf, size, "; the directory %s is not writable by this user", dir);
-    else if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
-        snprintf(buf, size, "; the file is read-only for this user");
+        snprintf(dir, size, "/");
+    return dir;
+}
+
+/* reader_hint - why a reader cannot open the list: it needs to read it,
+ * and to make its -shm file when that is missing */
+static const char *reader_hint(const char *path, const char *dir, char *buf,
+                               size_t size)
+{
+    char shm[1100], own[96];
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    if (access(path, F_OK) == 0 && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0)
+        snprintf(buf, size, "; the file is not readable by this user (uid %ld gid "
+                 "%ld; the file: owner %s)", (long)geteuid(), (long)getegid(),
+                 owner_words(path, own, sizeof own));
+    else if (access(shm, F_OK) != 0 && !can_write(dir))
+        snprintf(buf, size, "; the directory %s is not writable by this user, and "
+                 "a reader makes the list's -wal and -shm files when they are "
+                 "missing (docs/store.md, \"Sharing the list\")", dir);
     else
         buf[0] = '\0';
     return buf;
+}
+
+/* access_hint - why a file cannot be opened or written, in words */
+static const char *access_hint(const char *path, bool readonly, char *buf,
+                               size_t size)
+{
+    char dir[1024], own[96];
+    struct stat st;
+    if (stat(dir_of(path, dir, sizeof dir), &st) != 0)
+        snprintf(buf, size, "; the directory %s does not exist", dir);
+    else if (readonly)
+        reader_hint(path, dir, buf, size);
+    else if (unwritable(path))
+        snprintf(buf, size, "; the file is read-only for this user (uid %ld gid "
+                 "%ld; the file: owner %s)", (long)geteuid(), (long)getegid(),
+                 owner_words(path, own, sizeof own));
+    else if (!can_write(dir))
+        snprintf(buf, size, "; the directory %s is not writable by this user", dir);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+/* side_unwritable - the list's -wal or -shm file, when it exists and this
+ * process cannot write it (a reader of another user made it): its path in
+ * out. SQLite then reports the list itself as "readonly". */
+static bool side_unwritable(const char *path, char *out, size_t size)
+{
+    static const char *const suffix[] = {"-wal", "-shm"};
+    if (unwritable(path))
+        return false; /* the list itself is the cause */
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, size, "%s%s", path, suffix[i]);
+        if (unwritable(out))
+            return true;
+    }
+    return false;
+}
+
+/* side_error - the message when a -wal or -shm file is what cannot be
+ * written: that file first, its owner and mode, and what to do */
+static void side_error(bn_store *s, const char *side, const char *msg,
+                       const char *what)
+{
+    char own[96];
+    bn_store_set_error(s, "%s: not writable by this user (uid %ld gid %ld; the "
+                       "file: owner %s), so the list %s cannot be written (%s, "
+                       "while %s); every user of a list must be able to write "
+                       "its -wal and -shm files: put them all in one group, make "
+                       "the directory setgid to it, and the list and these files "
+                       "of that group and group-writable (chgrp, chmod g+w; new "
+                       "-wal and -shm files take the list's mode); see "
+                       "docs/store.md, \"Sharing the list\"",
+                       side, (long)geteuid(), (long)getegid(),
+                       owner_words(side, own, sizeof own), SQ(s)->path, msg, what);
 }
 
 /* map_err - an SQLite result as bn_err, with a message naming the database */
@@ -199,9 +288,13 @@ static int map_err(bn_store *s, int rc, const char *what)
         break;
     default: bn = BN_ESTORE; break;
     }
-    char hint[1200] = "";
+    char hint[1400] = "", side[1100];
+    if (bn == BN_EUNAVAIL && !q->readonly && side_unwritable(q->path, side, sizeof side)) {
+        side_error(s, side, msg, what); /* a reader needs no write access to them */
+        return bn;
+    }
     if (bn == BN_EUNAVAIL)
-        access_hint(q->path, hint, sizeof hint);
+        access_hint(q->path, q->readonly, hint, sizeof hint);
     bn_store_set_error(s, "%s: %s (while %s)%s", q->path, msg, what, hint);
     return bn;
 }
@@ -405,13 +498,14 @@ static int sq_open(bn_store *s, const char *uri, const bn_store_opts *o)
     s->impl = q;
     q->path = uri;
     q->wait_ms = o->wait_ms;
+    q->readonly = o->readonly;
     int flags = o->readonly ? SQLITE_OPEN_READONLY
                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(uri, &q->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = map_err(s, rc, o->readonly ? "opening for reading"
                                         : "opening or creating it");
-        if (o->readonly && rc == BN_EUNAVAIL)
+        if (o->readonly && rc == BN_EUNAVAIL && access(uri, F_OK) != 0)
             bn_store_set_error(s, "%s: no suppression list there (cannot open "
                                "it: %s)", uri, sqlite3_errmsg(q->db));
     } else {

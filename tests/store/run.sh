@@ -664,6 +664,43 @@ CASES
   [ "$(ls kept/new | wc -l)" = 1 ] || fail "kept twice: $(ls kept/new)"
 }
 
+# t_shared_wal - a reader of another user left the -wal and -shm files,
+# which the writer cannot write: the message names that file, its owner and
+# mode, not the list (which SQLite calls "readonly"); a reader that cannot
+# make a missing -shm, or read the list, is told which
+t_shared_wal() {
+  mkdir sh && "$BOUNCE" ingest --db sh/l.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  "$BOUNCE" check --db sh/l.db a@example.com >/dev/null # a reader leaves them
+  [ -e sh/l.db-wal ] && [ -e sh/l.db-shm ] || { echo "SKIP: no -wal/-shm left by a reader"; exit 77; }
+  AS=""
+  if [ "$(id -u)" -eq 0 ]; then # the writer is nobody; root's files stay root's
+    command -v setpriv >/dev/null 2>&1 || { echo "SKIP: root without setpriv"; exit 77; }
+    chmod 755 "$WORK"; chown 65534:65534 sh sh/l.db
+    AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    $AS test -r "$BOUNCE" || { echo "SKIP: nobody cannot run $BOUNCE"; exit 77; }
+    expect_status 75 "pipe: the -wal file is not writable" $AS sh -c "'$BOUNCE' ingest --pipe --db sh/l.db < '$EML/sender-blocked.eml'"
+    expect_err "^bounce ingest: sh/l.db-wal: not writable by this user (uid 65534 gid 65534; the file: owner uid 0 gid 0, mode 0[0-7]*), so the list sh/l.db cannot be written"
+    [ "$(wc -l <err.txt)" = 1 ] && ok "one line" || fail "$(wc -l <err.txt) lines"
+    chown 65534 sh/l.db-wal
+  else # the owner's own empty -wal gets its mode back from SQLite: -shm only
+    chmod a-w sh/l.db-shm
+  fi
+  expect_status 75 "pipe: the -shm file is not writable" $AS sh -c "'$BOUNCE' ingest --pipe --db sh/l.db < '$EML/sender-blocked.eml'"
+  expect_err "^bounce ingest: sh/l.db-shm: not writable by this user (uid $($AS id -u) gid $($AS id -g); the file: owner uid [0-9]* gid [0-9]*, mode 0[0-7]*), so the list sh/l.db cannot be written"
+  expect_err "setgid"
+  [ "$(wc -l <err.txt)" = 1 ] && ok "one line" || fail "$(wc -l <err.txt) lines"
+  if [ -z "$AS" ]; then chmod u+w sh/l.db-shm; else chown 65534 sh/l.db-shm; fi
+  expect_status 0 "pipe once the files are writable" $AS sh -c "'$BOUNCE' ingest --pipe --db sh/l.db < '$EML/sender-blocked.eml'"
+  # a reader needs no write access to the list, but makes a missing -shm
+  mkdir rd && "$BOUNCE" ingest --db rd/l.db "$EML/hard-userunknown.eml" >/dev/null 2>&1
+  [ -z "$AS" ] && chmod a-w rd
+  expect_status 75 "check: no -shm, a directory the reader cannot write" $AS "$BOUNCE" check --db rd/l.db a@example.com
+  expect_err "rd/l.db: .*; the directory rd is not writable by this user, and a reader makes the list's -wal and -shm files when they are missing"
+  chmod 600 rd/l.db; [ -z "$AS" ] && chmod 000 rd/l.db
+  expect_status 75 "check: a list the reader cannot read" $AS "$BOUNCE" check --db rd/l.db a@example.com
+  expect_err "rd/l.db: .*; the file is not readable by this user (uid $($AS id -u) gid $($AS id -g); the file: owner uid $(id -u) gid $(id -g), mode 0[0-7]*)"
+}
+
 case "$test_name" in
   e2e) t_e2e ;; pipe) t_pipe ;; bad-input) t_bad_input ;; concurrency) t_concurrency ;;
   sigkill) t_sigkill ;; readonly) t_readonly ;; locked) t_locked ;; full) t_full ;;
@@ -672,7 +709,7 @@ case "$test_name" in
   policy-classes) t_policy_classes ;;
   check-options) t_check_options ;; filter-column) t_filter_column ;;
   rejected-csv) t_rejected_csv ;; text-output) t_text_output ;;
-  unread) t_unread ;;
+  unread) t_unread ;; shared-wal) t_shared_wal ;;
   *) echo "unknown test $test_name"; exit 2 ;;
 esac
 [ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
