@@ -7,9 +7,11 @@
 t_same_as_sqlite() {
   in=$(inputs)
   U=$(newdb same)
-  "$BOUNCE" ingest --db s.db $POLICY $in >s.out 2>&1 || fail "SQLite ingest"
+  "$BOUNCE" ingest --db s.db $POLICY $in >s.out 2>s.err || fail "SQLite ingest"
   expect_status 0 "ingest into PostgreSQL" "$BOUNCE" ingest --db "$U" $POLICY $in
   [ "$(sed 1d out.txt)" = "$(sed 1d s.out)" ] && ok "same summary" || fail "summaries differ: $(cat out.txt) / $(cat s.out)"
+  # what the list cannot use is named on stderr, the same for both
+  cmp -s err.txt s.err && ok "same notices" || fail "notices differ: $(cat err.txt) / $(cat s.err)"
   [ "$(sq_fingerprint s.db)" = "$(fingerprint same)" ] && ok "same events and list" ||
     fail "events or list differ"
   "$BOUNCE" suppress --db s.db --who t hand@example.com --reason "by hand" >/dev/null
