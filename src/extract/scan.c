@@ -148,12 +148,16 @@ static bool header_line(bn_str l)
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
         if (bn_str_starts_ci(l, h[i]))
             return true;
-    /* a message identifier looks like an address, wherever its field is
-       quoted: a session log puts a time stamp before it (MDaemon: "Tue
-       2025-03-25 10:00:01.104: *  Message-ID: <id@host>") */
-    if (bn_str_find_ci(l, "message-id:") || bn_str_find_ci(l, "in-reply-to:") ||
-        bn_str_find_ci(l, "references:"))
-        return true;
+    /* a message identifier looks like an address, also where a session log
+       puts a time stamp before its field (MDaemon: "Tue 2025-03-25
+       10:00:01.104: *  Message-ID: <id@host>"); a line that names an
+       address before the field ("<a@b> (Message-ID: ...)") is not one */
+    static const char *const ids[] = {"message-id:", "in-reply-to:", "references:"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const char *f = bn_str_find_ci(l, ids[i]);
+        if (f && !memchr(l.p, '@', (size_t)(f - l.p)))
+            return true;
+    }
     return bn_str_find_ci(l, "mail from:") && !bn_str_find_ci(l, "rcpt to:");
 }
 
