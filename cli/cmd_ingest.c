@@ -25,7 +25,6 @@
 
 #include "cli.h"
 #include "maildir_out.h"
-#include "msg_header.h"
 #include "ingest_retry.h"
 #include "log_cmd.h"
 #include "core/alloc.h"
@@ -234,11 +233,13 @@ static int no_record(ingest_run *r, const bn_source_msg *m, bool not_mail)
     return BN_OK;
 }
 
-/* msg_label - the message's name and, when it has one, its Message-ID */
-static const char *msg_label(const bn_source_msg *m, char *buf, size_t size)
+/* msg_label - the message's name and, when it has one, its Message-ID (of
+   the message r's parser read last) */
+static const char *msg_label(const ingest_run *r, const bn_source_msg *m, char *buf,
+                             size_t size)
 {
     char id[256];
-    if (msg_header(m->buf, m->len, "Message-ID", id, sizeof id))
+    if (bn_parser_message_id(r->p, id, sizeof id))
         snprintf(buf, size, "%s (Message-ID %s)", m->name, id);
     else
         snprintf(buf, size, "%s", m->name);
@@ -260,7 +261,7 @@ static int unread_part(ingest_run *r, const bn_source_msg *m, size_t n,
              "was read", r->parse_max); /* as 'bounce parse' says it */
     snprintf(what, sizeof what, "%s%s%s", cut ? cutmsg : "", cut && nobody ? "; " : "",
              nobody ? "no usable recipient found" : "");
-    msg_label(m, label, sizeof label);
+    msg_label(r, m, label, sizeof label);
     if (r->keep_other)
         return keep_other(r, m, label, what);
     note(r, label, what);

@@ -290,6 +290,10 @@ BN_API int bn_parse(bn_parser *p, const char *buf, size_t len,
 
 /* bn_parser_anomalies - BN_ANOM_* flags of the last message parsed */
 BN_API unsigned bn_parser_anomalies(const bn_parser *p);
+/* bn_parser_message_id - the Message-ID field of the last message parsed (its
+ * own header: blanks and folds as one space, none at either end), copied into
+ * buf and cut to size - 1 bytes; its length, 0 when it has none */
+BN_API size_t bn_parser_message_id(const bn_parser *p, char *buf, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Output                                                              */

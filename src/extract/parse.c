@@ -20,6 +20,7 @@ struct bn_parser {
     bn_record *out;
     size_t nout;
     unsigned anomalies;
+    bn_headers top; /* the last message's own header (arena: until the next parse) */
 };
 
 /* arena_cap - the parser's arena limit, from the message and decode limits */
@@ -70,6 +71,29 @@ void bn_parser_free(bn_parser *p)
 unsigned bn_parser_anomalies(const bn_parser *p)
 {
     return p ? p->anomalies : 0;
+}
+
+/* bn_parser_message_id - the last message's own Message-ID into buf: folds,
+   controls and runs of blanks as one space, none at either end */
+size_t bn_parser_message_id(const bn_parser *p, char *buf, size_t size)
+{
+    bn_str v;
+    size_t o = 0;
+    if (!buf || !size)
+        return 0;
+    if (p && bn_hdr_find(&p->top, "Message-ID", &v))
+        for (size_t i = 0; i < v.n && o + 1 < size; i++) {
+            unsigned char c = (unsigned char)v.p[i];
+            bool blank = c <= ' ' || c == 0x7f;
+            if (!blank)
+                buf[o++] = (char)c;
+            else if (o && buf[o - 1] != ' ')
+                buf[o++] = ' ';
+        }
+    while (o && buf[o - 1] == ' ')
+        o--;
+    buf[o] = '\0';
+    return o;
 }
 
 /* run_decoders - the first format decoder that recognises the message */
@@ -482,6 +506,7 @@ int bn_parse(bn_parser *p, const char *buf, size_t len, const bn_record **recs, 
     *count = 0;
     p->nout = 0;
     p->anomalies = 0;
+    p->top = (bn_headers){NULL, 0};
     bn_arena_reset(&p->arena);
     bn_msg msg;
     memset(&msg, 0, sizeof msg);
@@ -492,6 +517,8 @@ int bn_parse(bn_parser *p, const char *buf, size_t len, const bn_record **recs, 
     p->iconv_cache = msg.iconv_cache;
     if (rc)
         return rc;
+    if (msg.nparts)
+        p->top = msg.parts[0].hdrs;
     bn_xctx x;
     memset(&x, 0, sizeof x);
     x.msg = &msg;

@@ -278,6 +278,32 @@ static void test_reuse(void **state)
     bn_parser_free(p);
 }
 
+/* test_message_id - the last message's own Message-ID, unfolded and cut to
+   the buffer; none for a message without one, and none before any parse */
+static void test_message_id(void **state)
+{
+    (void)state;
+    static const char folded[] = "From: MAILER-DAEMON@a.example\r\nMessage-ID:\r\n"
+                                 "\t<f-1@a.example>  \r\nSubject: x\r\n\r\nbody\r\n";
+    static const char none[] = "From: a@b.example\nSubject: hi\n\nhello\n";
+    bn_parser *p = NULL;
+    char buf[32], small[6];
+    const bn_record *recs;
+    size_t n;
+    assert_int_equal(bn_parser_new(&p, NULL), BN_OK);
+    assert_int_equal(bn_parser_message_id(p, buf, sizeof buf), 0);
+    assert_int_equal(bn_parse(p, folded, sizeof folded - 1, &recs, &n), BN_OK);
+    assert_int_equal(bn_parser_message_id(p, buf, sizeof buf), 15);
+    assert_string_equal(buf, "<f-1@a.example>");
+    assert_int_equal(bn_parser_message_id(p, small, sizeof small), 5);
+    assert_string_equal(small, "<f-1@");
+    assert_int_equal(bn_parser_message_id(p, buf, 0), 0);
+    assert_int_equal(bn_parse(p, none, sizeof none - 1, &recs, &n), BN_OK);
+    assert_int_equal(bn_parser_message_id(p, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    bn_parser_free(p);
+}
+
 /* test_alloc_failures - every allocation failure gives BN_ENOMEM, never a crash or leak */
 static void test_alloc_failures(void **state)
 {
@@ -335,7 +361,7 @@ static size_t list_inputs(void)
 int main(void)
 {
     size_t n = list_inputs();
-    struct CMUnitTest *tests = calloc(n + 3, sizeof *tests);
+    struct CMUnitTest *tests = calloc(n + 4, sizeof *tests);
     if (!tests || n == 0)
         return 1;
     for (size_t i = 0; i < n; i++) {
@@ -346,7 +372,8 @@ int main(void)
     tests[n] = (struct CMUnitTest)cmocka_unit_test(test_eformat);
     tests[n + 1] = (struct CMUnitTest)cmocka_unit_test(test_reuse);
     tests[n + 2] = (struct CMUnitTest)cmocka_unit_test(test_alloc_failures);
-    int rc = _cmocka_run_group_tests("extract", tests, n + 3, NULL, NULL);
+    tests[n + 3] = (struct CMUnitTest)cmocka_unit_test(test_message_id);
+    int rc = _cmocka_run_group_tests("extract", tests, n + 4, NULL, NULL);
     free(tests);
     return rc;
 }
