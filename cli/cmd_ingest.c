@@ -376,13 +376,15 @@ static void print_summary(ingest_run *r)
         store_cli_json_line(stdout, summary_json, r);
         return;
     }
-    printf("%lu messages (%lu not bounces), %zu records: %zu new events, %zu "
-           "already stored\n", r->messages, r->not_bounces, r->st.records,
-           r->st.events, r->st.duplicates);
-    printf("%zu new suppressions, %zu sender-side events (recipients not "
-           "suppressed; see 'bounce report')", r->st.suppressed, r->st.sender_side);
+    printf("%lu message%s (%lu %s), %zu record%s: %zu new event%s, %zu already stored\n",
+           r->messages, r->messages == 1 ? "" : "s", r->not_bounces,
+           r->not_bounces == 1 ? "not a bounce" : "not bounces", r->st.records,
+           r->st.records == 1 ? "" : "s", r->st.events, r->st.events == 1 ? "" : "s",
+           r->st.duplicates);
+    store_cli_list_effect(r->st.suppressed, r->st.sender_side);
     if (r->st.no_recipient)
-        printf(", %zu records without a usable recipient", r->st.no_recipient);
+        printf(", %zu record%s without a usable recipient", r->st.no_recipient,
+               r->st.no_recipient == 1 ? "" : "s");
     printf("\n");
 }
 

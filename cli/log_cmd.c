@@ -527,10 +527,11 @@ static void print_summary(log_run *r)
         snprintf(label, sizeof(label), "ingest: %s", r->files[i].path);
         print_counts(label, &s);
     }
-    printf("%zu records: %zu new events, %zu already stored\n", r->st.records, r->st.events,
+    printf("%zu record%s: %zu new event%s, %zu already stored\n", r->st.records,
+           r->st.records == 1 ? "" : "s", r->st.events, r->st.events == 1 ? "" : "s",
            r->st.duplicates);
-    printf("%zu new suppressions, %zu sender-side events (recipients not suppressed; see "
-           "'bounce report')\n", r->st.suppressed, r->st.sender_side);
+    store_cli_list_effect(r->st.suppressed, r->st.sender_side);
+    printf("\n");
 }
 
 /* setup - store, state file, files and signals */

@@ -392,3 +392,12 @@ void store_cli_records_free(store_cli_records *r)
     bn_free(r->rec);
     r->line = r->rec = NULL;
 }
+
+/* store_cli_list_effect - what an ingest did to the list, without a line end
+   (ingest and ingest --log print the same words) */
+void store_cli_list_effect(size_t suppressed, size_t sender_side)
+{
+    printf("%zu new suppression%s, %zu sender-side event%s (recipients not suppressed; see "
+           "'bounce report')",
+           suppressed, suppressed == 1 ? "" : "s", sender_side, sender_side == 1 ? "" : "s");
+}

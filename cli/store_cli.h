@@ -98,4 +98,8 @@ int store_cli_records_next(store_cli_records *r, char **rec, size_t *len);
 /* store_cli_records_free - the buffers */
 void store_cli_records_free(store_cli_records *r);
 
+/* store_cli_list_effect - "N new suppressions, N sender-side events (...)",
+   no line end */
+void store_cli_list_effect(size_t suppressed, size_t sender_side);
+
 #endif
