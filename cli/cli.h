@@ -15,6 +15,9 @@
 #define EXIT_USAGE 2
 #define EXIT_TEMPFAIL 75
 
+/* What parse and ingest say of a message cut at the parser's size limit. */
+#define CLI_CUT_FMT "message larger than %zu bytes, only its start was read"
+
 typedef struct cli_command {
     const char *name;
     const char *summary; /* one line for bounce --help */

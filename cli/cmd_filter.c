@@ -324,7 +324,7 @@ static void warn_missing(const filter_run *r)
 {
     char label[32];
     cli_error("filter: %lu record%s of %s %s no column %s: not kept%s", r->missing,
-              r->missing == 1 ? "" : "s", r->input, r->missing == 1 ? "has" : "have",
+              store_cli_s(r->missing), r->input, r->missing == 1 ? "has" : "have",
               column_label(r, label), r->rej ? " (in the rejected file)" : "");
 }
 

@@ -257,8 +257,7 @@ static int unread_part(ingest_run *r, const bn_source_msg *m, size_t n,
     char cutmsg[96], what[256], label[1400];
     if (!(cut || nobody) || r->st.events == before->events)
         return BN_OK;
-    snprintf(cutmsg, sizeof cutmsg, "message larger than %zu bytes, only its start "
-             "was read", r->parse_max); /* as 'bounce parse' says it */
+    snprintf(cutmsg, sizeof cutmsg, CLI_CUT_FMT, r->parse_max);
     snprintf(what, sizeof what, "%s%s%s", cut ? cutmsg : "", cut && nobody ? "; " : "",
              nobody ? "no usable recipient found" : "");
     msg_label(r, m, label, sizeof label);
@@ -376,15 +375,12 @@ static void print_summary(ingest_run *r)
         store_cli_json_line(stdout, summary_json, r);
         return;
     }
-    printf("%lu message%s (%lu %s), %zu record%s: %zu new event%s, %zu already stored\n",
-           r->messages, r->messages == 1 ? "" : "s", r->not_bounces,
-           r->not_bounces == 1 ? "not a bounce" : "not bounces", r->st.records,
-           r->st.records == 1 ? "" : "s", r->st.events, r->st.events == 1 ? "" : "s",
-           r->st.duplicates);
-    store_cli_list_effect(r->st.suppressed, r->st.sender_side);
+    printf("%lu message%s (%lu %s), ", r->messages, store_cli_s(r->messages), r->not_bounces,
+           r->not_bounces == 1 ? "not a bounce" : "not bounces");
+    store_cli_ingest_counts(&r->st);
     if (r->st.no_recipient)
         printf(", %zu record%s without a usable recipient", r->st.no_recipient,
-               r->st.no_recipient == 1 ? "" : "s");
+               store_cli_s(r->st.no_recipient));
     printf("\n");
 }
 

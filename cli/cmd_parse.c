@@ -245,7 +245,7 @@ static void parse_message(parse_run *r, bn_parser *p, const bn_source_msg *m)
     }
     if (m->truncated) { /* a note, not a failure: the records say "truncated" too */
         progress_clear(r);
-        cli_error("%s: message larger than %zu bytes, only its start was read", m->name,
+        cli_error("%s: " CLI_CUT_FMT, m->name,
                   r->max_message_size);
     }
     for (size_t i = 0; i < count; i++) {

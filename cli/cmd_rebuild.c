@@ -72,7 +72,7 @@ int cmd_rebuild(int argc, char **argv)
         status = store_cli_fail(&c, s, rc);
     else
         printf("rebuilt from %zu event%s: %zu reclassified, %zu address%s with "
-               "history, %zu suppressed now\n", st.events, st.events == 1 ? "" : "s",
+               "history, %zu suppressed now\n", st.events, store_cli_s(st.events),
                st.reclassified, st.addresses, st.addresses == 1 ? "" : "es", st.suppressed);
     bn_store_close(s);
     return status;

@@ -114,8 +114,8 @@ static void print_text(const bn_report *r)
     for (size_t i = 0; i < r->ndomains; i++)
         repeats += r->domains[i].repeats;
     printf("bounce report: %ld event%s since %s, %zu domain%s", r->events,
-           r->events == 1 ? "" : "s", store_cli_time(r->since, t, "the beginning"),
-           r->ndomains, r->ndomains == 1 ? "" : "s");
+           store_cli_s(r->events), store_cli_time(r->since, t, "the beginning"),
+           r->ndomains, store_cli_s(r->ndomains));
     if (repeats)
         printf(" (%ld of the events %s of a message already counted)", repeats,
                repeats == 1 ? "is a further deferral" : "are further deferrals");
@@ -125,12 +125,12 @@ static void print_text(const bn_report *r)
         const bn_report_domain *d = &r->domains[i];
         printf("\n%s: %ld event%s, %ld rejection%s: %ld hard, %ld suspended, %ld soft, "
                "%ld sender-side, %ld message; %ld complaint%s, %ld delivered\n",
-               d->domain, d->total, d->total == 1 ? "" : "s", d->rejections,
-               d->rejections == 1 ? "" : "s", d->hard, d->suspend, d->soft, d->sender,
-               d->message, d->complaint, d->complaint == 1 ? "" : "s", d->delivered);
+               d->domain, d->total, store_cli_s(d->total), d->rejections,
+               store_cli_s(d->rejections), d->hard, d->suspend, d->soft, d->sender,
+               d->message, d->complaint, store_cli_s(d->complaint), d->delivered);
         if (d->repeats)
             printf("  (and %ld more deferral%s of those messages, counted once)\n",
-                   d->repeats, d->repeats == 1 ? "" : "s");
+                   d->repeats, store_cli_s(d->repeats));
         for (size_t k = 0; k < d->nreasons; k++)
             printf("  %6ld  %-16s %s\n", d->reasons[k].count, d->reasons[k].reason,
                    bn_class_name(d->reasons[k].cls));

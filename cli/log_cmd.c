@@ -527,10 +527,7 @@ static void print_summary(log_run *r)
         snprintf(label, sizeof(label), "ingest: %s", r->files[i].path);
         print_counts(label, &s);
     }
-    printf("%zu record%s: %zu new event%s, %zu already stored\n", r->st.records,
-           r->st.records == 1 ? "" : "s", r->st.events, r->st.events == 1 ? "" : "s",
-           r->st.duplicates);
-    store_cli_list_effect(r->st.suppressed, r->st.sender_side);
+    store_cli_ingest_counts(&r->st);
     printf("\n");
 }
 

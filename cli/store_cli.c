@@ -393,11 +393,14 @@ void store_cli_records_free(store_cli_records *r)
     r->line = r->rec = NULL;
 }
 
-/* store_cli_list_effect - what an ingest did to the list, without a line end
-   (ingest and ingest --log print the same words) */
-void store_cli_list_effect(size_t suppressed, size_t sender_side)
+/* store_cli_ingest_counts - the records an ingest stored and what they did
+   to the list, two lines, the second without its end */
+void store_cli_ingest_counts(const bn_ingest_stats *st)
 {
+    printf("%zu record%s: %zu new event%s, %zu already stored\n", st->records,
+           store_cli_s(st->records), st->events, store_cli_s(st->events), st->duplicates);
     printf("%zu new suppression%s, %zu sender-side event%s (recipients not suppressed; see "
            "'bounce report')",
-           suppressed, suppressed == 1 ? "" : "s", sender_side, sender_side == 1 ? "" : "s");
+           st->suppressed, store_cli_s(st->suppressed), st->sender_side,
+           store_cli_s(st->sender_side));
 }

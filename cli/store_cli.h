@@ -98,8 +98,14 @@ int store_cli_records_next(store_cli_records *r, char **rec, size_t *len);
 /* store_cli_records_free - the buffers */
 void store_cli_records_free(store_cli_records *r);
 
-/* store_cli_list_effect - "N new suppressions, N sender-side events (...)",
-   no line end */
-void store_cli_list_effect(size_t suppressed, size_t sender_side);
+/* store_cli_s - the plural "s" of a count: "" for one */
+static inline const char *store_cli_s(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* store_cli_ingest_counts - the records an ingest stored and what they did to
+   the list, two lines, the second without its end (ingest and ingest --log) */
+void store_cli_ingest_counts(const bn_ingest_stats *st);
 
 #endif
